@@ -1,0 +1,49 @@
+# The user's interface to Kefu. `make run` and `make test` install what is missing first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+BUILD_JOBS ?= $(shell nproc)
+BENCH ?=
+CONFIG ?= deploy/all-in-one.yaml
+
+.PHONY: deps build build-dev run test test-release test-dev bench fmt lint clean
+
+deps:
+	@bash scripts/deps.sh
+
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(BUILD_JOBS)
+
+build-dev: deps
+	@cmake --preset dev >/dev/null
+	@cmake --build --preset dev -j $(BUILD_JOBS)
+
+# An all-in-one site on SQLite with demo data (see deploy/all-in-one.yaml).
+run: build
+	@mkdir -p var
+	@./build/bin/kefu serve --config $(CONFIG)
+
+# Every test: the release build runs unit, integration and hygiene tests; the sanitizer build
+# (ASan + UBSan) runs them again.
+test: test-release test-dev
+
+test-release: build
+	@ctest --preset release -j $(BUILD_JOBS)
+
+test-dev: build-dev
+	@ctest --preset dev -j $(BUILD_JOBS)
+
+bench: build
+	@bash scripts/bench.sh "$(BENCH)"
+
+fmt:
+	@git ls-files '*.h' '*.cc' | xargs clang-format -i
+
+lint: build
+	@python3 scripts/check_layering.py src
+	@git ls-files '*.h' '*.cc' | xargs clang-format --dry-run --Werror
+	@git ls-files 'src/*.cc' | xargs clang-tidy -p build --quiet
+
+clean:
+	@rm -rf build build-dev

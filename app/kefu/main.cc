@@ -1,0 +1,3 @@
+#include "server/cli.h"
+
+int main(int argc, char** argv) { return kefu::server::runCli(argc, argv); }

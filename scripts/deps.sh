@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs every Debian package Kefu builds, runs and tests with. Idempotent: it does nothing when all
+# are present. Runs as root, or through sudo.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config python3 curl procps
+  clang clang-format clang-tidy
+  libssl-dev libboost-dev libboost-system-dev
+  libsqlite3-dev libsqlitecpp-dev libpqxx-dev postgresql
+  nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
+  libsodium-dev prometheus-cpp-dev
+  libgtest-dev libgmock-dev libbenchmark-dev wrk
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "deps: installing ${missing[*]}"
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

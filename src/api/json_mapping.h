@@ -1,0 +1,47 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "acd/agent.h"
+#include "acd/queue.h"
+#include "acd/skill.h"
+#include "auth/user.h"
+#include "core/result.h"
+
+namespace kefu::api {
+
+using Json = nlohmann::json;
+
+/** @return the request body as a JSON object, or InvalidArgument (field `body`) saying why not. */
+Result<Json> parseObject(std::string_view body);
+
+/** @return `ms` as RFC 3339 UTC with milliseconds: 2026-11-23T21:55:19.123Z. */
+std::string formatTime(std::int64_t ms);
+
+// Each *FromJson reads the fields a client may write onto `base` (the stored entity for an
+// update, a blank one for a create). Unknown fields, wrong types and missing required fields are
+// InvalidArgument naming the field; `id`, `created_at` and `updated_at` are read-only and ignored.
+
+Result<acd::Skill> skillFromJson(const Json& body, acd::Skill base);
+/** On create `sip_password` is required; on update it may be left out to keep the stored one. */
+Result<acd::Agent> agentFromJson(const Json& body, acd::Agent base, bool creating);
+Result<acd::Queue> queueFromJson(const Json& body, acd::Queue base);
+
+struct UserInput {
+  auth::User user;
+  std::optional<std::string> password;  // required on create; on update only to change it
+};
+Result<UserInput> userFromJson(const Json& body, auth::User base, bool creating);
+
+Json toJson(const acd::Skill& skill);
+Json toJson(const acd::Agent& agent);  // without sip_password
+Json toJson(const acd::Queue& queue);
+Json toJson(const auth::User& user);   // without password_hash
+
+/** @return `j` serialized compactly; invalid UTF-8 is replaced, never thrown on. */
+std::string dump(const Json& j);
+
+}  // namespace kefu::api

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "acd/agent.h"
+#include "acd/queue.h"
+#include "acd/skill.h"
+#include "api/router.h"
+#include "auth/authenticator.h"
+#include "auth/user.h"
+#include "core/event_bus.h"
+#include "core/time_source.h"
+
+namespace kefu::api {
+
+/** What the REST routes work on; all outlive the RestApi. */
+struct RestDependencies {
+  auth::Authenticator& authenticator;
+  auth::UserRepository& users;
+  acd::SkillRepository& skills;
+  acd::AgentRepository& agents;
+  acd::QueueRepository& queues;
+  EventBus& events;
+  const TimeSource& time;
+  /** @return an error when storage cannot serve; /healthz answers 503 then. */
+  std::function<Result<void>()> check_health;
+  /** @return the Prometheus text exposition for GET /metrics. */
+  std::function<std::string()> render_metrics;
+  std::string site_name;
+  std::string site_role;
+};
+
+/**
+ * The JSON API under /api/v1 and /healthz: parses and checks requests, calls the repositories,
+ * publishes a DomainEvent for every change and maps errors to statuses. No business rules here:
+ * those are the domains' validate() functions. handle() blocks: call it on the blocking pool.
+ */
+class RestApi {
+ public:
+  explicit RestApi(RestDependencies deps);
+
+  /** @return the answer to `request`; `route` is set to the matched pattern for metrics. */
+  HttpResponse handle(const HttpRequest& request, std::string& route) const { return router_.dispatch(request, route); }
+  const Router& router() const { return router_; }
+
+ private:
+  void addAuthRoutes();
+  void addUserRoutes();
+  void addDirectoryRoutes();  // skills, agents, queues: directory_routes.cc
+
+  RestDependencies deps_;
+  Router router_;
+};
+
+}  // namespace kefu::api

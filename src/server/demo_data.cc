@@ -1,0 +1,128 @@
+#include "server/demo_data.h"
+
+#include <array>
+#include <map>
+
+#include "auth/password.h"
+#include "core/id.h"
+
+namespace kefu::server {
+namespace {
+
+struct DemoUser {
+  const char* username;
+  const char* display_name;
+  auth::Role role;
+  const char* password;
+};
+constexpr std::array<DemoUser, 3> DemoUsers{{
+    {"supervisor", "Wang Fang (supervisor)", auth::Role::Supervisor, "supervisor-demo"},
+    {"agent1001", "Li Wei (agent 1001)", auth::Role::Agent, "agent-demo"},
+    {"auditor", "Zhao Min (auditor)", auth::Role::Auditor, "auditor-demo"},
+}};
+
+struct DemoSkill {
+  const char* name;
+  const char* description;
+};
+constexpr std::array<DemoSkill, 5> DemoSkills{{
+    {"mandarin", "Speaks Mandarin with callers"},
+    {"english", "Speaks English with callers"},
+    {"cards", "Lost, stolen and blocked cards"},
+    {"loans", "Loan and mortgage questions"},
+    {"billing", "Statements, fees and payments"},
+}};
+
+struct DemoAgent {
+  const char* name;
+  const char* extension;
+  std::map<std::string, int> skills;
+};
+
+}  // namespace
+
+Result<void> seedDemoData(store::Store& store, const TimeSource& time) {
+  auto now = toUnixMillis(time.systemTime());
+  std::map<std::string, std::string> user_ids;
+  for (const auto& u : DemoUsers) {
+    auto existing = store.users().getByUsername(u.username);
+    if (existing) {
+      user_ids[u.username] = existing->id;
+      continue;
+    }
+    auto hash = auth::hashPassword(u.password);
+    if (!hash) {
+      return hash.error();
+    }
+    auth::User user{newId("usr", time), u.username, u.display_name, u.role, *hash, now, now};
+    KEFU_TRY(store.users().create(user));
+    user_ids[u.username] = user.id;
+  }
+
+  auto skills = store.skills().list();
+  if (!skills) {
+    return skills.error();
+  }
+  if (!skills->empty()) {
+    return {};  // the directory was seeded (or configured by hand) before: leave it alone
+  }
+  std::map<std::string, std::string> skill_ids;
+  for (const auto& s : DemoSkills) {
+    acd::Skill skill{newId("sk", time), s.name, s.description, now, now};
+    KEFU_TRY(store.skills().create(skill));
+    skill_ids[s.name] = skill.id;
+  }
+
+  const std::array<DemoAgent, 6> agents{{
+      {"Li Wei", "1001", {{"mandarin", 9}, {"english", 6}, {"cards", 7}}},
+      {"Chen Jing", "1002", {{"mandarin", 10}, {"loans", 8}}},
+      {"Emily Zhang", "1003", {{"english", 10}, {"mandarin", 7}, {"billing", 6}}},
+      {"Liu Yang", "1004", {{"mandarin", 8}, {"billing", 9}}},
+      {"Sun Hao", "1005", {{"mandarin", 7}, {"cards", 9}, {"english", 4}}},
+      {"Grace Huang", "1006", {{"english", 9}, {"loans", 7}}},
+  }};
+  for (const auto& a : agents) {
+    acd::Agent agent{newId("ag", time), a.name, a.extension, std::string("sip-") + a.extension + "-demo",
+                     std::string(a.extension) == "1001" ? user_ids["agent1001"] : "", {}, now, now};
+    for (const auto& [name, level] : a.skills) {
+      agent.skills.push_back({skill_ids[name], level});
+    }
+    KEFU_TRY(store.agents().create(agent));
+  }
+
+  struct DemoQueue {
+    const char* name;
+    acd::RoutingStrategy strategy;
+    std::map<std::string, int> required;
+    int service_level_seconds;
+  };
+  const std::array<DemoQueue, 3> queues{{
+      {"general", acd::RoutingStrategy::LongestIdle, {{"mandarin", 3}}, 20},
+      {"lost-cards", acd::RoutingStrategy::SkillsBestMatch, {{"cards", 5}}, 10},
+      {"loans", acd::RoutingStrategy::LeastOccupied, {{"loans", 5}}, 30},
+  }};
+  for (const auto& q : queues) {
+    acd::Queue queue{newId("q", time), q.name, q.strategy, {}, q.service_level_seconds, now, now};
+    for (const auto& [name, level] : q.required) {
+      queue.required_skills.push_back({skill_ids[name], level});
+    }
+    KEFU_TRY(store.queues().create(queue));
+  }
+  return {};
+}
+
+std::string demoLoginsText(const std::optional<std::string>& admin_password) {
+  std::string out = "Demo logins (POST /api/v1/auth/login):\n";
+  if (admin_password) {
+    out += "  admin       / " + *admin_password + "   (from auth.admin_password)\n";
+  }
+  for (const auto& u : DemoUsers) {
+    std::string name = u.username;
+    name.resize(11, ' ');
+    out += "  " + name + " / " + u.password + "\n";
+  }
+  out += "Demo SIP phones: extensions 1001-1006, password sip-<extension>-demo\n";
+  return out;
+}
+
+}  // namespace kefu::server

@@ -1,0 +1,146 @@
+#include "server/site.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "api/http_server.h"
+#include "api/rest_api.h"
+#include "auth/authenticator.h"
+#include "core/blocking_pool.h"
+#include "core/event_bus.h"
+#include "core/log.h"
+#include "core/time_source.h"
+#include "server/demo_data.h"
+#include "stats/metrics.h"
+#include "store/store.h"
+
+#ifndef KEFU_VERSION
+#define KEFU_VERSION "0.0.0"
+#endif
+#ifndef KEFU_COMMIT
+#define KEFU_COMMIT "unknown"
+#endif
+
+namespace kefu::server {
+
+/** Everything a site owns, in construction order (destroyed in reverse). */
+struct Site::Parts {
+  RealTimeSource time;
+  store::StorePtr store;
+  EventBus events;
+  std::unique_ptr<stats::Metrics> metrics;
+  std::unique_ptr<auth::Authenticator> authenticator;
+  std::unique_ptr<BlockingPool> pool;
+  std::unique_ptr<api::RestApi> api;
+  std::unique_ptr<api::HttpServer> http;
+};
+
+Result<std::unique_ptr<Site>> Site::start(const Config& config) {
+  auto parts = std::make_unique<Parts>();
+  auto opened = store::openStore(config.storage.url,
+                                 {static_cast<std::size_t>(config.storage.pool_size)});
+  if (!opened) {
+    return opened.error();
+  }
+  parts->store = std::move(opened).value();
+  auto migrated = parts->store->migrate();
+  if (!migrated) {
+    return migrated.error();
+  }
+  if (*migrated > 0) {
+    spdlog::info("storage: applied {} migration(s) on {}", *migrated, parts->store->backend());
+  }
+
+  parts->authenticator = std::make_unique<auth::Authenticator>(
+      parts->store->users(), parts->store->sessions(), parts->time, config.auth.token_ttl);
+  if (config.auth.admin_password) {
+    KEFU_TRY(parts->authenticator->ensureAdmin(*config.auth.admin_password));
+  }
+  if (config.demo.seed) {
+    KEFU_TRY(seedDemoData(*parts->store, parts->time));
+  }
+  (void)parts->store->sessions().removeExpired(toUnixMillis(parts->time.systemTime()));
+
+  parts->metrics = std::make_unique<stats::Metrics>(stats::Metrics::BuildInfo{
+      KEFU_VERSION, KEFU_COMMIT, config.site.name, std::string(toString(config.site.role))});
+  // Requests wait on storage in this pool: as many threads as connections, at least two per API thread.
+  parts->pool = std::make_unique<BlockingPool>(
+      std::max<std::size_t>(static_cast<std::size_t>(config.storage.pool_size),
+                            2 * static_cast<std::size_t>(config.http.threads)));
+  auto& store = *parts->store;
+  parts->api = std::make_unique<api::RestApi>(api::RestDependencies{
+      *parts->authenticator, store.users(), store.skills(), store.agents(), store.queues(),
+      parts->events, parts->time,
+      [&store]() -> Result<void> {
+        auto version = store.schemaVersion();
+        if (!version) {
+          return version.error();
+        }
+        return {};
+      },
+      [metrics = parts->metrics.get()] { return metrics->render(); }, config.site.name,
+      std::string(toString(config.site.role))});
+  parts->http = std::make_unique<api::HttpServer>(
+      api::HttpServerOptions{config.http.listen.host, config.http.listen.port,
+                             static_cast<std::size_t>(config.http.threads),
+                             config.http.max_body_bytes, config.events.buffer},
+      *parts->api, *parts->metrics, parts->events, *parts->authenticator, *parts->pool);
+  KEFU_TRY(parts->http->start());
+  return std::unique_ptr<Site>(new Site(std::move(parts)));
+}
+
+Site::Site(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+Site::~Site() { stop(std::chrono::milliseconds(0)); }
+
+std::uint16_t Site::httpPort() const { return parts_->http->port(); }
+
+void Site::stop(std::chrono::milliseconds grace) {
+  if (!parts_->http) {
+    return;
+  }
+  parts_->http->stop(grace);
+  parts_->pool->shutdown();  // runs what is queued: no write is cut in half
+  parts_->http.reset();
+  parts_->api.reset();
+  parts_->pool.reset();
+  parts_->store.reset();  // closes connections; SQLite checkpoints its WAL
+}
+
+int runSite(const Config& config) {
+  // Block the stop signals before any thread starts, so only sigwait() below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto site = Site::start(config);
+  if (!site) {
+    const auto& e = site.error();
+    spdlog::error("cannot start: {}{}", e.field.empty() ? "" : e.field + ": ", e.message);
+    return 1;
+  }
+  auto url = "http://" + config.http.listen.host + ":" + std::to_string((*site)->httpPort());
+  spdlog::info("site {} ({}) serving {} with {}", config.site.name, toString(config.site.role), url,
+               config.storage.url.starts_with("sqlite:") ? config.storage.url : "PostgreSQL");
+  std::printf("Kefu is running: %s  (health %s/healthz, metrics %s/metrics)\n", url.c_str(),
+              url.c_str(), url.c_str());
+  if (config.demo.seed) {
+    std::printf("%s", demoLoginsText(config.auth.admin_password).c_str());
+  }
+  std::fflush(stdout);
+
+  int received = 0;
+  sigwait(&stop_signals, &received);
+  spdlog::info("received {}, finishing requests in flight", received == SIGTERM ? "SIGTERM" : "SIGINT");
+  (*site)->stop(std::chrono::seconds(10));
+  spdlog::info("stopped");
+  spdlog::shutdown();
+  return 0;
+}
+
+}  // namespace kefu::server

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+
+#include "core/result.h"
+#include "server/config.h"
+
+namespace kefu::server {
+
+/**
+ * One running site: storage, authentication, the event bus, the REST API and the HTTP server,
+ * wired together. Built by start(), torn down in reverse order by stop() or the destructor.
+ * Integration tests run a whole site in-process through this class.
+ */
+class Site {
+ public:
+  /** Opens and migrates storage, applies auth.admin_password and demo.seed, starts serving. */
+  static Result<std::unique_ptr<Site>> start(const Config& config);
+  ~Site();
+
+  /** @return the HTTP port actually bound (useful with port 0). */
+  std::uint16_t httpPort() const;
+  /** Finishes requests in flight (up to `grace`), closes WebSockets, drains the pool, closes storage. */
+  void stop(std::chrono::milliseconds grace);
+
+  struct Parts;
+
+ private:
+  explicit Site(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+/** Runs a site until SIGTERM or SIGINT; @return the process exit code (0 after a clean stop). */
+int runSite(const Config& config);
+
+}  // namespace kefu::server

@@ -34,6 +34,8 @@ constexpr auto ReadTimeout = std::chrono::seconds(30);
 constexpr std::size_t MaxHeaderBytes = 16 * 1024;
 constexpr std::string_view EventsPath = "/api/v1/events";
 
+std::string_view view(beast::string_view s) { return {s.data(), s.size()}; }
+
 /** Runs `f` on the blocking pool and resumes the coroutine on its own executor with the result. */
 template <class F>
 awaitable<std::invoke_result_t<F>> offload(BlockingPool& pool, F f) {
@@ -220,7 +222,7 @@ class HttpServer::Impl {
       auto started = std::chrono::steady_clock::now();
       auto response = co_await answer(request);
       metrics_.observeHttpRequest(
-          response.second, request.method_string(), response.first.result_int(),
+          response.second, view(request.method_string()), response.first.result_int(),
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       bool keep_alive = response.first.keep_alive() && !stopping_;
       response.first.keep_alive(keep_alive);
@@ -289,9 +291,9 @@ class HttpServer::Impl {
     if (q != std::string_view::npos) {
       r.query = std::string(target.substr(q + 1));
     }
-    r.method = std::string(request.method_string());
-    r.authorization = std::string(request[http::field::authorization]);
-    r.content_type = std::string(request[http::field::content_type]);
+    r.method = std::string(view(request.method_string()));
+    r.authorization = std::string(view(request[http::field::authorization]));
+    r.content_type = std::string(view(request[http::field::content_type]));
     r.body = request.body();
     auto result = co_await offload(pool_, [this, r = std::move(r)]() {
       std::string route;
@@ -321,7 +323,7 @@ class HttpServer::Impl {
   awaitable<void> streamEvents(beast::tcp_stream stream, http::request<http::string_body> request) {
     std::string_view target(request.target().data(), request.target().size());
     auto q = target.find('?');
-    std::string token(bearerToken(std::string_view(request[http::field::authorization])));
+    std::string token(bearerToken(view(request[http::field::authorization])));
     if (token.empty() && q != std::string_view::npos) {
       token = queryParam(target.substr(q + 1), "access_token");
     }

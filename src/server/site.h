@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "core/event_bus.h"
 #include "core/result.h"
 #include "server/config.h"
 
@@ -24,6 +25,8 @@ class Site {
   std::uint16_t httpPort() const;
   /** Finishes requests in flight (up to `grace`), closes WebSockets, drains the pool, closes storage. */
   void stop(std::chrono::milliseconds grace);
+  /** @return the site's event bus, for tests that publish directly. */
+  EventBus& eventsForTest();
 
   struct Parts;
 

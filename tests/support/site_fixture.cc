@@ -29,6 +29,7 @@ void SiteFixture::SetUp() {
   config_.storage.url = freshStorageUrl(GetParam());
   config_.auth.admin_password = AdminPassword;
   config_.log.level = server::LogLevel::Warn;
+  configure(config_);
   auto site = server::Site::start(config_);
   ASSERT_TRUE(site.ok()) << site.error().message;
   site_ = std::move(site).value();

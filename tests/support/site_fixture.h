@@ -28,6 +28,8 @@ inline constexpr const char* AdminPassword = "admin-password-1";
 class SiteFixture : public testing::TestWithParam<Backend> {
  protected:
   void SetUp() override;
+  /** Lets a suite change the configuration before the site starts. */
+  virtual void configure(server::Config&) {}
   void TearDown() override;
 
   /** Stops the site and starts a new one on the same storage. */

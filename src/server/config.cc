@@ -1,0 +1,744 @@
+#include "server/config.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <type_traits>
+
+namespace kefu::server {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Access to one member of a Config, for both a `Config&` and a `const Config&`.
+#define KEFU_CONFIG_FIELD(path) \
+  [](auto& config) -> auto& { return config.path; }
+
+constexpr std::array AllSiteRoles = {SiteRole::All, SiteRole::Core, SiteRole::Edge};
+constexpr std::array AllLogLevels = {LogLevel::Trace, LogLevel::Debug, LogLevel::Info,
+                                     LogLevel::Warn,  LogLevel::Error, LogLevel::Off};
+
+/** @return `text` in double quotes, with quotes, backslashes and control bytes escaped. */
+std::string quoted(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+Error mustBe(std::string_view key, std::string_view expectation, std::string_view got) {
+  return Error::invalid(std::string(key),
+                        fmt::format("must be {}, got {}", expectation, quoted(got)));
+}
+
+std::optional<std::int64_t> parseInteger(std::string_view text) {
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<HostPort> parseHostPort(std::string_view text) {
+  std::string_view host;
+  std::string_view port;
+  bool bracketed = !text.empty() && text.front() == '[';
+  if (bracketed) {
+    auto close = text.find(']');
+    if (close == std::string_view::npos || text.substr(close + 1, 1) != ":") {
+      return std::nullopt;
+    }
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) {
+      return std::nullopt;
+    }
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  auto host_char_ok = [bracketed](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ||
+           (bracketed && c == ':');
+  };
+  if (host.empty() || !std::all_of(host.begin(), host.end(), host_char_ok)) {
+    return std::nullopt;
+  }
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  auto number = parseInteger(port);
+  if (!number || *number > 65535) {
+    return std::nullopt;
+  }
+  return HostPort{std::string(host), static_cast<std::uint16_t>(*number)};
+}
+
+/** Parses "90s", "30m", "12h", "2d" and sums like "1h30m". */
+std::optional<std::chrono::seconds> parseDuration(std::string_view text) {
+  constexpr std::int64_t Limit = std::int64_t{1} << 40;  // far past any sane duration
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  std::int64_t total = 0;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t start = i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+      ++i;
+    }
+    if (i == start || i == text.size()) {
+      return std::nullopt;
+    }
+    auto number = parseInteger(text.substr(start, i - start));
+    std::int64_t unit = 0;
+    switch (text[i]) {
+      case 's':
+        unit = 1;
+        break;
+      case 'm':
+        unit = 60;
+        break;
+      case 'h':
+        unit = 3600;
+        break;
+      case 'd':
+        unit = 86400;
+        break;
+      default:
+        return std::nullopt;
+    }
+    ++i;
+    if (!number || *number > Limit / unit) {
+      return std::nullopt;
+    }
+    total += *number * unit;
+    if (total > Limit) {
+      return std::nullopt;
+    }
+  }
+  return std::chrono::seconds(total);
+}
+
+/** @return the shortest text `parseDuration` reads back: "12h", "1m30s". */
+std::string formatDuration(std::chrono::seconds duration) {
+  std::int64_t left = duration.count();
+  if (left == 0) {
+    return "0s";
+  }
+  std::string out;
+  for (auto [unit, suffix] : {std::pair{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}}) {
+    if (left >= unit) {
+      out += std::to_string(left / unit);
+      out += suffix;
+      left %= unit;
+    }
+  }
+  return out;
+}
+
+std::optional<bool> parseBool(std::string_view text) {
+  if (text == "true" || text == "yes" || text == "on") {
+    return true;
+  }
+  if (text == "false" || text == "no" || text == "off") {
+    return false;
+  }
+  return std::nullopt;
+}
+
+template <class Enum, std::size_t N>
+std::string choiceList(const std::array<Enum, N>& values) {
+  std::string out;
+  for (auto value : values) {
+    out += (out.empty() ? "" : ", ") + std::string(toString(value));
+  }
+  return out;
+}
+
+// The kinds of key. Each returns a ConfigKey whose `set` and `get` read and write `field`.
+
+template <class Field>
+ConfigKey textKey(std::string_view name, Field field, std::string type, std::string expectation,
+                  std::function<bool(std::string_view)> valid, std::string_view doc) {
+  ConfigKey key{name, std::move(type), doc};
+  key.set = [name, field, expectation, valid](Config& config,
+                                              std::string_view text) -> Result<void> {
+    if (!valid(text)) {
+      return mustBe(name, expectation, text);
+    }
+    field(config) = std::string(text);
+    return {};
+  };
+  key.get = [field](const Config& config) -> std::optional<std::string> { return field(config); };
+  return key;
+}
+
+template <class Field>
+ConfigKey integerKey(std::string_view name, Field field, std::int64_t min, std::int64_t max,
+                     std::string_view doc) {
+  ConfigKey key{name, fmt::format("integer {}–{}", min, max), doc};
+  key.set = [name, field, min, max](Config& config, std::string_view text) -> Result<void> {
+    auto value = parseInteger(text);
+    if (!value || *value < min || *value > max) {
+      return mustBe(name, fmt::format("an integer between {} and {}", min, max), text);
+    }
+    using Target = std::remove_reference_t<decltype(field(config))>;
+    field(config) = static_cast<Target>(*value);
+    return {};
+  };
+  key.get = [field](const Config& config) -> std::optional<std::string> {
+    return std::to_string(field(config));
+  };
+  return key;
+}
+
+template <class Field>
+ConfigKey boolKey(std::string_view name, Field field, std::string_view doc) {
+  ConfigKey key{name, "boolean (`true` or `false`)", doc};
+  key.bare_flag_value = "true";
+  key.set = [name, field](Config& config, std::string_view text) -> Result<void> {
+    auto value = parseBool(text);
+    if (!value) {
+      return mustBe(name, "true or false", text);
+    }
+    field(config) = *value;
+    return {};
+  };
+  key.get = [field](const Config& config) -> std::optional<std::string> {
+    return field(config) ? "true" : "false";
+  };
+  return key;
+}
+
+template <class Enum, std::size_t N, class Field>
+ConfigKey choiceKey(std::string_view name, Field field, const std::array<Enum, N>& values,
+                    std::string_view doc) {
+  std::string type;
+  for (auto value : values) {
+    type += fmt::format("{}`{}`", type.empty() ? "one of " : ", ", toString(value));
+  }
+  ConfigKey key{name, std::move(type), doc};
+  key.set = [name, field, values](Config& config, std::string_view text) -> Result<void> {
+    for (auto value : values) {
+      if (toString(value) == text) {
+        field(config) = value;
+        return {};
+      }
+    }
+    return mustBe(name, "one of " + choiceList(values), text);
+  };
+  key.get = [field](const Config& config) -> std::optional<std::string> {
+    return std::string(toString(field(config)));
+  };
+  return key;
+}
+
+template <class Field>
+ConfigKey hostPortKey(std::string_view name, Field field, std::string_view doc) {
+  ConfigKey key{name, "host:port (port 0: any free port)", doc};
+  key.set = [name, field](Config& config, std::string_view text) -> Result<void> {
+    auto value = parseHostPort(text);
+    if (!value) {
+      return mustBe(name, "host:port with a port between 0 and 65535", text);
+    }
+    field(config) = std::move(*value);
+    return {};
+  };
+  key.get = [field](const Config& config) -> std::optional<std::string> {
+    return field(config).toString();
+  };
+  return key;
+}
+
+template <class Field>
+ConfigKey durationKey(std::string_view name, Field field, std::chrono::seconds min,
+                      std::chrono::seconds max, std::string_view doc) {
+  ConfigKey key{name,
+                fmt::format("duration {}–{} (`90s`, `30m`, `12h`, `1h30m`, `2d`)",
+                            formatDuration(min), formatDuration(max)),
+                doc};
+  key.set = [name, field, min, max](Config& config, std::string_view text) -> Result<void> {
+    auto value = parseDuration(text);
+    if (!value || *value < min || *value > max) {
+      return mustBe(name,
+                    fmt::format("a duration between {} and {} such as 90s, 30m or 12h",
+                                formatDuration(min), formatDuration(max)),
+                    text);
+    }
+    field(config) = *value;
+    return {};
+  };
+  key.get = [field](const Config& config) -> std::optional<std::string> {
+    return formatDuration(field(config));
+  };
+  return key;
+}
+
+/** An optional secret: an empty value unsets it; errors never repeat the value. */
+template <class Field>
+ConfigKey secretKey(std::string_view name, Field field, std::size_t min_length,
+                    std::string_view doc) {
+  ConfigKey key{name, fmt::format("secret, at least {} characters; optional", min_length), doc,
+                /*secret=*/true};
+  key.set = [name, field, min_length](Config& config, std::string_view text) -> Result<void> {
+    if (text.empty()) {
+      field(config).reset();
+      return {};
+    }
+    if (text.size() < min_length) {
+      return Error::invalid(std::string(name),
+                            fmt::format("must be at least {} characters long", min_length));
+    }
+    field(config) = std::string(text);
+    return {};
+  };
+  key.get = [field](const Config& config) { return field(config); };
+  return key;
+}
+
+bool isSiteName(std::string_view text) {
+  auto ok = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  };
+  return !text.empty() && text.size() <= 63 && std::isalnum(static_cast<unsigned char>(text[0])) &&
+         std::all_of(text.begin(), text.end(), ok);
+}
+
+bool isStorageUrl(std::string_view text) {
+  return (text.starts_with("sqlite:") && text.size() > 7) || text.starts_with("postgresql://") ||
+         text.starts_with("postgres://");
+}
+
+std::vector<ConfigKey> makeConfigKeys() {
+  std::vector<ConfigKey> keys;
+  keys.push_back(textKey(
+      "site.name", KEFU_CONFIG_FIELD(site.name), "name (letters, digits, `-`, `_`; 1–63)",
+      "1 to 63 letters, digits, '-' or '_', starting with a letter or digit", isSiteName,
+      "This site's name, unique among the sites of one deployment; shown in logs and metrics."));
+  keys.push_back(choiceKey(
+      "site.role", KEFU_CONFIG_FIELD(site.role), AllSiteRoles,
+      "What this site runs: `all` on one machine, `core` on premises, `edge` in the cloud."));
+  keys.push_back(hostPortKey("http.listen", KEFU_CONFIG_FIELD(http.listen),
+                             "Address of the HTTP and WebSocket server (API, web UI, events)."));
+  keys.push_back(integerKey("http.threads", KEFU_CONFIG_FIELD(http.threads), 1, 64,
+                            "Threads serving HTTP and WebSocket connections."));
+  keys.push_back(integerKey("http.max_body_bytes", KEFU_CONFIG_FIELD(http.max_body_bytes), 1024,
+                            std::int64_t{1} << 30,
+                            "Largest accepted HTTP request body, in bytes; larger ones get 413."));
+  keys.push_back(hostPortKey("sip.listen", KEFU_CONFIG_FIELD(sip.listen),
+                             "Address the SIP stack listens on, for trunks and phones."));
+  keys.push_back(textKey("storage.url", KEFU_CONFIG_FIELD(storage.url),
+                         "`sqlite:PATH` or `postgresql://…`",
+                         "sqlite:PATH, postgresql://... or postgres://...", isStorageUrl,
+                         "The database: a SQLite file (created if missing) or a PostgreSQL "
+                         "connection URI (libpq)."));
+  keys.push_back(integerKey("storage.pool_size", KEFU_CONFIG_FIELD(storage.pool_size), 1, 64,
+                            "Database connections (PostgreSQL) or reader connections (SQLite)."));
+  keys.push_back(choiceKey("log.level", KEFU_CONFIG_FIELD(log.level), AllLogLevels,
+                           "Least severe log message written."));
+  keys.push_back(secretKey("auth.admin_password", KEFU_CONFIG_FIELD(auth.admin_password), 8,
+                           "When set, the `admin` user is created with this password, or its "
+                           "password reset to it, at start. Prefer the environment variable."));
+  keys.push_back(durationKey("auth.token_ttl", KEFU_CONFIG_FIELD(auth.token_ttl), 1min,
+                             std::chrono::hours(24 * 30),
+                             "How long a session token stays valid after login."));
+  keys.push_back(integerKey("events.buffer", KEFU_CONFIG_FIELD(events.buffer), 16, 1000000,
+                            "Messages buffered per WebSocket subscriber; a subscriber that falls "
+                            "further behind is closed as too slow."));
+  keys.push_back(boolKey("demo.seed", KEFU_CONFIG_FIELD(demo.seed),
+                         "Load demo agents, skills, queues and users at start."));
+  return keys;
+}
+
+#undef KEFU_CONFIG_FIELD
+
+// Looking keys up by their dotted names.
+
+/** @return true when `name` ("http") is a proper prefix of some key. */
+bool isSection(std::string_view name) {
+  return std::any_of(configKeys().begin(), configKeys().end(), [name](const ConfigKey& key) {
+    return key.name.size() > name.size() && key.name.starts_with(name) &&
+           key.name[name.size()] == '.';
+  });
+}
+
+/** @return the names directly under `prefix` ("" for the top level), in table order. */
+std::vector<std::string> childNames(std::string_view prefix) {
+  std::vector<std::string> names;
+  for (const auto& key : configKeys()) {
+    std::string_view rest = key.name;
+    if (!prefix.empty()) {
+      if (!(rest.size() > prefix.size() && rest.starts_with(prefix) &&
+            rest[prefix.size()] == '.')) {
+        continue;
+      }
+      rest.remove_prefix(prefix.size() + 1);
+    }
+    std::string child(rest.substr(0, rest.find('.')));
+    if (std::find(names.begin(), names.end(), child) == names.end()) {
+      names.push_back(std::move(child));
+    }
+  }
+  return names;
+}
+
+std::string join(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& word : words) {
+    out += (out.empty() ? "" : ", ") + word;
+  }
+  return out;
+}
+
+std::size_t editDistance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) {
+    row[j] = j;
+  }
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+/** @return "unknown key", with a suggestion when a key or section is close to `name`. */
+std::string unknownKeyProblem(std::string_view name) {
+  if (name.find('.') == std::string_view::npos) {
+    return "unknown section (known: " + join(childNames("")) + ")";
+  }
+  std::string best;
+  std::size_t best_distance = 3;  // suggest only near misses
+  for (const auto& key : configKeys()) {
+    std::size_t distance = editDistance(name, key.name);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = key.name;
+    }
+  }
+  return best.empty() ? "unknown key" : "unknown key (did you mean " + best + "?)";
+}
+
+Error located(std::string_view where, std::string_view key, std::string_view problem) {
+  return Error::invalid(std::string(key), fmt::format("{}: {}: {}", where, key, problem));
+}
+
+Result<void> applyValue(Config& config, const ConfigKey& key, std::string_view text,
+                        std::string_view where) {
+  auto result = key.set(config, text);
+  if (!result.ok()) {
+    return located(where, key.name, result.error().message);
+  }
+  return {};
+}
+
+// The YAML file.
+
+std::string location(const std::string& file, const YAML::Mark& mark) {
+  return mark.is_null() ? file : fmt::format("{}:{}", file, mark.line + 1);
+}
+
+std::string_view nodeKind(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map:
+      return "map";
+    case YAML::NodeType::Sequence:
+      return "list";
+    case YAML::NodeType::Scalar:
+      return "single value";
+    default:
+      return "nothing";
+  }
+}
+
+Result<void> applyYamlMap(Config& config, const YAML::Node& map, const std::string& prefix,
+                          const std::string& file) {
+  std::set<std::string> seen;
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    const YAML::Node& name_node = it->first;
+    const YAML::Node& value = it->second;
+    std::string where = location(file, name_node.Mark());
+    if (!name_node.IsScalar()) {
+      return located(where, prefix.empty() ? "top level" : prefix, "keys must be plain names");
+    }
+    std::string name = prefix.empty() ? name_node.Scalar() : prefix + "." + name_node.Scalar();
+    if (name_node.Scalar().find('.') != std::string::npos) {
+      return located(where, name,
+                     "unknown key (write sections as nested maps, one name per level)");
+    }
+    if (!seen.insert(name).second) {
+      return located(where, name, "duplicate key");
+    }
+    if (const ConfigKey* key = findConfigKey(name)) {
+      if (value.IsNull()) {  // `key:` with nothing, or `~`: the empty value
+        KEFU_TRY(applyValue(config, *key, "", where));
+      } else if (!value.IsScalar()) {
+        return located(
+            location(file, value.Mark()), name,
+            fmt::format("must be a single value ({}), got a {}", key->type, nodeKind(value)));
+      } else {
+        KEFU_TRY(applyValue(config, *key, value.Scalar(), location(file, value.Mark())));
+      }
+    } else if (isSection(name)) {
+      if (value.IsNull()) {
+        continue;  // an empty section keeps its defaults
+      }
+      if (!value.IsMap()) {
+        return located(where, name,
+                       fmt::format("must be a map of keys ({}), got a {}", join(childNames(name)),
+                                   nodeKind(value)));
+      }
+      KEFU_TRY(applyYamlMap(config, value, name, file));
+    } else {
+      return located(where, name, unknownKeyProblem(name));
+    }
+  }
+  return {};
+}
+
+Result<void> applyYamlFile(Config& config, const std::filesystem::path& path) {
+  const std::string file = path.string();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Error::invalid("", fmt::format("{}: cannot read: {}", file, std::strerror(errno)));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    YAML::Node root = YAML::Load(text.str());
+    if (root.IsNull()) {
+      return {};  // an empty file, or only comments: the defaults
+    }
+    if (!root.IsMap()) {
+      return Error::invalid(
+          "", fmt::format("{}: expected a map of sections ({}), got a {}",
+                          location(file, root.Mark()), join(childNames("")), nodeKind(root)));
+    }
+    return applyYamlMap(config, root, "", file);
+  } catch (const YAML::Exception& e) {
+    return Error::invalid("", fmt::format("{}: not valid YAML: {}", location(file, e.mark), e.msg));
+  }
+}
+
+std::string upper(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+std::string markdownCell(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') {
+      out += '\\';
+    }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view toString(SiteRole role) {
+  switch (role) {
+    case SiteRole::All:
+      return "all";
+    case SiteRole::Core:
+      return "core";
+    case SiteRole::Edge:
+      return "edge";
+  }
+  return "all";
+}
+
+std::string_view toString(LogLevel level) {
+  switch (level) {
+    case LogLevel::Trace:
+      return "trace";
+    case LogLevel::Debug:
+      return "debug";
+    case LogLevel::Info:
+      return "info";
+    case LogLevel::Warn:
+      return "warn";
+    case LogLevel::Error:
+      return "error";
+    case LogLevel::Off:
+      return "off";
+  }
+  return "info";
+}
+
+std::string HostPort::toString() const {
+  return host.find(':') == std::string::npos ? fmt::format("{}:{}", host, port)
+                                             : fmt::format("[{}]:{}", host, port);
+}
+
+std::string ConfigKey::envVar() const {
+  std::string out = "KEFU_" + upper(name);
+  std::replace(out.begin(), out.end(), '.', '_');
+  return out;
+}
+
+std::string ConfigKey::flag() const {
+  std::string out = "--" + std::string(name);
+  std::replace(out.begin(), out.end(), '.', '-');
+  std::replace(out.begin(), out.end(), '_', '-');
+  return out;
+}
+
+std::span<const ConfigKey> configKeys() {
+  static const std::vector<ConfigKey> keys = makeConfigKeys();
+  return keys;
+}
+
+const ConfigKey* findConfigKey(std::string_view name) {
+  for (const auto& key : configKeys()) {
+    if (key.name == name) {
+      return &key;
+    }
+  }
+  return nullptr;
+}
+
+Environment currentEnvironment() {
+  Environment env;
+  for (char** entry = ::environ; entry != nullptr && *entry != nullptr; ++entry) {
+    std::string_view text(*entry);
+    auto equals = text.find('=');
+    if (equals != std::string_view::npos) {
+      env.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
+    }
+  }
+  return env;
+}
+
+Result<ConfigOverride> parseSetOverride(std::string_view assignment) {
+  auto equals = assignment.find('=');
+  if (equals == std::string_view::npos || equals == 0) {
+    return Error::invalid("", fmt::format("--set {}: expected key=value", quoted(assignment)));
+  }
+  return ConfigOverride{"--set", std::string(assignment.substr(0, equals)),
+                        std::string(assignment.substr(equals + 1))};
+}
+
+Result<Config> loadConfig(const std::optional<std::filesystem::path>& file, const Environment& env,
+                          const std::vector<ConfigOverride>& overrides) {
+  Config config;
+  if (file) {
+    KEFU_TRY(applyYamlFile(config, *file));
+  }
+  for (const auto& key : configKeys()) {
+    auto variable = key.envVar();
+    if (auto it = env.find(variable); it != env.end()) {
+      KEFU_TRY(applyValue(config, key, it->second, variable));
+    }
+  }
+  for (const auto& item : overrides) {
+    const ConfigKey* key = findConfigKey(item.key);
+    if (key == nullptr) {
+      return located(item.source, item.key, unknownKeyProblem(item.key));
+    }
+    KEFU_TRY(applyValue(config, *key, item.value, item.source));
+  }
+  return config;
+}
+
+std::vector<std::string> ignoredEnvironmentVariables(const Environment& env) {
+  std::vector<std::string> ignored;
+  for (const auto& [variable, value] : env) {
+    if (!variable.starts_with("KEFU_")) {
+      continue;
+    }
+    bool known = std::any_of(configKeys().begin(), configKeys().end(),
+                             [&](const ConfigKey& key) { return key.envVar() == variable; });
+    std::string rest = variable.substr(5);
+    std::string first_word = rest.substr(0, rest.find('_'));
+    std::transform(first_word.begin(), first_word.end(), first_word.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (!known && isSection(first_word)) {
+      ignored.push_back(variable);
+    }
+  }
+  return ignored;
+}
+
+std::string formatConfigYaml(const Config& config, bool mask_secrets) {
+  YAML::Node root(YAML::NodeType::Map);
+  for (const auto& key : configKeys()) {
+    YAML::Node node = root;
+    std::string_view rest = key.name;
+    for (auto dot = rest.find('.'); dot != std::string_view::npos; dot = rest.find('.')) {
+      node.reset(node[std::string(rest.substr(0, dot))]);
+      rest.remove_prefix(dot + 1);
+    }
+    auto value = key.get(config);
+    if (!value) {
+      node[std::string(rest)] = YAML::Node(YAML::NodeType::Null);
+    } else {
+      node[std::string(rest)] = key.secret && mask_secrets ? std::string("***") : *value;
+    }
+  }
+  YAML::Emitter out;
+  out << root;
+  return std::string(out.c_str()) + "\n";
+}
+
+std::string configReferenceMarkdown() {
+  const Config defaults;
+  std::string out =
+      "| key | type | default | environment | flag | meaning |\n"
+      "| --- | --- | --- | --- | --- | --- |\n";
+  for (const auto& key : configKeys()) {
+    auto value = key.get(defaults);
+    out += fmt::format("| `{}` | {} | {} | `{}` | `{}` | {} |\n", key.name, markdownCell(key.type),
+                       value ? "`" + markdownCell(*value) + "`" : std::string("unset"),
+                       key.envVar(), key.flag(), markdownCell(key.doc));
+  }
+  out += "\nEvery key with its default, as `kefu check-config` prints it:\n\n```yaml\n";
+  out += formatConfigYaml(defaults);
+  out += "```\n";
+  return out;
+}
+
+Result<std::string> updateConfigReference(std::string_view document) {
+  auto begin = document.find(ConfigDocBegin);
+  auto end = begin == std::string_view::npos ? begin : document.find(ConfigDocEnd, begin);
+  if (end == std::string_view::npos) {
+    return Error::invalid(
+        "", fmt::format("the document lacks the lines {} and {}", ConfigDocBegin, ConfigDocEnd));
+  }
+  return std::string(document.substr(0, begin + ConfigDocBegin.size())) + "\n\n" +
+         configReferenceMarkdown() + "\n" + std::string(document.substr(end));
+}
+
+}  // namespace kefu::server

@@ -97,6 +97,8 @@ Site::~Site() { stop(std::chrono::milliseconds(0)); }
 
 std::uint16_t Site::httpPort() const { return parts_->http->port(); }
 
+std::vector<api::Router::RouteInfo> Site::routes() const { return parts_->api->router().routes(); }
+
 EventBus& Site::eventsForTest() { return parts_->events; }
 
 void Site::stop(std::chrono::milliseconds grace) {

@@ -3,7 +3,9 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
+#include "api/router.h"
 #include "core/event_bus.h"
 #include "core/result.h"
 #include "server/config.h"
@@ -25,6 +27,8 @@ class Site {
   std::uint16_t httpPort() const;
   /** Finishes requests in flight (up to `grace`), closes WebSockets, drains the pool, closes storage. */
   void stop(std::chrono::milliseconds grace);
+  /** @return every HTTP route the site serves (method, pattern, public or not). */
+  std::vector<api::Router::RouteInfo> routes() const;
   /** @return the site's event bus, for tests that publish directly. */
   EventBus& eventsForTest();
 

@@ -80,6 +80,7 @@ TEST(ServeTest, ServesDemoDataAndStopsCleanlyOnSigterm) {
   auto dir = std::filesystem::temp_directory_path() / ("kefu-serve-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto db = (dir / "kefu.db").string();
+  std::string token;
   {
     ServeProcess serve(db);
     ASSERT_NE(serve.port(), 0) << "kefu serve printed no address";
@@ -87,7 +88,7 @@ TEST(ServeTest, ServesDemoDataAndStopsCleanlyOnSigterm) {
     EXPECT_EQ(c.get("/healthz").status, 200);
     auto login = c.post("/api/v1/auth/login", R"({"username":"supervisor","password":"supervisor-demo"})");
     ASSERT_EQ(login.status, 200) << login.body;
-    auto token = login.body.substr(login.body.find("\"token\":\"") + 9, 64);
+    token = login.body.substr(login.body.find("\"token\":\"") + 9, 64);
     c.setToken(token);
     auto agents = c.get("/api/v1/agents");
     EXPECT_EQ(agents.status, 200);
@@ -107,6 +108,11 @@ TEST(ServeTest, ServesDemoDataAndStopsCleanlyOnSigterm) {
     // Everything was flushed: a new process serves the same data and the same session.
     ServeProcess again(db);
     ASSERT_NE(again.port(), 0);
+    HttpClient c(again.port());
+    c.setToken(token);
+    auto agents = c.get("/api/v1/agents");
+    EXPECT_EQ(agents.status, 200);
+    EXPECT_NE(agents.body.find("\"count\":6"), std::string::npos) << agents.body;
     EXPECT_EQ(again.terminate(), 0);
   }
   std::filesystem::remove_all(dir);

@@ -6,7 +6,7 @@ BUILD_JOBS ?= $(shell nproc)
 BENCH ?=
 CONFIG ?= deploy/all-in-one.yaml
 
-.PHONY: deps build build-dev run test test-release test-dev bench fmt lint clean
+.PHONY: deps build build-dev run test test-release test-dev bench fuzz fmt lint clean
 
 deps:
 	@bash scripts/deps.sh
@@ -37,6 +37,16 @@ test-dev: build-dev
 bench: build
 	@bash scripts/bench.sh "$(BENCH)"
 
+# Builds the fuzz targets with clang's libFuzzer and runs each for FUZZ_SECONDS on its corpus.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(BUILD_JOBS) --target json_body_fuzz
+	@for t in json_body_fuzz; do \
+	  mkdir -p build-fuzz/corpus/$$t; \
+	  ./build-fuzz/bin/$$t -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
+
 fmt:
 	@git ls-files '*.h' '*.cc' | xargs clang-format -i
 
@@ -46,4 +56,4 @@ lint: build
 	@git ls-files 'src/*.cc' | xargs clang-tidy -p build --quiet
 
 clean:
-	@rm -rf build build-dev
+	@rm -rf build build-dev build-fuzz

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config python3 curl procps
-  clang clang-format clang-tidy
+  clang libclang-rt-14-dev clang-format clang-tidy
   libssl-dev libboost-dev libboost-system-dev
   libsqlite3-dev libsqlitecpp-dev libpqxx-dev postgresql
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev

@@ -1,0 +1,363 @@
+#!/usr/bin/env bash
+# Kefu's load figures: `make bench` runs `bash scripts/bench.sh "$BENCH"` after `make build`.
+#
+# usage: scripts/bench.sh [PREFIX]
+#   Measures every figure whose name starts with PREFIX (all when empty) and prints each one on
+#   stdout as `bench: NAME VALUE UNIT`. Progress and diagnostics go to stderr. Exits non-zero when
+#   a figure could not be measured (a server that does not start, a non-2xx response under load).
+#
+# Figures:
+#   api_get_agents_rps_{sqlite,postgres}     requests/s of an authenticated GET /api/v1/agents
+#   api_get_agents_p99_ms_{sqlite,postgres}  its 99th percentile latency, in ms
+#   with 1,000 agents stored, measured by wrk (2 threads, 16 connections, 10 s after a 2 s warm-up)
+#   against `kefu serve` on loopback, on SQLite and on a throwaway PostgreSQL 15 cluster.
+#
+# Environment (for experiments; the defaults are the reported figures):
+#   KEFU_BIN (build/bin/kefu), BENCH_AGENTS (1000), BENCH_DURATION (10s), BENCH_WARMUP (2s),
+#   BENCH_THREADS (2), BENCH_CONNECTIONS (16), PG_BIN (/usr/lib/postgresql/15/bin).
+#
+# Everything it starts (the server, the PostgreSQL cluster) is stopped and its temporary directory
+# removed on exit, on failure and on Ctrl-C.
+
+set -euo pipefail
+
+readonly PREFIX="${1:-}"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+readonly ROOT
+readonly KEFU="${KEFU_BIN:-$ROOT/build/bin/kefu}"
+readonly AGENTS="${BENCH_AGENTS:-1000}"
+readonly DURATION="${BENCH_DURATION:-10s}"
+readonly WARMUP="${BENCH_WARMUP:-2s}"
+readonly WRK_THREADS="${BENCH_THREADS:-2}"
+readonly WRK_CONNECTIONS="${BENCH_CONNECTIONS:-16}"
+readonly PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+readonly ADMIN_PASSWORD="bench-admin-pw"
+readonly FIGURES=(
+  api_get_agents_rps_sqlite api_get_agents_p99_ms_sqlite
+  api_get_agents_rps_postgres api_get_agents_p99_ms_postgres
+)
+
+WORK=""          # the temporary directory of this run
+SERVER_PID=""    # the running `kefu serve`, if any
+PG_DATA=""       # the running PostgreSQL cluster's data directory, if any
+PG_URL=""        # its connection URI
+BASE=""          # the running server's http://127.0.0.1:PORT
+TOKEN=""         # the admin's bearer token
+SKILL_IDS=()
+BACKGROUND=()    # background curl processes of the seeding step
+FAILED=0
+
+log() { echo "[bench] $*" >&2; }
+fail() { log "FAILED: $*"; FAILED=1; }
+
+wanted() { [[ "$1" == "$PREFIX"* ]]; }
+
+# @return success when any figure of the backend is wanted.
+backendWanted() {
+  local figure
+  for figure in "${FIGURES[@]}"; do
+    if [[ "$figure" == *"_$1" ]] && wanted "$figure"; then
+      return 0
+    fi
+  done
+  return 1
+}
+
+# Runs a PostgreSQL tool as the postgres user when we are root (initdb refuses to run as root).
+asPostgres() {
+  if [[ $(id -u) -eq 0 ]]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+freePort() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+stopServer() {
+  if [[ -n "$SERVER_PID" ]]; then
+    if kill -0 "$SERVER_PID" 2>/dev/null; then
+      kill -TERM "$SERVER_PID" 2>/dev/null || true
+      local i
+      for ((i = 0; i < 50; i++)); do
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.1
+      done
+      if kill -0 "$SERVER_PID" 2>/dev/null; then
+        log "server $SERVER_PID ignored SIGTERM for 5 s; killing it"
+        kill -KILL "$SERVER_PID" 2>/dev/null || true
+      fi
+    fi
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+  fi
+}
+
+stopPostgres() {
+  if [[ -n "$PG_DATA" ]]; then
+    asPostgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 ||
+      asPostgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w stop >/dev/null 2>&1 || true
+    PG_DATA=""
+  fi
+}
+
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  local pid
+  for pid in "${BACKGROUND[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  stopServer
+  stopPostgres
+  if [[ -n "$WORK" ]]; then
+    rm -rf "$WORK"
+  fi
+  exit "$status"
+}
+# Starts a throwaway cluster in $WORK/pg on a free port; sets PG_DATA and PG_URL.
+startPostgres() {
+  local port
+  port=$(freePort)
+  PG_DATA="$WORK/pg"
+  mkdir -p "$PG_DATA"
+  if [[ $(id -u) -eq 0 ]]; then
+    chown postgres:postgres "$PG_DATA"
+  fi
+  chmod 700 "$PG_DATA"
+  log "postgres: initdb in $PG_DATA"
+  asPostgres "$PG_BIN/initdb" -D "$PG_DATA" -U postgres -A trust -E UTF8 --no-locale \
+    >"$WORK/initdb.log" 2>&1 || { cat "$WORK/initdb.log" >&2; return 1; }
+  log "postgres: starting on 127.0.0.1:$port"
+  # No Unix socket (loopback TCP only); fsync stays on, as in production.
+  asPostgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w -t 60 \
+    -o "-p $port -k '' -c listen_addresses=127.0.0.1" start >/dev/null ||
+    { cat "$PG_DATA/server.log" >&2 || true; return 1; }
+  asPostgres "$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U postgres -qAt \
+    -c 'CREATE DATABASE kefu_bench' >/dev/null
+  PG_URL="postgresql://postgres@127.0.0.1:$port/kefu_bench"
+}
+
+# Starts `kefu serve` on a free port against the storage URL; sets SERVER_PID and BASE.
+startServer() {
+  local url=$1 name=$2 port i status
+  port=$(freePort)
+  BASE="http://127.0.0.1:$port"
+  log "$name: starting $KEFU serve on $BASE"
+  "$KEFU" serve --http-listen "127.0.0.1:$port" --storage-url "$url" \
+    --auth-admin-password "$ADMIN_PASSWORD" --log-level warn >"$WORK/server-$name.log" 2>&1 &
+  SERVER_PID=$!
+  for ((i = 0; i < 300; i++)); do
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      wait "$SERVER_PID" 2>/dev/null && status=0 || status=$?
+      SERVER_PID=""
+      log "$name: server exited with status $status before answering /healthz:"
+      tail -n 20 "$WORK/server-$name.log" >&2
+      return 1
+    fi
+    if [[ $(curl -s -o /dev/null -w '%{http_code}' "$BASE/healthz") == 200 ]]; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  log "$name: /healthz did not answer 200 within 30 s:"
+  tail -n 20 "$WORK/server-$name.log" >&2
+  return 1
+}
+
+# Prints the value of a top-level string or number field of the JSON object on stdin.
+jsonField() {
+  python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+}
+
+# POSTs a JSON body with the bearer token; prints the response body; fails unless status is $3.
+postJson() {
+  local path=$1 body=$2 expected=$3 out status
+  out="$WORK/response.json"
+  status=$(curl -sS -o "$out" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    ${TOKEN:+-H "Authorization: Bearer $TOKEN"} --data "$body" "$BASE$path") || status=000
+  if [[ "$status" != "$expected" ]]; then
+    log "POST $path answered $status, expected $expected: $(head -c 500 "$out" 2>/dev/null)"
+    return 1
+  fi
+  cat "$out"
+}
+
+# Writes a curl config (see curl's --config) that POSTs agents $2..$3 in one keep-alive session.
+writeAgentRequests() {
+  local file=$1 first=$2 last=$3 i n skill
+  : >"$file"
+  for ((i = first; i <= last; i++)); do
+    printf -v n '%04d' "$i"
+    skill=${SKILL_IDS[$((i % ${#SKILL_IDS[@]}))]}
+    # The config format takes \" inside a quoted value; the body has no other escapes.
+    cat >>"$file" <<EOF
+url = "$BASE/api/v1/agents"
+request = "POST"
+header = "Authorization: Bearer $TOKEN"
+header = "Content-Type: application/json"
+data = "{\"name\":\"Agent $n\",\"extension\":\"$((10000 + i))\",\"sip_password\":\"secret-$n\",\"skills\":[{\"skill_id\":\"$skill\",\"level\":5}]}"
+write-out = "\n%{stderr}%{http_code}\n"
+next
+EOF
+  done
+}
+
+# Logs in, creates 3 skills and $AGENTS agents; sets TOKEN.
+seed() {
+  local name=$1 half start end
+  TOKEN=""
+  TOKEN=$(postJson /api/v1/auth/login \
+    "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}" 200 | jsonField token) || return 1
+  SKILL_IDS=()
+  local skill id
+  for skill in billing sales support; do
+    id=$(postJson /api/v1/skills "{\"name\":\"$skill\",\"description\":\"\"}" 201 |
+      jsonField id) || return 1
+    SKILL_IDS+=("$id")
+  done
+
+  log "$name: creating $AGENTS agents"
+  start=$(date +%s.%N)
+  # Two keep-alive connections in parallel, one per core.
+  half=$(((AGENTS + 1) / 2))
+  writeAgentRequests "$WORK/agents-a.curl" 1 "$half"
+  writeAgentRequests "$WORK/agents-b.curl" $((half + 1)) "$AGENTS"
+  curl -sS --config "$WORK/agents-a.curl" >"$WORK/agents-a.body" 2>"$WORK/agents-a.status" &
+  local pid_a=$!
+  curl -sS --config "$WORK/agents-b.curl" >"$WORK/agents-b.body" 2>"$WORK/agents-b.status" &
+  local pid_b=$!
+  BACKGROUND=("$pid_a" "$pid_b")
+  wait "$pid_a" || true
+  wait "$pid_b" || true
+  BACKGROUND=()
+  end=$(date +%s.%N)
+
+  local created
+  created=$(cat "$WORK"/agents-?.status | grep -cx 201 || true)
+  if [[ "$created" -ne "$AGENTS" ]]; then
+    log "$name: created $created of $AGENTS agents; the first other answers (status body):"
+    local part
+    for part in a b; do
+      paste -d' ' "$WORK/agents-$part.status" "$WORK/agents-$part.body"
+    done | grep -v '^201 ' | head -n 3 | cut -c1-300 >&2 || true
+    return 1
+  fi
+  log "$name: created $AGENTS agents in $(python3 -c "print(f'{$end - $start:.1f}')") s"
+
+  local listed
+  listed=$(curl -sS -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/agents" |
+    python3 -c 'import json, sys
+body = json.load(sys.stdin)
+items = body if isinstance(body, list) else next(
+    (v for v in body.values() if isinstance(v, list)), [])
+print(len(items))') || listed="?"
+  log "$name: GET /api/v1/agents lists $listed agents"
+}
+
+# Prints "RPS P99_MS NON2XX" parsed from `wrk --latency` output on stdin; fails when unparseable.
+parseWrk() {
+  awk '
+    function ms(text,   value, unit) {
+      value = text; sub(/[a-z]+$/, "", value)
+      unit = text; sub(/^[0-9.]+/, "", unit)
+      if (unit == "us") return value / 1000
+      if (unit == "ms") return value
+      if (unit == "s") return value * 1000
+      if (unit == "m") return value * 60000
+      if (unit == "h") return value * 3600000
+      return -1
+    }
+    /^Requests\/sec:/ { rps = $2 }
+    /^[ \t]+99(\.0+)?%/ { p99 = ms($2) }
+    /Non-2xx or 3xx responses:/ { non2xx = $NF }
+    END {
+      if (rps == "" || p99 == "" || p99 < 0) exit 1
+      printf "%.1f %.3f %d\n", rps, p99, non2xx + 0
+    }'
+}
+
+# Runs the warm-up and the measured wrk run against GET /api/v1/agents; prints the figures.
+measure() {
+  local name=$1 url="$BASE/api/v1/agents" out="$WORK/wrk-$1.txt" figures rps p99 non2xx
+  local -a args=(-t"$WRK_THREADS" -c"$WRK_CONNECTIONS" --latency -H "Authorization: Bearer $TOKEN")
+  log "$name: warm-up ($WARMUP)"
+  wrk "${args[@]}" -d"$WARMUP" "$url" >/dev/null
+  log "$name: wrk ${args[*]:0:3} -d$DURATION GET /api/v1/agents"
+  wrk "${args[@]}" -d"$DURATION" "$url" >"$out"
+  sed 's/^/[bench]   /' "$out" >&2
+  if ! figures=$(parseWrk <"$out"); then
+    fail "$name: could not read Requests/sec and the 99% latency from wrk's output"
+    return 1
+  fi
+  read -r rps p99 non2xx <<<"$figures"
+  if [[ "$non2xx" -ne 0 ]]; then
+    fail "$name: $non2xx responses were not 2xx; no figure reported"
+    return 1
+  fi
+  if grep -q '^  Socket errors:' "$out"; then
+    log "$name: warning: $(grep '^  Socket errors:' "$out" | sed 's/^ *//')"
+  fi
+  if wanted "api_get_agents_rps_$name"; then
+    echo "bench: api_get_agents_rps_$name $rps req/s"
+  fi
+  if wanted "api_get_agents_p99_ms_$name"; then
+    echo "bench: api_get_agents_p99_ms_$name $p99 ms"
+  fi
+}
+
+runBackend() {
+  local name=$1 url
+  case "$name" in
+    sqlite) url="sqlite:$WORK/bench.db" ;;
+    postgres)
+      startPostgres || { fail "$name: PostgreSQL did not start"; stopPostgres; return; }
+      url=$PG_URL
+      ;;
+  esac
+  if startServer "$url" "$name" && seed "$name"; then
+    measure "$name" || true
+  else
+    fail "$name: no figure measured (server log: see above)"
+  fi
+  stopServer
+  stopPostgres
+}
+
+main() {
+  trap cleanup EXIT
+  trap 'log "interrupted"; exit 130' INT
+  trap 'log "terminated"; exit 143' TERM
+  local any=0 figure backend
+  for figure in "${FIGURES[@]}"; do
+    wanted "$figure" && any=1
+  done
+  if [[ $any -eq 0 ]]; then
+    log "no figure starts with '$PREFIX'; figures: ${FIGURES[*]}"
+    exit 2
+  fi
+  if [[ ! -x "$KEFU" ]]; then
+    log "$KEFU is missing: run 'make build' first"
+    exit 1
+  fi
+  local tool
+  for tool in wrk curl python3; do
+    command -v "$tool" >/dev/null || { log "$tool is not installed"; exit 1; }
+  done
+  WORK=$(mktemp -d /tmp/kefu-bench.XXXXXX)
+  chmod 711 "$WORK"  # the postgres user must reach $WORK/pg
+  for backend in sqlite postgres; do
+    if backendWanted "$backend"; then
+      runBackend "$backend"
+    fi
+  done
+  exit "$FAILED"
+}
+
+# Sourcing the script (to test parseWrk) defines the functions without running anything.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  main
+fi

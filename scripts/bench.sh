@@ -170,7 +170,8 @@ startServer() {
 
 # Prints the value of a top-level string or number field of the JSON object on stdin.
 jsonField() {
-  python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+  python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1" 2>/dev/null ||
+    { log "expected a JSON object with \"$1\", got: $(head -c 300)"; return 1; }
 }
 
 # POSTs a JSON body with the bearer token; prints the response body; fails unless status is $3.
@@ -209,14 +210,16 @@ EOF
 # Logs in, creates 3 skills and $AGENTS agents; sets TOKEN.
 seed() {
   local name=$1 half start end
+  local answer skill id
   TOKEN=""
-  TOKEN=$(postJson /api/v1/auth/login \
-    "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}" 200 | jsonField token) || return 1
+  answer=$(postJson /api/v1/auth/login \
+    "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}" 200) || return 1
+  TOKEN=$(jsonField token <<<"$answer") || return 1
   SKILL_IDS=()
-  local skill id
   for skill in billing sales support; do
-    id=$(postJson /api/v1/skills "{\"name\":\"$skill\",\"description\":\"\"}" 201 |
-      jsonField id) || return 1
+    answer=$(postJson /api/v1/skills "{\"name\":\"$skill\",\"description\":\"\"}" 201) ||
+      return 1
+    id=$(jsonField id <<<"$answer") || return 1
     SKILL_IDS+=("$id")
   done
 
@@ -321,7 +324,14 @@ runBackend() {
   if startServer "$url" "$name" && seed "$name"; then
     measure "$name" || true
   else
-    fail "$name: no figure measured (server log: see above)"
+    fail "$name: no figure measured"
+  fi
+  if [[ -n "$SERVER_PID" ]] && ! kill -0 "$SERVER_PID" 2>/dev/null; then
+    local status=0
+    wait "$SERVER_PID" 2>/dev/null || status=$?
+    SERVER_PID=""
+    fail "$name: the server died (exit status $status); the end of its log:"
+    tail -n 20 "$WORK/server-$name.log" >&2
   fi
   stopServer
   stopPostgres

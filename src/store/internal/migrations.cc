@@ -1,0 +1,139 @@
+#include "store/internal/migrations.h"
+
+#include <array>
+
+namespace kefu::store::internal {
+namespace {
+
+// Timestamps are Unix milliseconds. Every column added here must also be declared, with its data
+// class, in store/schema.cc (a test compares both).
+
+constexpr std::string_view V1Sqlite = R"sql(
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE,
+  display_name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX sessions_user_id ON sessions(user_id);
+CREATE INDEX sessions_expires_at ON sessions(expires_at);
+CREATE TABLE skills (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  description TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE agents (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  extension TEXT NOT NULL UNIQUE,
+  sip_password TEXT NOT NULL,
+  user_id TEXT REFERENCES users(id) ON DELETE SET NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX agents_user_id ON agents(user_id);
+CREATE INDEX agents_created ON agents(created_at, id);
+CREATE TABLE agent_skills (
+  agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+  skill_id TEXT NOT NULL REFERENCES skills(id) ON DELETE RESTRICT,
+  level INTEGER NOT NULL,
+  PRIMARY KEY (agent_id, skill_id)
+);
+CREATE INDEX agent_skills_skill_id ON agent_skills(skill_id);
+CREATE TABLE queues (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  strategy TEXT NOT NULL,
+  service_level_seconds INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE queue_skills (
+  queue_id TEXT NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
+  skill_id TEXT NOT NULL REFERENCES skills(id) ON DELETE RESTRICT,
+  min_level INTEGER NOT NULL,
+  PRIMARY KEY (queue_id, skill_id)
+);
+CREATE INDEX queue_skills_skill_id ON queue_skills(skill_id);
+)sql";
+
+constexpr std::string_view V1Postgres = R"sql(
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE,
+  display_name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX sessions_user_id ON sessions(user_id);
+CREATE INDEX sessions_expires_at ON sessions(expires_at);
+CREATE TABLE skills (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  description TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE agents (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  extension TEXT NOT NULL UNIQUE,
+  sip_password TEXT NOT NULL,
+  user_id TEXT REFERENCES users(id) ON DELETE SET NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX agents_user_id ON agents(user_id);
+CREATE INDEX agents_created ON agents(created_at, id);
+CREATE TABLE agent_skills (
+  agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+  skill_id TEXT NOT NULL REFERENCES skills(id) ON DELETE RESTRICT,
+  level INTEGER NOT NULL,
+  PRIMARY KEY (agent_id, skill_id)
+);
+CREATE INDEX agent_skills_skill_id ON agent_skills(skill_id);
+CREATE TABLE queues (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  strategy TEXT NOT NULL,
+  service_level_seconds INTEGER NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE queue_skills (
+  queue_id TEXT NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
+  skill_id TEXT NOT NULL REFERENCES skills(id) ON DELETE RESTRICT,
+  min_level INTEGER NOT NULL,
+  PRIMARY KEY (queue_id, skill_id)
+);
+CREATE INDEX queue_skills_skill_id ON queue_skills(skill_id);
+)sql";
+
+constexpr std::array<Migration, 1> All{{
+    {1, "users, sessions, skills, agents, queues", V1Sqlite, V1Postgres},
+}};
+
+}  // namespace
+
+std::span<const Migration> migrations() { return All; }
+
+}  // namespace kefu::store::internal

@@ -1,0 +1,73 @@
+#include "store/store.h"
+
+#include "store/internal/migrations.h"
+#include "store/internal/postgres_database.h"
+#include "store/internal/sql_agent_repository.h"
+#include "store/internal/sql_queue_repository.h"
+#include "store/internal/sql_session_repository.h"
+#include "store/internal/sql_skill_repository.h"
+#include "store/internal/sql_user_repository.h"
+#include "store/internal/sqlite_database.h"
+
+namespace kefu::store {
+namespace {
+
+using internal::SqlDatabasePtr;
+
+/** The repositories over one SqlDatabase; the same code for both backends. */
+class SqlStore final : public Store {
+ public:
+  explicit SqlStore(SqlDatabasePtr database)
+      : database_(std::move(database)),
+        users_(*database_),
+        sessions_(*database_),
+        skills_(*database_),
+        agents_(*database_),
+        queues_(*database_) {}
+
+  std::string_view backend() const override { return database_->backend(); }
+  Result<int> migrate() override { return database_->migrate(internal::migrations()); }
+  Result<int> schemaVersion() override { return database_->schemaVersion(); }
+
+  auth::UserRepository& users() override { return users_; }
+  auth::SessionRepository& sessions() override { return sessions_; }
+  acd::SkillRepository& skills() override { return skills_; }
+  acd::AgentRepository& agents() override { return agents_; }
+  acd::QueueRepository& queues() override { return queues_; }
+
+ private:
+  // Owned; the repositories refer to database_, so it is declared first.
+  SqlDatabasePtr database_;
+  internal::SqlUserRepository users_;
+  internal::SqlSessionRepository sessions_;
+  internal::SqlSkillRepository skills_;
+  internal::SqlAgentRepository agents_;
+  internal::SqlQueueRepository queues_;
+};
+
+}  // namespace
+
+Result<StorePtr> openStore(std::string_view url, const StoreOptions& options) {
+  Result<SqlDatabasePtr> database = Error::internal("unreachable");
+  if (url.starts_with("sqlite:")) {
+    std::string_view path = url.substr(7);
+    if (path.starts_with("//")) {
+      path.remove_prefix(2);  // sqlite:///var/lib/kefu.db
+    }
+    if (path.empty()) {
+      return Error::invalid("storage.url", "sqlite URL has no file path: use sqlite:PATH");
+    }
+    database = internal::openSqliteDatabase(std::string(path), options.pool_size);
+  } else if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    database = internal::openPostgresDatabase(std::string(url), options.pool_size);
+  } else {
+    return Error::invalid("storage.url",
+                          "unknown storage URL scheme: use sqlite:PATH or postgresql://…");
+  }
+  if (!database.ok()) {
+    return database.error();
+  }
+  return StorePtr(std::make_unique<SqlStore>(std::move(database).value()));
+}
+
+}  // namespace kefu::store

@@ -295,11 +295,13 @@ class HttpServer::Impl {
     r.authorization = std::string(view(request[http::field::authorization]));
     r.content_type = std::string(view(request[http::field::content_type]));
     r.body = request.body();
-    auto result = co_await offload(pool_, [this, r = std::move(r)]() {
+    // A named callable: g++ 12 destroys a temporary argument of a co_await expression twice.
+    auto work = [this, r = std::move(r)]() {
       std::string route;
       auto response = api_.handle(r, route);
       return std::pair{std::move(response), std::move(route)};
-    });
+    };
+    auto result = co_await offload(pool_, std::move(work));
     co_return std::pair{toBeast(std::move(result.first), version, keep_alive), std::move(result.second)};
   }
 
@@ -327,7 +329,8 @@ class HttpServer::Impl {
     if (token.empty() && q != std::string_view::npos) {
       token = queryParam(target.substr(q + 1), "access_token");
     }
-    auto principal = co_await offload(pool_, [this, token] { return authenticator_.authenticate(token); });
+    auto check = [this, token] { return authenticator_.authenticate(token); };
+    auto principal = co_await offload(pool_, std::move(check));
     boost::system::error_code ec;
     if (!principal) {
       auto response = toBeast(errorResponse(principal.error()), request.version(), false);

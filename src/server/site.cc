@@ -38,6 +38,7 @@ struct Site::Parts {
 };
 
 Result<std::unique_ptr<Site>> Site::start(const Config& config) {
+  KEFU_TRY(setLogLevel(toString(config.log.level)));
   auto parts = std::make_unique<Parts>();
   auto opened = store::openStore(config.storage.url,
                                  {static_cast<std::size_t>(config.storage.pool_size)});

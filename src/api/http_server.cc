@@ -41,8 +41,9 @@ template <class F>
 awaitable<std::invoke_result_t<F>> offload(BlockingPool& pool, F f) {
   using R = std::invoke_result_t<F>;
   auto executor = co_await asio::this_coro::executor;
-  co_return co_await asio::async_initiate<decltype(use_awaitable), void(R)>(
-      [&pool, executor](auto handler, F work) {
+  // The initiation is a named local, not a temporary inside co_await: g++ 12 destroys such
+  // temporaries twice, and this one holds a reference to the strand.
+  auto initiation = [&pool, executor](auto handler, F work) {
         auto guard = asio::make_work_guard(executor);
         pool.submit([handler = std::move(handler), work = std::move(work), guard = std::move(guard)]() mutable {
           R result = work();
@@ -51,8 +52,9 @@ awaitable<std::invoke_result_t<F>> offload(BlockingPool& pool, F f) {
             std::move(handler)(std::move(result));
           });
         });
-      },
-      use_awaitable, std::move(f));
+      };
+  co_return co_await asio::async_initiate<decltype(use_awaitable), void(R)>(initiation, use_awaitable,
+                                                                            std::move(f));
 }
 
 std::string queryParam(std::string_view query, std::string_view name) {
@@ -173,8 +175,9 @@ class HttpServer::Impl {
   awaitable<void> accept() {
     while (acceptor_.is_open()) {
       boost::system::error_code ec;
-      auto socket = co_await acceptor_.async_accept(asio::make_strand(io_),
-                                                    asio::redirect_error(use_awaitable, ec));
+      // Named for the g++ 12 reason given in offload().
+      auto strand = asio::make_strand(io_);
+      auto socket = co_await acceptor_.async_accept(strand, asio::redirect_error(use_awaitable, ec));
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
           co_return;
@@ -182,8 +185,8 @@ class HttpServer::Impl {
         spdlog::warn("http: accept failed: {}", ec.message());
         continue;
       }
-      auto executor = socket.get_executor();
-      asio::co_spawn(executor, serve(beast::tcp_stream(std::move(socket))), asio::detached);
+      beast::tcp_stream stream(std::move(socket));
+      asio::co_spawn(strand, serve(std::move(stream)), asio::detached);
     }
   }
 
@@ -295,7 +298,7 @@ class HttpServer::Impl {
     r.authorization = std::string(view(request[http::field::authorization]));
     r.content_type = std::string(view(request[http::field::content_type]));
     r.body = request.body();
-    // A named callable: g++ 12 destroys a temporary argument of a co_await expression twice.
+    // Named for the g++ 12 reason given in offload().
     auto work = [this, r = std::move(r)]() {
       std::string route;
       auto response = api_.handle(r, route);

@@ -482,8 +482,9 @@ Result<void> applyYamlMap(Config& config, const YAML::Node& map, const std::stri
                           const std::string& file) {
   std::set<std::string> seen;
   for (auto it = map.begin(); it != map.end(); ++it) {
-    const YAML::Node& name_node = it->first;
-    const YAML::Node& value = it->second;
+    // Copies: yaml-cpp's iterator hands out a temporary pair, so references would dangle.
+    const YAML::Node name_node = it->first;
+    const YAML::Node value = it->second;
     std::string where = location(file, name_node.Mark());
     if (!name_node.IsScalar()) {
       return located(where, prefix.empty() ? "top level" : prefix, "keys must be plain names");

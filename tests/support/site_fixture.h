@@ -18,6 +18,9 @@ using Json = nlohmann::json;
 /** The storage backends every API test runs against. */
 enum class Backend { Sqlite, Postgres };
 std::string backendName(const testing::TestParamInfo<Backend>& info);
+inline void PrintTo(Backend backend, std::ostream* out) {
+  *out << (backend == Backend::Sqlite ? "sqlite" : "postgresql");
+}
 
 /** @return a fresh, empty database URL for `backend` (a temp SQLite file or a new PostgreSQL database). */
 std::string freshStorageUrl(Backend backend);

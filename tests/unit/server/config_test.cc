@@ -222,6 +222,9 @@ struct BadValue {
   std::string problem;  // what follows "FILE:LINE: KEY: "
 };
 
+/** Names the case in test listings (instead of the struct's raw bytes). */
+void PrintTo(const BadValue& bad, std::ostream* out) { *out << bad.key << "=" << bad.value; }
+
 class BadValueTest : public ConfigTest, public ::testing::WithParamInterface<BadValue> {};
 
 TEST_P(BadValueTest, IsRejectedWithKeyLineAndExpectation) {

@@ -52,7 +52,7 @@ void addCrudRoutes(Router& router, const RestDependencies& deps, Resource<T> r) 
     }
     auto json = toJson(*entity);
     publish(deps, r.event_type + ".created", entity->id, json);
-    auto response = jsonResponse(201, json);
+    auto response = jsonResponse(201, std::move(json));
     response.headers.emplace_back("Location", r.path + "/" + entity->id);
     return response;
   });
@@ -79,7 +79,7 @@ void addCrudRoutes(Router& router, const RestDependencies& deps, Resource<T> r) 
     }
     auto json = toJson(*entity);
     publish(deps, r.event_type + ".updated", entity->id, json);
-    return jsonResponse(200, json);
+    return jsonResponse(200, std::move(json));
   });
 
   router.add("DELETE", r.path + "/{id}", r.writers, [&deps, r](const RouteContext& ctx) -> HttpResponse {
@@ -87,7 +87,7 @@ void addCrudRoutes(Router& router, const RestDependencies& deps, Resource<T> r) 
     if (auto removed = r.repository.remove(id); !removed) {
       return errorResponse(removed.error());
     }
-    publish(deps, r.event_type + ".deleted", id, Json{{"id", id}});
+    publish(deps, r.event_type + ".deleted", id, idJson(id));
     return HttpResponse{204, "", "application/json"};
   });
 }

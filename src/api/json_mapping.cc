@@ -1,6 +1,6 @@
 #include "api/json_mapping.h"
 
-#include <ctime>
+#include <algorithm>
 #include <set>
 
 namespace kefu::api {
@@ -118,12 +118,20 @@ Result<std::vector<Item>> readSkillList(const Json& list, std::string_view field
   return out;
 }
 
-Json skillListJson(const auto& items, std::string_view level_key, auto level_of) {
-  Json list = Json::array();
+template <class Item, class LevelOf>
+void writeSkillList(JsonWriter& out, const std::vector<Item>& items, std::string_view level_key,
+                    LevelOf level_of) {
+  out.beginArray();
   for (const auto& item : items) {
-    list.push_back({{"skill_id", item.skill_id}, {std::string(level_key), level_of(item)}});
+    out.beginObject().key("skill_id").value(item.skill_id).key(level_key).value(level_of(item)).endObject();
   }
-  return list;
+  out.endArray();
+}
+
+/** Writes the two timestamps every entity has. */
+void writeTimes(JsonWriter& out, std::int64_t created_at_ms, std::int64_t updated_at_ms) {
+  out.key("created_at").value(formatTime(created_at_ms));
+  out.key("updated_at").value(formatTime(updated_at_ms));
 }
 
 }  // namespace
@@ -144,14 +152,35 @@ Result<Json> parseObject(std::string_view body) {
 }
 
 std::string formatTime(std::int64_t ms) {
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
+  // Civil date from days since the epoch (H. Hinnant's algorithm): no locale, no time zone lookup.
+  std::int64_t seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+  int millis = static_cast<int>(ms - seconds * 1000);
+  std::int64_t days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400;
+  int second_of_day = static_cast<int>(seconds - days * 86400);
+  days += 719468;
+  std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  auto day_of_era = static_cast<unsigned>(days - era * 146097);
+  unsigned year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  unsigned day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  unsigned mp = (5 * day_of_year + 2) / 153;
+  unsigned day = day_of_year - (153 * mp + 2) / 5 + 1;
+  unsigned month = mp < 10 ? mp + 3 : mp - 9;
+  std::int64_t year = static_cast<std::int64_t>(year_of_era) + era * 400 + (month <= 2 ? 1 : 0);
+
+  char buf[] = "0000-00-00T00:00:00.000Z";
+  auto put = [&buf](int at, std::int64_t value, int width) {
+    for (int i = width - 1; i >= 0; --i, value /= 10) {
+      buf[at + i] = static_cast<char>('0' + value % 10);
+    }
+  };
+  put(0, std::clamp<std::int64_t>(year, 0, 9999), 4);
+  put(5, month, 2);
+  put(8, day, 2);
+  put(11, second_of_day / 3600, 2);
+  put(14, second_of_day / 60 % 60, 2);
+  put(17, second_of_day % 60, 2);
+  put(20, millis, 3);
+  return std::string(buf, 24);
 }
 
 Result<acd::Skill> skillFromJson(const Json& body, acd::Skill base) {
@@ -240,42 +269,47 @@ Result<UserInput> userFromJson(const Json& body, auth::User base, bool creating)
   return UserInput{std::move(base), password};
 }
 
-Json toJson(const acd::Skill& skill) {
-  return {{"id", skill.id},
-          {"name", skill.name},
-          {"description", skill.description},
-          {"created_at", formatTime(skill.created_at_ms)},
-          {"updated_at", formatTime(skill.updated_at_ms)}};
+void writeJson(JsonWriter& out, const acd::Skill& skill) {
+  out.beginObject();
+  out.key("id").value(skill.id);
+  out.key("name").value(skill.name);
+  out.key("description").value(skill.description);
+  writeTimes(out, skill.created_at_ms, skill.updated_at_ms);
+  out.endObject();
 }
 
-Json toJson(const acd::Agent& agent) {
-  return {{"id", agent.id},
-          {"name", agent.name},
-          {"extension", agent.extension},
-          {"user_id", agent.user_id.empty() ? Json(nullptr) : Json(agent.user_id)},
-          {"skills", skillListJson(agent.skills, "level", [](const auto& s) { return s.level; })},
-          {"created_at", formatTime(agent.created_at_ms)},
-          {"updated_at", formatTime(agent.updated_at_ms)}};
+void writeJson(JsonWriter& out, const acd::Agent& agent) {
+  out.beginObject();
+  out.key("id").value(agent.id);
+  out.key("name").value(agent.name);
+  out.key("extension").value(agent.extension);
+  out.key("user_id").valueOrNull(agent.user_id);
+  out.key("skills");
+  writeSkillList(out, agent.skills, "level", [](const auto& s) { return s.level; });
+  writeTimes(out, agent.created_at_ms, agent.updated_at_ms);
+  out.endObject();
 }
 
-Json toJson(const acd::Queue& queue) {
-  return {{"id", queue.id},
-          {"name", queue.name},
-          {"strategy", acd::toString(queue.strategy)},
-          {"service_level_seconds", queue.service_level_seconds},
-          {"required_skills",
-           skillListJson(queue.required_skills, "min_level", [](const auto& s) { return s.min_level; })},
-          {"created_at", formatTime(queue.created_at_ms)},
-          {"updated_at", formatTime(queue.updated_at_ms)}};
+void writeJson(JsonWriter& out, const acd::Queue& queue) {
+  out.beginObject();
+  out.key("id").value(queue.id);
+  out.key("name").value(queue.name);
+  out.key("strategy").value(acd::toString(queue.strategy));
+  out.key("service_level_seconds").value(queue.service_level_seconds);
+  out.key("required_skills");
+  writeSkillList(out, queue.required_skills, "min_level", [](const auto& s) { return s.min_level; });
+  writeTimes(out, queue.created_at_ms, queue.updated_at_ms);
+  out.endObject();
 }
 
-Json toJson(const auth::User& user) {
-  return {{"id", user.id},
-          {"username", user.username},
-          {"display_name", user.display_name},
-          {"role", auth::toString(user.role)},
-          {"created_at", formatTime(user.created_at_ms)},
-          {"updated_at", formatTime(user.updated_at_ms)}};
+void writeJson(JsonWriter& out, const auth::User& user) {
+  out.beginObject();
+  out.key("id").value(user.id);
+  out.key("username").value(user.username);
+  out.key("display_name").value(user.display_name);
+  out.key("role").value(auth::toString(user.role));
+  writeTimes(out, user.created_at_ms, user.updated_at_ms);
+  out.endObject();
 }
 
 std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }

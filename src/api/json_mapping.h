@@ -8,6 +8,7 @@
 #include "acd/agent.h"
 #include "acd/queue.h"
 #include "acd/skill.h"
+#include "api/json_writer.h"
 #include "auth/user.h"
 #include "core/result.h"
 
@@ -36,10 +37,20 @@ struct UserInput {
 };
 Result<UserInput> userFromJson(const Json& body, auth::User base, bool creating);
 
-Json toJson(const acd::Skill& skill);
-Json toJson(const acd::Agent& agent);  // without sip_password
-Json toJson(const acd::Queue& queue);
-Json toJson(const auth::User& user);   // without password_hash
+// Entities as the API shows them, written straight into a response.
+void writeJson(JsonWriter& out, const acd::Skill& skill);
+void writeJson(JsonWriter& out, const acd::Agent& agent);  // without sip_password
+void writeJson(JsonWriter& out, const acd::Queue& queue);
+void writeJson(JsonWriter& out, const auth::User& user);   // without password_hash
+
+/** @return `entity` serialized as its JSON object. */
+template <class T>
+std::string toJson(const T& entity) {
+  std::string out;
+  JsonWriter writer(out);
+  writeJson(writer, entity);
+  return out;
+}
 
 /** @return `j` serialized compactly; invalid UTF-8 is replaced, never thrown on. */
 std::string dump(const Json& j);

@@ -58,9 +58,13 @@ void RestApi::addAuthRoutes() {
     if (!login) {
       return errorResponse(login.error());
     }
-    return jsonResponse(200, {{"token", login->token},
-                              {"expires_at", formatTime(login->expires_at_ms)},
-                              {"user", toJson(login->user)}});
+    std::string out;
+    JsonWriter writer(out);
+    writer.beginObject().key("token").value(login->token);
+    writer.key("expires_at").value(formatTime(login->expires_at_ms)).key("user");
+    writeJson(writer, login->user);
+    writer.endObject();
+    return jsonResponse(200, std::move(out));
   });
 
   const Roles anyone{Role::Admin, Role::Supervisor, Role::Agent, Role::Auditor};
@@ -167,7 +171,7 @@ void RestApi::addUserRoutes() {
       return errorResponse(removed.error());
     }
     (void)deps_.authenticator.revokeUser(id);  // stored sessions went with the user; drop the cache
-    publish(deps_, "user.deleted", id, Json{{"id", id}});
+    publish(deps_, "user.deleted", id, idJson(id));
     return HttpResponse{204, "", "application/json"};
   });
 }

@@ -22,9 +22,15 @@ JsonBody readJsonBody(const HttpRequest& request) {
 
 HttpResponse jsonResponse(int status, const Json& body) { return {status, dump(body)}; }
 
-void publish(const RestDependencies& deps, std::string type, std::string id, const Json& payload) {
+void publish(const RestDependencies& deps, std::string type, std::string id, std::string payload) {
   deps.events.publish(DomainEvent{0, std::move(type), std::move(id),
-                                  toUnixMillis(deps.time.systemTime()), dump(payload)});
+                                  toUnixMillis(deps.time.systemTime()), std::move(payload)});
+}
+
+std::string idJson(std::string_view id) {
+  std::string out;
+  JsonWriter(out).beginObject().key("id").value(id).endObject();
+  return out;
 }
 
 }  // namespace kefu::api

@@ -32,6 +32,8 @@ class JsonBody {
 JsonBody readJsonBody(const HttpRequest& request);
 
 HttpResponse jsonResponse(int status, const Json& body);
+/** @return a response whose body is `json`, already serialized. */
+inline HttpResponse jsonResponse(int status, std::string json) { return {status, std::move(json)}; }
 
 /** @return `{"items": [...], "count": n}` or the error. */
 template <class T>
@@ -39,20 +41,21 @@ HttpResponse listResponse(const Result<std::vector<T>>& items) {
   if (!items) {
     return errorResponse(items.error());
   }
-  std::string out = R"({"items":[)";
-  bool first = true;
+  std::string out;
+  out.reserve(256 * items->size() + 32);
+  JsonWriter writer(out);
+  writer.beginObject().key("items").beginArray();
   for (const auto& item : *items) {
-    if (!first) {
-      out.push_back(',');
-    }
-    first = false;
-    out += dump(toJson(item));
+    writeJson(writer, item);
   }
-  out += R"(],"count":)" + std::to_string(items->size()) + "}";
+  writer.endArray().key("count").value(static_cast<std::int64_t>(items->size())).endObject();
   return {200, std::move(out)};
 }
 
-/** Publishes a change on the event bus, stamped with the current time. */
-void publish(const RestDependencies& deps, std::string type, std::string id, const Json& payload);
+/** Publishes a change (`payload` is the entity's JSON) on the event bus, stamped with the time. */
+void publish(const RestDependencies& deps, std::string type, std::string id, std::string payload);
+
+/** @return `{"id": id}`: the payload of a deletion event. */
+std::string idJson(std::string_view id);
 
 }  // namespace kefu::api

@@ -48,9 +48,30 @@ TEST(JsonMappingTest, QueueStrategyMustBeKnown) {
 
 TEST(JsonMappingTest, AgentJsonNeverShowsTheSipPassword) {
   acd::Agent agent{"ag_1", "Li", "1001", "secret-1", "", {{"sk_1", 4}}, 0, 1500};
-  auto json = toJson(agent);
+  auto json = Json::parse(toJson(agent));
   EXPECT_FALSE(json.contains("sip_password"));
   EXPECT_EQ(json["updated_at"], "1970-01-01T00:00:01.500Z");
+}
+
+TEST(JsonMappingTest, FormatsTimesAsRfc3339Utc) {
+  EXPECT_EQ(formatTime(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(formatTime(951782400123), "2000-02-29T00:00:00.123Z");
+  EXPECT_EQ(formatTime(1795470919999), "2026-11-23T21:55:19.999Z");
+  EXPECT_EQ(formatTime(4102444799000), "2099-12-31T23:59:59.000Z");
+}
+
+TEST(JsonWriterTest, EscapesStringsAndWritesWhatAParserReadsBack) {
+  std::string out;
+  JsonWriter w(out);
+  std::string tricky = "quote\" backslash\\ newline\n tab\t bell\x07 中文";
+  w.beginObject().key("s").value(tricky).key("n").value(std::int64_t{-42}).key("z").null();
+  w.key("list").beginArray().value(1).beginObject().endObject().beginArray().endArray().endArray();
+  w.endObject();
+  auto parsed = Json::parse(out);
+  EXPECT_EQ(parsed["s"], tricky);
+  EXPECT_EQ(parsed["n"], -42);
+  EXPECT_TRUE(parsed["z"].is_null());
+  EXPECT_EQ(parsed["list"].dump(), "[1,{},[]]");
 }
 
 TEST(JsonMappingTest, ParseObjectRejectsWhatIsNotAnObject) {

@@ -12,9 +12,9 @@ using auth::Role;
 
 template <class T>
 struct Resource {
-  std::string path;         // "/api/v1/agents"
-  std::string id_prefix;    // "ag"
-  std::string event_type;   // "agent"
+  std::string path;        // "/api/v1/agents"
+  std::string id_prefix;   // "ag"
+  std::string event_type;  // "agent"
   Repository<T>& repository;
   Roles readers;
   Roles writers;
@@ -57,39 +57,41 @@ void addCrudRoutes(Router& router, const RestDependencies& deps, Resource<T> r) 
     return response;
   });
 
-  router.add("PUT", r.path + "/{id}", r.writers, [&deps, r](const RouteContext& ctx) -> HttpResponse {
-    auto body = readJsonBody(ctx.request);
-    if (!body) {
-      return body.error();
-    }
-    auto stored = r.repository.get(ctx.params[0]);
-    if (!stored) {
-      return errorResponse(stored.error());
-    }
-    auto entity = r.from_json(*body, *stored, /*creating=*/false);
-    if (!entity) {
-      return errorResponse(entity.error());
-    }
-    if (auto valid = validate(*entity); !valid) {
-      return errorResponse(valid.error());
-    }
-    entity->updated_at_ms = toUnixMillis(deps.time.systemTime());
-    if (auto updated = r.repository.update(*entity); !updated) {
-      return errorResponse(updated.error());
-    }
-    auto json = toJson(*entity);
-    publish(deps, r.event_type + ".updated", entity->id, json);
-    return jsonResponse(200, std::move(json));
-  });
+  router.add("PUT", r.path + "/{id}", r.writers,
+             [&deps, r](const RouteContext& ctx) -> HttpResponse {
+               auto body = readJsonBody(ctx.request);
+               if (!body) {
+                 return body.error();
+               }
+               auto stored = r.repository.get(ctx.params[0]);
+               if (!stored) {
+                 return errorResponse(stored.error());
+               }
+               auto entity = r.from_json(*body, *stored, /*creating=*/false);
+               if (!entity) {
+                 return errorResponse(entity.error());
+               }
+               if (auto valid = validate(*entity); !valid) {
+                 return errorResponse(valid.error());
+               }
+               entity->updated_at_ms = toUnixMillis(deps.time.systemTime());
+               if (auto updated = r.repository.update(*entity); !updated) {
+                 return errorResponse(updated.error());
+               }
+               auto json = toJson(*entity);
+               publish(deps, r.event_type + ".updated", entity->id, json);
+               return jsonResponse(200, std::move(json));
+             });
 
-  router.add("DELETE", r.path + "/{id}", r.writers, [&deps, r](const RouteContext& ctx) -> HttpResponse {
-    std::string id(ctx.params[0]);
-    if (auto removed = r.repository.remove(id); !removed) {
-      return errorResponse(removed.error());
-    }
-    publish(deps, r.event_type + ".deleted", id, idJson(id));
-    return HttpResponse{204, "", "application/json"};
-  });
+  router.add("DELETE", r.path + "/{id}", r.writers,
+             [&deps, r](const RouteContext& ctx) -> HttpResponse {
+               std::string id(ctx.params[0]);
+               if (auto removed = r.repository.remove(id); !removed) {
+                 return errorResponse(removed.error());
+               }
+               publish(deps, r.event_type + ".deleted", id, idJson(id));
+               return HttpResponse{204, "", "application/json"};
+             });
 }
 
 }  // namespace

@@ -1,20 +1,29 @@
 #include "api/error_mapping.h"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
 
 namespace kefu::api {
 
 int httpStatus(ErrorCode code) {
   switch (code) {
-    case ErrorCode::InvalidArgument: return 400;
-    case ErrorCode::Unauthenticated: return 401;
-    case ErrorCode::PermissionDenied: return 403;
-    case ErrorCode::NotFound: return 404;
-    case ErrorCode::AlreadyExists: return 409;
-    case ErrorCode::Conflict: return 409;
-    case ErrorCode::Unavailable: return 503;
-    case ErrorCode::Internal: return 500;
+    case ErrorCode::InvalidArgument:
+      return 400;
+    case ErrorCode::Unauthenticated:
+      return 401;
+    case ErrorCode::PermissionDenied:
+      return 403;
+    case ErrorCode::NotFound:
+      return 404;
+    case ErrorCode::AlreadyExists:
+      return 409;
+    case ErrorCode::Conflict:
+      return 409;
+    case ErrorCode::Unavailable:
+      return 503;
+    case ErrorCode::Internal:
+      return 500;
   }
   return 500;
 }
@@ -32,7 +41,8 @@ HttpResponse errorResponse(const Error& error) {
   if (!error.field.empty()) {
     e["field"] = error.field;
   }
-  HttpResponse response{httpStatus(error.code), body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+  HttpResponse response{httpStatus(error.code),
+                        body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
   if (error.code == ErrorCode::Unauthenticated) {
     response.headers.emplace_back("WWW-Authenticate", "Bearer");
   }

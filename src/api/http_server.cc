@@ -1,8 +1,6 @@
 // The only translation unit that includes Boost.Beast: HTTP sessions, the WebSocket event stream
 // and the bridge to the blocking pool.
 
-#include <utility>  // before Asio: Boost 1.74 with g++ 12 in C++20 needs std::exchange declared
-
 #include "api/http_server.h"
 
 #include <spdlog/spdlog.h>
@@ -15,6 +13,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <utility>  // before Asio: Boost 1.74 with g++ 12 in C++20 needs std::exchange declared
 #include <vector>
 
 #include "api/error_mapping.h"
@@ -44,17 +43,18 @@ awaitable<std::invoke_result_t<F>> offload(BlockingPool& pool, F f) {
   // The initiation is a named local, not a temporary inside co_await: g++ 12 destroys such
   // temporaries twice, and this one holds a reference to the strand.
   auto initiation = [&pool, executor](auto handler, F work) {
-        auto guard = asio::make_work_guard(executor);
-        pool.submit([handler = std::move(handler), work = std::move(work), guard = std::move(guard)]() mutable {
+    auto guard = asio::make_work_guard(executor);
+    pool.submit(
+        [handler = std::move(handler), work = std::move(work), guard = std::move(guard)]() mutable {
           R result = work();
           auto ex = asio::get_associated_executor(handler, guard.get_executor());
           asio::post(ex, [handler = std::move(handler), result = std::move(result)]() mutable {
             std::move(handler)(std::move(result));
           });
         });
-      };
-  co_return co_await asio::async_initiate<decltype(use_awaitable), void(R)>(initiation, use_awaitable,
-                                                                            std::move(f));
+  };
+  co_return co_await asio::async_initiate<decltype(use_awaitable), void(R)>(
+      initiation, use_awaitable, std::move(f));
 }
 
 std::string queryParam(std::string_view query, std::string_view name) {
@@ -80,7 +80,8 @@ struct Subscriber {
 
   asio::steady_timer wake;  // cancelled to wake the writer; used on the session's strand only
   asio::steady_timer drop;  // after an overflow: how long the writer has to send its close frame
-  std::function<void()> abort;  // closes the socket under a writer stuck on a peer that reads nothing
+  std::function<void()>
+      abort;  // closes the socket under a writer stuck on a peer that reads nothing
   std::mutex mutex;
   std::deque<DomainEventPtr> queue;
   std::size_t capacity;
@@ -177,7 +178,8 @@ class HttpServer::Impl {
       boost::system::error_code ec;
       // Named for the g++ 12 reason given in offload().
       auto strand = asio::make_strand(io_);
-      auto socket = co_await acceptor_.async_accept(strand, asio::redirect_error(use_awaitable, ec));
+      auto socket =
+          co_await acceptor_.async_accept(strand, asio::redirect_error(use_awaitable, ec));
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
           co_return;
@@ -199,7 +201,8 @@ class HttpServer::Impl {
       parser.body_limit(options_.max_body_bytes);
       boost::system::error_code ec;
       stream.expires_after(ReadTimeout);
-      co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+      co_await http::async_read_header(stream, buffer, parser,
+                                       asio::redirect_error(use_awaitable, ec));
       if (!ec && parser.get()[http::field::expect] == "100-continue") {
         http::response<http::empty_body> go_on{http::status::continue_, 11};
         co_await http::async_write(stream, go_on, asio::redirect_error(use_awaitable, ec));
@@ -247,8 +250,9 @@ class HttpServer::Impl {
   awaitable<void> sendParseError(beast::tcp_stream& stream, const boost::system::error_code& ec) {
     HttpResponse error;
     if (ec == http::error::body_limit) {
-      error = errorResponse(413, "payload_too_large",
-                            "request body exceeds " + std::to_string(options_.max_body_bytes) + " bytes");
+      error = errorResponse(
+          413, "payload_too_large",
+          "request body exceeds " + std::to_string(options_.max_body_bytes) + " bytes");
     } else if (ec == http::error::header_limit) {
       error = errorResponse(431, "headers_too_large", "request headers exceed 16 KiB");
     } else {
@@ -262,7 +266,8 @@ class HttpServer::Impl {
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
-  static http::response<http::string_body> toBeast(HttpResponse r, unsigned version, bool keep_alive) {
+  static http::response<http::string_body> toBeast(HttpResponse r, unsigned version,
+                                                   bool keep_alive) {
     http::response<http::string_body> out{static_cast<http::status>(r.status), version};
     out.set(http::field::server, "kefu");
     if (!r.body.empty()) {
@@ -285,9 +290,10 @@ class HttpServer::Impl {
     unsigned version = request.version();
     bool keep_alive = request.keep_alive();
     if (target.empty() || target.front() != '/') {
-      co_return std::pair{toBeast(errorResponse(400, "bad_request", "request target must be a path"),
-                                  version, false),
-                          std::string("unmatched")};
+      co_return std::pair{
+          toBeast(errorResponse(400, "bad_request", "request target must be a path"), version,
+                  false),
+          std::string("unmatched")};
     }
     auto q = target.find('?');
     r.path = std::string(target.substr(0, q));
@@ -305,7 +311,8 @@ class HttpServer::Impl {
       return std::pair{std::move(response), std::move(route)};
     };
     auto result = co_await offload(pool_, std::move(work));
-    co_return std::pair{toBeast(std::move(result.first), version, keep_alive), std::move(result.second)};
+    co_return std::pair{toBeast(std::move(result.first), version, keep_alive),
+                        std::move(result.second)};
   }
 
   // ---- WebSocket event stream ----
@@ -408,7 +415,8 @@ class HttpServer::Impl {
     subscribers_.erase(sub);
   }
 
-  awaitable<void> readUntilClosed(std::shared_ptr<websocket::stream<beast::tcp_stream>> ws, SubscriberPtr sub) {
+  awaitable<void> readUntilClosed(std::shared_ptr<websocket::stream<beast::tcp_stream>> ws,
+                                  SubscriberPtr sub) {
     beast::flat_buffer buffer;
     boost::system::error_code ec;
     while (!ec) {
@@ -436,7 +444,8 @@ class HttpServer::Impl {
       }
       for (auto& event : batch) {
         auto frame = "{\"seq\":" + std::to_string(event->sequence) + ",\"type\":\"" + event->type +
-                     "\",\"id\":\"" + event->entity_id + "\",\"at_ms\":" + std::to_string(event->at_ms) +
+                     "\",\"id\":\"" + event->entity_id +
+                     "\",\"at_ms\":" + std::to_string(event->at_ms) +
                      ",\"data\":" + event->payload_json + "}";
         co_await ws.async_write(asio::buffer(frame), asio::redirect_error(use_awaitable, ec));
         if (ec) {
@@ -445,10 +454,11 @@ class HttpServer::Impl {
       }
       if (overflowed || going_away) {
         websocket::close_reason reason =
-            overflowed ? websocket::close_reason(websocket::close_code::policy_error,
-                                                 "subscriber too slow: more than " +
-                                                     std::to_string(sub.capacity) + " events buffered")
-                       : websocket::close_reason(websocket::close_code::going_away, "site shutting down");
+            overflowed
+                ? websocket::close_reason(websocket::close_code::policy_error,
+                                          "subscriber too slow: more than " +
+                                              std::to_string(sub.capacity) + " events buffered")
+                : websocket::close_reason(websocket::close_code::going_away, "site shutting down");
         if (overflowed) {
           spdlog::warn("events: closing a slow subscriber ({} events buffered)", sub.capacity);
         }
@@ -483,7 +493,8 @@ class HttpServer::Impl {
 
 HttpServer::HttpServer(HttpServerOptions options, const RestApi& api, stats::Metrics& metrics,
                        EventBus& events, auth::Authenticator& authenticator, BlockingPool& pool)
-    : impl_(std::make_unique<Impl>(std::move(options), api, metrics, events, authenticator, pool)) {}
+    : impl_(std::make_unique<Impl>(std::move(options), api, metrics, events, authenticator, pool)) {
+}
 
 HttpServer::~HttpServer() { stop(std::chrono::milliseconds(0)); }
 

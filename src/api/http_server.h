@@ -16,10 +16,10 @@ namespace kefu::api {
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
-  std::uint16_t port = 8080;         // 0: any free port (see HttpServer::port())
+  std::uint16_t port = 8080;  // 0: any free port (see HttpServer::port())
   std::size_t threads = 2;
   std::size_t max_body_bytes = 1 << 20;
-  std::size_t event_buffer = 1024;   // events queued per WebSocket subscriber before it is dropped
+  std::size_t event_buffer = 1024;  // events queued per WebSocket subscriber before it is dropped
 };
 
 /**
@@ -29,8 +29,8 @@ struct HttpServerOptions {
  */
 class HttpServer {
  public:
-  HttpServer(HttpServerOptions options, const RestApi& api, stats::Metrics& metrics, EventBus& events,
-             auth::Authenticator& authenticator, BlockingPool& pool);
+  HttpServer(HttpServerOptions options, const RestApi& api, stats::Metrics& metrics,
+             EventBus& events, auth::Authenticator& authenticator, BlockingPool& pool);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -14,7 +14,8 @@ const std::set<std::string_view> ReadOnlyFields{"id", "created_at", "updated_at"
  */
 class ObjectReader {
  public:
-  ObjectReader(const Json& object, std::string prefix) : object_(object), prefix_(std::move(prefix)) {}
+  ObjectReader(const Json& object, std::string prefix)
+      : object_(object), prefix_(std::move(prefix)) {}
 
   /** @return the string at `key`; nullopt when absent (an error when required) or invalid. */
   std::optional<std::string> string(std::string_view key, bool required) {
@@ -123,7 +124,12 @@ void writeSkillList(JsonWriter& out, const std::vector<Item>& items, std::string
                     LevelOf level_of) {
   out.beginArray();
   for (const auto& item : items) {
-    out.beginObject().key("skill_id").value(item.skill_id).key(level_key).value(level_of(item)).endObject();
+    out.beginObject()
+        .key("skill_id")
+        .value(item.skill_id)
+        .key(level_key)
+        .value(level_of(item))
+        .endObject();
   }
   out.endArray();
 }
@@ -160,7 +166,8 @@ std::string formatTime(std::int64_t ms) {
   days += 719468;
   std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
   auto day_of_era = static_cast<unsigned>(days - era * 146097);
-  unsigned year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  unsigned year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
   unsigned day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
   unsigned mp = (5 * day_of_year + 2) / 153;
   unsigned day = day_of_year - (153 * mp + 2) / 5 + 1;
@@ -297,7 +304,8 @@ void writeJson(JsonWriter& out, const acd::Queue& queue) {
   out.key("strategy").value(acd::toString(queue.strategy));
   out.key("service_level_seconds").value(queue.service_level_seconds);
   out.key("required_skills");
-  writeSkillList(out, queue.required_skills, "min_level", [](const auto& s) { return s.min_level; });
+  writeSkillList(out, queue.required_skills, "min_level",
+                 [](const auto& s) { return s.min_level; });
   writeTimes(out, queue.created_at_ms, queue.updated_at_ms);
   out.endObject();
 }

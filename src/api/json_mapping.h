@@ -41,7 +41,7 @@ Result<UserInput> userFromJson(const Json& body, auth::User base, bool creating)
 void writeJson(JsonWriter& out, const acd::Skill& skill);
 void writeJson(JsonWriter& out, const acd::Agent& agent);  // without sip_password
 void writeJson(JsonWriter& out, const acd::Queue& queue);
-void writeJson(JsonWriter& out, const auth::User& user);   // without password_hash
+void writeJson(JsonWriter& out, const auth::User& user);  // without password_hash
 
 /** @return `entity` serialized as its JSON object. */
 template <class T>

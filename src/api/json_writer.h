@@ -38,7 +38,7 @@ class JsonWriter {
   void separate();
 
   std::string& out_;
-  bool first_ = true;      // no element written yet at this level
+  bool first_ = true;       // no element written yet at this level
   bool after_key_ = false;  // a key was written; its value needs no comma
 };
 

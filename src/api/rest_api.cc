@@ -23,7 +23,8 @@ RestApi::RestApi(RestDependencies deps) : deps_(std::move(deps)), router_(deps_.
     return HttpResponse{200, deps_.render_metrics ? deps_.render_metrics() : "",
                         "text/plain; version=0.0.4; charset=utf-8"};
   });
-  // The event stream is a WebSocket the HTTP server upgrades before routing; a plain GET lands here.
+  // The event stream is a WebSocket the HTTP server upgrades before routing; a plain GET lands
+  // here.
   router_.add("GET", "/api/v1/events", {}, [](const RouteContext&) {
     auto response = errorResponse(426, "upgrade_required",
                                   "GET /api/v1/events is a WebSocket: send Upgrade: websocket");
@@ -83,9 +84,8 @@ void RestApi::addUserRoutes() {
   const Roles writers{Role::Admin};
   const std::string base = "/api/v1/users";
 
-  router_.add("GET", base, readers, [this](const RouteContext&) {
-    return listResponse(deps_.users.list());
-  });
+  router_.add("GET", base, readers,
+              [this](const RouteContext&) { return listResponse(deps_.users.list()); });
   router_.add("GET", base + "/{id}", readers, [this](const RouteContext& ctx) {
     auto user = deps_.users.get(ctx.params[0]);
     return user ? jsonResponse(200, toJson(*user)) : errorResponse(user.error());

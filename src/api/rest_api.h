@@ -41,7 +41,9 @@ class RestApi {
   explicit RestApi(RestDependencies deps);
 
   /** @return the answer to `request`; `route` is set to the matched pattern for metrics. */
-  HttpResponse handle(const HttpRequest& request, std::string& route) const { return router_.dispatch(request, route); }
+  HttpResponse handle(const HttpRequest& request, std::string& route) const {
+    return router_.dispatch(request, route);
+  }
   const Router& router() const { return router_; }
 
  private:

@@ -10,8 +10,8 @@ JsonBody readJsonBody(const HttpRequest& request) {
     media.remove_suffix(1);
   }
   if (media != "application/json") {
-    return JsonBody(errorResponse(415, "unsupported_media_type",
-                                  "Content-Type must be application/json"));
+    return JsonBody(
+        errorResponse(415, "unsupported_media_type", "Content-Type must be application/json"));
   }
   auto parsed = parseObject(request.body);
   if (!parsed) {

@@ -14,8 +14,8 @@ namespace kefu::api {
 /** What a route handler gets: the request, who sent it and the path parameters. */
 struct RouteContext {
   const HttpRequest& request;
-  const auth::Principal* principal;        // null on public routes
-  std::vector<std::string_view> params;    // the `{…}` segments of the pattern, in order
+  const auth::Principal* principal;      // null on public routes
+  std::vector<std::string_view> params;  // the `{…}` segments of the pattern, in order
   std::string_view bearer_token;
 };
 

@@ -8,9 +8,7 @@
 namespace kefu::auth {
 namespace {
 
-Error badCredentials() {
-  return {ErrorCode::Unauthenticated, "wrong username or password", {}};
-}
+Error badCredentials() { return {ErrorCode::Unauthenticated, "wrong username or password", {}}; }
 
 constexpr std::size_t MaxCachedSessions = 100000;
 
@@ -37,7 +35,8 @@ Result<Login> Authenticator::login(std::string_view username, std::string_view p
     return badCredentials();
   }
   auto now = toUnixMillis(time_.systemTime());
-  Login login{randomHex(32), now + std::chrono::duration_cast<std::chrono::milliseconds>(token_ttl_).count(),
+  Login login{randomHex(32),
+              now + std::chrono::duration_cast<std::chrono::milliseconds>(token_ttl_).count(),
               std::move(user).value()};
   Session session{tokenHash(login.token), login.user.id, now, login.expires_at_ms};
   KEFU_TRY(sessions_.create(session));
@@ -97,14 +96,16 @@ Result<void> Authenticator::logout(std::string_view token) {
 Result<void> Authenticator::revokeUser(std::string_view user_id) {
   KEFU_TRY(sessions_.removeForUser(user_id));
   std::unique_lock lock(mutex_);
-  std::erase_if(cache_, [&](const auto& entry) { return entry.second.principal.user_id == user_id; });
+  std::erase_if(cache_,
+                [&](const auto& entry) { return entry.second.principal.user_id == user_id; });
   return {};
 }
 
 Result<void> Authenticator::ensureAdmin(std::string_view password) {
   KEFU_TRY(checkPasswordRules(password, "auth.admin_password"));
   auto existing = users_.getByUsername("admin");
-  if (existing && existing->role == Role::Admin && verifyPassword(existing->password_hash, password)) {
+  if (existing && existing->role == Role::Admin &&
+      verifyPassword(existing->password_hash, password)) {
     return {};  // unchanged: keep its sessions across restarts
   }
   auto hash = hashPassword(password);

@@ -19,7 +19,7 @@ std::optional<Role> parseRole(std::string_view s);
 /** A person who logs in to Kefu's API and web UI. */
 struct User {
   std::string id;
-  std::string username;      // unique; 1–64 of [A-Za-z0-9._-]
+  std::string username;  // unique; 1–64 of [A-Za-z0-9._-]
   std::string display_name;
   Role role = Role::Agent;
   std::string password_hash;  // libsodium crypto_pwhash_str (Argon2id); never shown

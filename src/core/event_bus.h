@@ -14,8 +14,8 @@ struct DomainEvent {
   std::uint64_t sequence = 0;  // set by the bus: strictly increasing within one process
   std::string type;            // "agent.created", "queue.deleted", …
   std::string entity_id;
-  std::int64_t at_ms = 0;      // Unix milliseconds
-  std::string payload_json;    // the entity as the API shows it (or {"id":…} for a deletion)
+  std::int64_t at_ms = 0;    // Unix milliseconds
+  std::string payload_json;  // the entity as the API shows it (or {"id":…} for a deletion)
 };
 using DomainEventPtr = std::shared_ptr<const DomainEvent>;
 

@@ -9,7 +9,8 @@ namespace kefu {
 
 /**
  * A new identifier: `prefix` + '_' + a ULID (48-bit millisecond time + 80 random bits, Crockford
- * base32), so ids sort by creation time and tell their entity at a glance (`ag_01JD…`). Thread-safe.
+ * base32), so ids sort by creation time and tell their entity at a glance (`ag_01JD…`).
+ * Thread-safe.
  */
 std::string newId(std::string_view prefix, const TimeSource& time);
 

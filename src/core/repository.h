@@ -16,7 +16,8 @@ template <class T>
 class Repository {
  public:
   virtual ~Repository() = default;
-  /** Stores a new entity; AlreadyExists when a unique field is taken, InvalidArgument when a reference is unknown. */
+  /** Stores a new entity; AlreadyExists when a unique field is taken, InvalidArgument when a
+   * reference is unknown. */
   virtual Result<void> create(const T& entity) = 0;
   /** @return the entity, or NotFound. */
   virtual Result<T> get(std::string_view id) = 0;

@@ -13,7 +13,8 @@ namespace kefu {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value)
+      : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
   Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
   bool ok() const { return state_.index() == 0; }
@@ -65,10 +66,10 @@ class [[nodiscard]] Result<void> {
 }  // namespace kefu
 
 /** Returns the error of `expr` (a Result) from the enclosing function when it failed. */
-#define KEFU_TRY(expr)                         \
-  do {                                         \
-    auto kefu_try_result_ = (expr);            \
-    if (!kefu_try_result_.ok()) {              \
-      return kefu_try_result_.error();         \
-    }                                          \
+#define KEFU_TRY(expr)                 \
+  do {                                 \
+    auto kefu_try_result_ = (expr);    \
+    if (!kefu_try_result_.ok()) {      \
+      return kefu_try_result_.error(); \
+    }                                  \
   } while (false)

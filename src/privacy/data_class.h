@@ -17,9 +17,12 @@ enum class DataClass {
 
 constexpr std::string_view toString(DataClass c) {
   switch (c) {
-    case DataClass::Core: return "core";
-    case DataClass::Operational: return "operational";
-    case DataClass::Content: return "content";
+    case DataClass::Core:
+      return "core";
+    case DataClass::Operational:
+      return "operational";
+    case DataClass::Content:
+      return "content";
   }
   return "operational";
 }

@@ -82,8 +82,14 @@ Result<void> seedDemoData(store::Store& store, const TimeSource& time) {
       {"Grace Huang", "1006", {{"english", 9}, {"loans", 7}}},
   }};
   for (const auto& a : agents) {
-    acd::Agent agent{newId("ag", time), a.name, a.extension, std::string("sip-") + a.extension + "-demo",
-                     std::string(a.extension) == "1001" ? user_ids["agent1001"] : "", {}, now, now};
+    acd::Agent agent{newId("ag", time),
+                     a.name,
+                     a.extension,
+                     std::string("sip-") + a.extension + "-demo",
+                     std::string(a.extension) == "1001" ? user_ids["agent1001"] : "",
+                     {},
+                     now,
+                     now};
     for (const auto& [name, level] : a.skills) {
       agent.skills.push_back({skill_ids[name], level});
     }

@@ -40,8 +40,8 @@ struct Site::Parts {
 Result<std::unique_ptr<Site>> Site::start(const Config& config) {
   KEFU_TRY(setLogLevel(toString(config.log.level)));
   auto parts = std::make_unique<Parts>();
-  auto opened = store::openStore(config.storage.url,
-                                 {static_cast<std::size_t>(config.storage.pool_size)});
+  auto opened =
+      store::openStore(config.storage.url, {static_cast<std::size_t>(config.storage.pool_size)});
   if (!opened) {
     return opened.error();
   }
@@ -66,23 +66,24 @@ Result<std::unique_ptr<Site>> Site::start(const Config& config) {
 
   parts->metrics = std::make_unique<stats::Metrics>(stats::Metrics::BuildInfo{
       KEFU_VERSION, KEFU_COMMIT, config.site.name, std::string(toString(config.site.role))});
-  // Requests wait on storage in this pool: as many threads as connections, at least two per API thread.
+  // Requests wait on storage in this pool: as many threads as connections, at least two per API
+  // thread.
   parts->pool = std::make_unique<BlockingPool>(
       std::max<std::size_t>(static_cast<std::size_t>(config.storage.pool_size),
                             2 * static_cast<std::size_t>(config.http.threads)));
   auto& store = *parts->store;
-  parts->api = std::make_unique<api::RestApi>(api::RestDependencies{
-      *parts->authenticator, store.users(), store.skills(), store.agents(), store.queues(),
-      parts->events, parts->time,
-      [&store]() -> Result<void> {
-        auto version = store.schemaVersion();
-        if (!version) {
-          return version.error();
-        }
-        return {};
-      },
-      [metrics = parts->metrics.get()] { return metrics->render(); }, config.site.name,
-      std::string(toString(config.site.role))});
+  parts->api = std::make_unique<api::RestApi>(
+      api::RestDependencies{*parts->authenticator, store.users(), store.skills(), store.agents(),
+                            store.queues(), parts->events, parts->time,
+                            [&store]() -> Result<void> {
+                              auto version = store.schemaVersion();
+                              if (!version) {
+                                return version.error();
+                              }
+                              return {};
+                            },
+                            [metrics = parts->metrics.get()] { return metrics->render(); },
+                            config.site.name, std::string(toString(config.site.role))});
   parts->http = std::make_unique<api::HttpServer>(
       api::HttpServerOptions{config.http.listen.host, config.http.listen.port,
                              static_cast<std::size_t>(config.http.threads),
@@ -141,7 +142,8 @@ int runSite(const Config& config) {
 
   int received = 0;
   sigwait(&stop_signals, &received);
-  spdlog::info("received {}, finishing requests in flight", received == SIGTERM ? "SIGTERM" : "SIGINT");
+  spdlog::info("received {}, finishing requests in flight",
+               received == SIGTERM ? "SIGTERM" : "SIGINT");
   (*site)->stop(std::chrono::seconds(10));
   spdlog::info("stopped");
   spdlog::shutdown();

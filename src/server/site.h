@@ -25,7 +25,8 @@ class Site {
 
   /** @return the HTTP port actually bound (useful with port 0). */
   std::uint16_t httpPort() const;
-  /** Finishes requests in flight (up to `grace`), closes WebSockets, drains the pool, closes storage. */
+  /** Finishes requests in flight (up to `grace`), closes WebSockets, drains the pool, closes
+   * storage. */
   void stop(std::chrono::milliseconds grace);
   /** @return every HTTP route the site serves (method, pattern, public or not). */
   std::vector<api::Router::RouteInfo> routes() const;

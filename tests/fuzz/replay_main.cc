@@ -1,5 +1,6 @@
 // Without libFuzzer, a fuzz target replays its corpus: `TARGET FILE_OR_DIR...`. This runs in
-// `make test` (under ASan and UBSan in the dev build), so every corpus entry stays a regression test.
+// `make test` (under ASan and UBSan in the dev build), so every corpus entry stays a regression
+// test.
 
 #include <cstdint>
 #include <cstdio>

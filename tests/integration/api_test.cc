@@ -35,10 +35,12 @@ TEST_P(ApiTest, HealthzAnswersWithoutToken) {
 
 TEST_P(ApiTest, LoginChecksPasswordAndTokensGuardRoutes) {
   auto anonymous = client(false);
-  auto wrong = anonymous.post("/api/v1/auth/login", R"({"username":"admin","password":"nope-nope"})");
+  auto wrong =
+      anonymous.post("/api/v1/auth/login", R"({"username":"admin","password":"nope-nope"})");
   EXPECT_EQ(wrong.status, 401);
   EXPECT_EQ(body(wrong)["error"]["code"], "unauthenticated");
-  auto unknown = anonymous.post("/api/v1/auth/login", R"({"username":"ghost","password":"nope-nope"})");
+  auto unknown =
+      anonymous.post("/api/v1/auth/login", R"({"username":"ghost","password":"nope-nope"})");
   EXPECT_EQ(unknown.status, 401);
   EXPECT_EQ(body(unknown)["error"]["message"], body(wrong)["error"]["message"]);
 
@@ -74,7 +76,8 @@ TEST_P(ApiTest, RolesLimitWhatAUserMayDo) {
 
   // Changing the role revokes the old token at once.
   auto id = body(created)["id"].get<std::string>();
-  auto promoted = admin.put("/api/v1/users/" + id, Json{{"username", "li.wei"}, {"role", "supervisor"}}.dump());
+  auto promoted =
+      admin.put("/api/v1/users/" + id, Json{{"username", "li.wei"}, {"role", "supervisor"}}.dump());
   EXPECT_EQ(promoted.status, 200) << promoted.body;
   EXPECT_EQ(agent.get("/api/v1/skills").status, 401);
   agent.setToken(login("li.wei", "agent-pass-1"));
@@ -107,11 +110,12 @@ TEST_P(ApiTest, SkillsAgentsAndQueuesHaveCrud) {
   EXPECT_EQ(fetched["skills"], Json::parse(R"([{"skill_id":")" + cards + R"(","level":9}])"));
   EXPECT_EQ(fetched["created_at"], agent["created_at"]);
 
-  auto queue = c.post("/api/v1/queues", Json{{"name", "general"},
-                                             {"strategy", "skills_best_match"},
-                                             {"service_level_seconds", 15},
-                                             {"required_skills", {{{"skill_id", billing}, {"min_level", 3}}}}}
-                                            .dump());
+  auto queue = c.post("/api/v1/queues",
+                      Json{{"name", "general"},
+                           {"strategy", "skills_best_match"},
+                           {"service_level_seconds", 15},
+                           {"required_skills", {{{"skill_id", billing}, {"min_level", 3}}}}}
+                          .dump());
   ASSERT_EQ(queue.status, 201) << queue.body;
   EXPECT_EQ(body(queue)["strategy"], "skills_best_match");
   auto queue_path = "/api/v1/queues/" + body(queue)["id"].get<std::string>();

@@ -1,6 +1,5 @@
-// The WebSocket event stream: authenticated, in order, and a slow subscriber never holds up the rest.
-
-#include <utility>  // before Asio (Boost 1.74 + g++ 12 + C++20)
+// The WebSocket event stream: authenticated, in order, and a slow subscriber never holds up the
+// rest.
 
 #include <gtest/gtest.h>
 
@@ -8,6 +7,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <thread>
+#include <utility>  // before Asio (Boost 1.74 + g++ 12 + C++20)
 
 #include "support/site_fixture.h"
 
@@ -62,7 +62,8 @@ TEST_P(EventsTest, SubscribersSeeDirectoryChangesInOrder) {
   auto skill = c.post("/api/v1/skills", R"({"name":"billing"})");
   ASSERT_EQ(skill.status, 201);
   auto id = body(skill)["id"].get<std::string>();
-  ASSERT_EQ(c.put("/api/v1/skills/" + id, R"({"name":"billing","description":"fees"})").status, 200);
+  ASSERT_EQ(c.put("/api/v1/skills/" + id, R"({"name":"billing","description":"fees"})").status,
+            200);
   ASSERT_EQ(c.del("/api/v1/skills/" + id).status, 204);
 
   auto created = events.next();

@@ -35,21 +35,31 @@ TEST_P(MalformedRequestTest, BadBodiesGet4xxAndChangeNothing) {
 
   // Every truncation of a valid body.
   for (std::size_t n = 0; n < text.size(); ++n) {
-    expectClientError(c.post("/api/v1/agents", text.substr(0, n)), "truncated at " + std::to_string(n));
+    expectClientError(c.post("/api/v1/agents", text.substr(0, n)),
+                      "truncated at " + std::to_string(n));
   }
   // Every field with a wrong type, missing, or out of range.
   std::vector<std::pair<std::string, Json>> bad_fields{
-      {"name", 42},         {"name", ""},          {"name", std::string(300, 'x')},
-      {"extension", 1001},  {"extension", "12a"},  {"extension", "1"},
-      {"extension", Json::array()}, {"sip_password", "short"}, {"sip_password", true},
-      {"skills", "billing"}, {"skills", Json::array({1})},
+      {"name", 42},
+      {"name", ""},
+      {"name", std::string(300, 'x')},
+      {"extension", 1001},
+      {"extension", "12a"},
+      {"extension", "1"},
+      {"extension", Json::array()},
+      {"sip_password", "short"},
+      {"sip_password", true},
+      {"skills", "billing"},
+      {"skills", Json::array({1})},
       {"skills", Json::array({{{"skill_id", skill_id}}})},
       {"skills", Json::array({{{"skill_id", skill_id}, {"level", 0}}})},
       {"skills", Json::array({{{"skill_id", skill_id}, {"level", 5.5}}})},
       {"skills", Json::array({{{"skill_id", skill_id}, {"level", "5"}}})},
       {"skills", Json::array({{{"skill_id", skill_id}, {"level", 5}, {"extra", 1}}})},
-      {"skills", Json::array({{{"skill_id", skill_id}, {"level", 5}}, {{"skill_id", skill_id}, {"level", 6}}})},
-      {"extention", "1001"}, {"user_id", 7}};
+      {"skills", Json::array({{{"skill_id", skill_id}, {"level", 5}},
+                              {{"skill_id", skill_id}, {"level", 6}}})},
+      {"extention", "1001"},
+      {"user_id", 7}};
   for (const auto& [field, value] : bad_fields) {
     auto body_json = good;
     body_json[field] = value;
@@ -67,9 +77,18 @@ TEST_P(MalformedRequestTest, BadBodiesGet4xxAndChangeNothing) {
     EXPECT_EQ(Json::parse(reply.body)["error"]["field"], required);
   }
   // Not JSON objects, odd encodings, deep nesting.
-  std::vector<std::string> junk{"[]", "null", "42", "\"text\"", "{", "}", "{\"name\":}", "\xff\xfe{}",
-                                "{\"name\":\"\xc3\x28\"}", std::string(100000, '['),
-                                std::string("{\"name\":\"a\0b\"}", 14), "{\"a\":1,\"a\":2}"};
+  std::vector<std::string> junk{"[]",
+                                "null",
+                                "42",
+                                "\"text\"",
+                                "{",
+                                "}",
+                                "{\"name\":}",
+                                "\xff\xfe{}",
+                                "{\"name\":\"\xc3\x28\"}",
+                                std::string(100000, '['),
+                                std::string("{\"name\":\"a\0b\"}", 14),
+                                "{\"a\":1,\"a\":2}"};
   for (const auto& j : junk) {
     expectClientError(c.post("/api/v1/agents", j), "junk " + j.substr(0, 20));
   }
@@ -112,7 +131,8 @@ TEST_P(MalformedRequestTest, BrokenHttpGets4xxAndTheServerKeepsServing) {
       "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n",
       "GET /healthz HTTP/1.1\r\nBad Header Line\r\n\r\n",
       "GET /healthz HTTP/1.1\r\nHost: x\r\nX: " + std::string(20000, 'a') + "\r\n\r\n",
-      "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2000000\r\n\r\n" +
+      "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: "
+      "application/json\r\nContent-Length: 2000000\r\n\r\n" +
           std::string(2000000, ' '),
       "GET http://elsewhere/healthz HTTP/1.1\r\nHost: x\r\n\r\n",
   };
@@ -125,7 +145,8 @@ TEST_P(MalformedRequestTest, BrokenHttpGets4xxAndTheServerKeepsServing) {
   auto headers = HttpClient::parse(c.raw(broken[7]));
   EXPECT_EQ(headers.status, 431);
   // A request cut off mid-body: the server waits for the rest, then gives up without a crash.
-  auto cut = c.raw("POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"user", true);
+  auto cut = c.raw(
+      "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"user", true);
   EXPECT_TRUE(cut.empty() || HttpClient::parse(cut).status >= 400);
   EXPECT_EQ(c.get("/healthz").status, 200);
 }

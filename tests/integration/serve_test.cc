@@ -1,11 +1,10 @@
 // `kefu serve` as a user runs it: a real process, stopped by SIGTERM.
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdio>
@@ -86,7 +85,8 @@ TEST(ServeTest, ServesDemoDataAndStopsCleanlyOnSigterm) {
     ASSERT_NE(serve.port(), 0) << "kefu serve printed no address";
     HttpClient c(serve.port());
     EXPECT_EQ(c.get("/healthz").status, 200);
-    auto login = c.post("/api/v1/auth/login", R"({"username":"supervisor","password":"supervisor-demo"})");
+    auto login =
+        c.post("/api/v1/auth/login", R"({"username":"supervisor","password":"supervisor-demo"})");
     ASSERT_EQ(login.status, 200) << login.body;
     token = login.body.substr(login.body.find("\"token\":\"") + 9, 64);
     c.setToken(token);
@@ -96,8 +96,9 @@ TEST(ServeTest, ServesDemoDataAndStopsCleanlyOnSigterm) {
 
     // A request in flight when SIGTERM arrives is still answered (a login hashes for ~50 ms).
     std::thread slow([&] {
-      auto reply = HttpClient(serve.port()).post(
-          "/api/v1/auth/login", R"({"username":"admin","password":"admin-password-1"})");
+      auto reply =
+          HttpClient(serve.port())
+              .post("/api/v1/auth/login", R"({"username":"admin","password":"admin-password-1"})");
       EXPECT_EQ(reply.status, 200);
     });
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

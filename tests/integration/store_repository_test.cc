@@ -61,8 +61,13 @@ class StoreRepositoryTest : public testing::TestWithParam<Backend> {
   }
   auth::User makeUser(std::string username) {
     const std::int64_t t = nextTime();
-    return {newId("us", time_), std::move(username), "Display Name", auth::Role::Agent,
-            "$argon2id$v=19$hash", t, t};
+    return {newId("us", time_),
+            std::move(username),
+            "Display Name",
+            auth::Role::Agent,
+            "$argon2id$v=19$hash",
+            t,
+            t};
   }
   acd::Agent makeAgent(std::string extension, std::vector<acd::SkillLevel> skills = {}) {
     const std::int64_t t = nextTime();
@@ -517,8 +522,9 @@ TEST_P(StoreRepositoryTest, ListsAThousandAgentsWithTheirSkills) {
   for (std::size_t i = 0; i < agents.size(); ++i) {
     expectSameAgent((*listed)[i], agents[i]);
   }
-  RecordProperty("list_ms",
-                 static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()));
+  RecordProperty(
+      "list_ms",
+      static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()));
   // Two queries take a few milliseconds; a query per agent would take far longer on PostgreSQL.
   EXPECT_LT(elapsed, std::chrono::seconds(2));
 }

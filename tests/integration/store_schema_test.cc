@@ -68,9 +68,9 @@ TEST(StoreSchemaTest, PostgresColumnsAreExactlyTheDeclaredOnes) {
   ColumnSet actual;
   pqxx::connection connection(url);
   pqxx::read_transaction tx(connection);
-  for (const auto& row : tx.exec(
-           "SELECT table_name, column_name FROM information_schema.columns "
-           "WHERE table_schema = 'public' AND table_name <> 'schema_migrations'")) {
+  for (const auto& row :
+       tx.exec("SELECT table_name, column_name FROM information_schema.columns "
+               "WHERE table_schema = 'public' AND table_name <> 'schema_migrations'")) {
     actual.emplace(row[0].as<std::string>(), row[1].as<std::string>());
   }
   EXPECT_EQ(actual, declaredColumns());

@@ -64,7 +64,8 @@ HttpReply HttpClient::request(const std::string& method, const std::string& path
     req += "Authorization: Bearer " + token_ + "\r\n";
   }
   if (!body.empty() || method == "POST" || method == "PUT") {
-    req += "Content-Type: " + content_type + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+    req += "Content-Type: " + content_type + "\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\n";
   }
   req += "\r\n" + body;
   return parse(raw(req, false));

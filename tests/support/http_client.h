@@ -7,7 +7,7 @@
 namespace kefu::test {
 
 struct HttpReply {
-  int status = 0;  // 0 when the connection closed without a response
+  int status = 0;                              // 0 when the connection closed without a response
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
 };
@@ -21,8 +21,12 @@ class HttpClient {
   void setToken(std::string token) { token_ = std::move(token); }
 
   HttpReply get(const std::string& path) { return request("GET", path, ""); }
-  HttpReply post(const std::string& path, const std::string& json) { return request("POST", path, json); }
-  HttpReply put(const std::string& path, const std::string& json) { return request("PUT", path, json); }
+  HttpReply post(const std::string& path, const std::string& json) {
+    return request("POST", path, json);
+  }
+  HttpReply put(const std::string& path, const std::string& json) {
+    return request("PUT", path, json);
+  }
   HttpReply del(const std::string& path) { return request("DELETE", path, ""); }
   HttpReply request(const std::string& method, const std::string& path, const std::string& body,
                     const std::string& content_type = "application/json");

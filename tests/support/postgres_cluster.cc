@@ -14,8 +14,8 @@
 
 #include <array>
 #include <atomic>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -307,7 +307,8 @@ std::unique_ptr<PostgresCluster> PostgresCluster::start() {
     const std::string options = "-p " + std::to_string(cluster->port_) + " -k " + cluster->dir_ +
                                 " -c listen_addresses=127.0.0.1 -c fsync=off"
                                 " -c synchronous_commit=off -c full_page_writes=off";
-    if (run({bin + "/pg_ctl", "-D", data, "-o", options, "-l", server_log_path, "-w", "-t", "30", "start"},
+    if (run({bin + "/pg_ctl", "-D", data, "-o", options, "-l", server_log_path, "-w", "-t", "30",
+             "start"},
             log, true) == 0) {
       break;
     }

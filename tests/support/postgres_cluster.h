@@ -9,9 +9,10 @@ namespace kefu::test {
 /**
  * A throwaway PostgreSQL 15 server for tests: its own directory in /dev/shm (/tmp when there is no
  * /dev/shm; $KEFU_PG_TMPDIR overrides), a free loopback port, its unix socket in that directory,
- * `trust` authentication for user `postgres`, and fsync off (nothing here must survive a crash). Always torn down: the destructor, normal exit (for
- * sharedPostgres()) and SIGINT/SIGTERM/SIGHUP/SIGABRT stop it with `pg_ctl -m immediate` and delete
- * the directory; a later start also removes clusters left by a process that was killed outright.
+ * `trust` authentication for user `postgres`, and fsync off (nothing here must survive a crash).
+ * Always torn down: the destructor, normal exit (for sharedPostgres()) and
+ * SIGINT/SIGTERM/SIGHUP/SIGABRT stop it with `pg_ctl -m immediate` and delete the directory; a
+ * later start also removes clusters left by a process that was killed outright.
  *
  * Starting copies a cached `initdb` result (`<build dir>/pg-template-15`, or $KEFU_PG_TEMPLATE_DIR)
  * instead of running initdb each time; the first start in a build dir creates it. Run as root,

@@ -1,10 +1,10 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "server/config.h"
@@ -22,7 +22,8 @@ inline void PrintTo(Backend backend, std::ostream* out) {
   *out << (backend == Backend::Sqlite ? "sqlite" : "postgresql");
 }
 
-/** @return a fresh, empty database URL for `backend` (a temp SQLite file or a new PostgreSQL database). */
+/** @return a fresh, empty database URL for `backend` (a temp SQLite file or a new PostgreSQL
+ * database). */
 std::string freshStorageUrl(Backend backend);
 
 inline constexpr const char* AdminPassword = "admin-password-1";

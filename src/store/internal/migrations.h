@@ -6,7 +6,8 @@
 
 namespace kefu::store::internal {
 
-/** Every schema migration, oldest first, in both dialects. Append only: never edit a shipped one. */
+/** Every schema migration, oldest first, in both dialects. Append only: never edit a shipped one.
+ */
 std::span<const Migration> migrations();
 
 }  // namespace kefu::store::internal

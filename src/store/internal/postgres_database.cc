@@ -1,11 +1,10 @@
 #include "store/internal/postgres_database.h"
 
-#include <pqxx/pqxx>
-
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
+#include <pqxx/pqxx>
 #include <unordered_map>
 #include <vector>
 
@@ -296,8 +295,8 @@ class PostgresDatabase final : public SqlDatabase {
       return {};
     } catch (const std::exception& e) {
       slot.connection.reset();
-      return Error{ErrorCode::Unavailable,
-                   std::string("cannot connect to PostgreSQL: ") + e.what(), {}};
+      return Error{
+          ErrorCode::Unavailable, std::string("cannot connect to PostgreSQL: ") + e.what(), {}};
     }
   }
 

@@ -39,9 +39,9 @@ Error describeRow(const Error& error, const acd::Agent& agent) {
 /** Writes the agent's skill rows, one statement each, so a failure names the skill at fault. */
 Result<void> insertSkills(SqlSession& session, const acd::Agent& agent) {
   for (const acd::SkillLevel& skill : agent.skills) {
-    auto inserted = session.exec(
-        "INSERT INTO agent_skills (agent_id, skill_id, level) VALUES ($1, $2, $3)",
-        {agent.id, skill.skill_id, std::int64_t{skill.level}});
+    auto inserted =
+        session.exec("INSERT INTO agent_skills (agent_id, skill_id, level) VALUES ($1, $2, $3)",
+                     {agent.id, skill.skill_id, std::int64_t{skill.level}});
     if (inserted.ok()) {
       continue;
     }

@@ -13,7 +13,8 @@ class SqlAgentRepository final : public acd::AgentRepository {
  public:
   explicit SqlAgentRepository(SqlDatabase& database) : database_(database) {}
 
-  /** InvalidArgument naming `skills` or `user_id` when a reference is unknown; nothing is written. */
+  /** InvalidArgument naming `skills` or `user_id` when a reference is unknown; nothing is written.
+   */
   Result<void> create(const acd::Agent& agent) override;
   Result<acd::Agent> get(std::string_view id) override;
   /** Two queries (agents, then all their skills), joined in memory. */

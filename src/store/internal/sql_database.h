@@ -64,7 +64,8 @@ class SqlDatabase {
   virtual Result<void> transact(const SessionWork& work) = 0;
   /** Runs `work` on a connection for reading, outside an explicit transaction. */
   virtual Result<void> read(const SessionWork& work) = 0;
-  /** Applies the migrations above the stored version, each in its own transaction; @return how many. */
+  /** Applies the migrations above the stored version, each in its own transaction; @return how
+   * many. */
   virtual Result<int> migrate(std::span<const Migration> migrations) = 0;
   /** @return the highest applied migration version, 0 when none. */
   virtual Result<int> schemaVersion() = 0;

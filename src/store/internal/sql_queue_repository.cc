@@ -39,9 +39,9 @@ Error describeRow(const Error& error, const acd::Queue& queue) {
 
 Result<void> insertRequirements(SqlSession& session, const acd::Queue& queue) {
   for (const acd::SkillRequirement& requirement : queue.required_skills) {
-    auto inserted = session.exec(
-        "INSERT INTO queue_skills (queue_id, skill_id, min_level) VALUES ($1, $2, $3)",
-        {queue.id, requirement.skill_id, std::int64_t{requirement.min_level}});
+    auto inserted =
+        session.exec("INSERT INTO queue_skills (queue_id, skill_id, min_level) VALUES ($1, $2, $3)",
+                     {queue.id, requirement.skill_id, std::int64_t{requirement.min_level}});
     if (inserted.ok()) {
       continue;
     }
@@ -132,8 +132,7 @@ Result<std::vector<acd::Queue>> SqlQueueRepository::list() {
     for (const SqlRow& row : *skills) {
       auto it = index.find(row.text(0));
       if (it != index.end()) {
-        queues[it->second].required_skills.push_back(
-            {row.text(1), static_cast<int>(row.int64(2))});
+        queues[it->second].required_skills.push_back({row.text(1), static_cast<int>(row.int64(2))});
       }
     }
     return {};

@@ -82,9 +82,9 @@ Result<std::vector<acd::Skill>> SqlSkillRepository::list() {
 
 Result<void> SqlSkillRepository::update(const acd::Skill& skill) {
   Result<void> result = database_.transact([&](SqlSession& session) -> Result<void> {
-    auto changed = session.exec(
-        "UPDATE skills SET name = $2, description = $3, updated_at = $4 WHERE id = $1",
-        {skill.id, skill.name, skill.description, skill.updated_at_ms});
+    auto changed =
+        session.exec("UPDATE skills SET name = $2, description = $3, updated_at = $4 WHERE id = $1",
+                     {skill.id, skill.name, skill.description, skill.updated_at_ms});
     if (!changed.ok()) {
       return changed.error();
     }

@@ -57,10 +57,18 @@ class SqliteConnection final : public SqlSession {
         for (int i = 0; i < columns; ++i) {
           SQLite::Column column = st.getColumn(i);
           switch (column.getType()) {
-            case SQLITE_INTEGER: values.emplace_back(column.getInt64()); break;
-            case SQLITE_FLOAT: values.emplace_back(column.getDouble()); break;
-            case SQLITE_NULL: values.emplace_back(std::monostate{}); break;
-            default: values.emplace_back(column.getString()); break;
+            case SQLITE_INTEGER:
+              values.emplace_back(column.getInt64());
+              break;
+            case SQLITE_FLOAT:
+              values.emplace_back(column.getDouble());
+              break;
+            case SQLITE_NULL:
+              values.emplace_back(std::monostate{});
+              break;
+            default:
+              values.emplace_back(column.getString());
+              break;
           }
         }
         rows.emplace_back(std::move(values));
@@ -182,9 +190,9 @@ class SqliteDatabase final : public SqlDatabase {
 
   Result<int> migrate(std::span<const Migration> migrations) override {
     std::lock_guard lock(writer_mutex_);
-    KEFU_TRY(writer_->script(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"));
+    KEFU_TRY(
+        writer_->script("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                        "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"));
     int applied = 0;
     for (const Migration& migration : migrations) {
       bool ran = false;

@@ -71,7 +71,8 @@ class FakeSessionRepository final : public SessionRepository {
     return {};
   }
   Result<std::int64_t> removeExpired(std::int64_t now) override {
-    return static_cast<std::int64_t>(std::erase_if(sessions, [&](auto& e) { return e.second.expires_at_ms <= now; }));
+    return static_cast<std::int64_t>(
+        std::erase_if(sessions, [&](auto& e) { return e.second.expires_at_ms <= now; }));
   }
   std::map<std::string, Session> sessions;
 };

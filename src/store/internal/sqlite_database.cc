@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <filesystem>
 #include <condition_variable>
 #include <mutex>
 #include <unordered_map>
@@ -275,13 +276,20 @@ class SqliteDatabase final : public SqlDatabase {
 
 Result<SqlDatabasePtr> openSqliteDatabase(const std::string& path, std::size_t readers) {
   try {
+    if (path != ":memory:" && !path.empty()) {
+      // `sqlite:var/kefu.db` on a fresh checkout: create the directory, as for the file itself.
+      auto parent = std::filesystem::path(path).parent_path();
+      if (!parent.empty()) {
+        std::filesystem::create_directories(parent);
+      }
+    }
     auto writer = std::make_unique<SqliteConnection>(path, /*read_only=*/false);
     std::vector<std::unique_ptr<SqliteConnection>> reader_connections;
     if (path != ":memory:" && !path.empty()) {
-      // WAL lets readers see the last commit while the writer works; NORMAL sync is durable
-      // across application crashes and loses at most the last commits on power loss.
+      // WAL lets readers see the last commit while the writer works; FULL sync makes every
+      // commit durable across power loss too (writes here are configuration, not hot paths).
       writer->db().exec("PRAGMA journal_mode = WAL");
-      writer->db().exec("PRAGMA synchronous = NORMAL");
+      writer->db().exec("PRAGMA synchronous = FULL");
       for (std::size_t i = 0; i < readers; ++i) {
         reader_connections.push_back(std::make_unique<SqliteConnection>(path, /*read_only=*/true));
       }

@@ -130,8 +130,8 @@ Result<StaffingFigures> figuresFor(int agents, double traffic_erlangs, double ah
 }
 
 Result<StaffingFigures> agentsNeeded(const StaffingTarget& target) {
-  auto traffic = trafficErlangs(target.arrivals_per_interval, target.interval_seconds,
-                                target.aht_seconds);
+  auto traffic =
+      trafficErlangs(target.arrivals_per_interval, target.interval_seconds, target.aht_seconds);
   if (!traffic.ok()) {
     return traffic.error();
   }
@@ -149,8 +149,8 @@ Result<StaffingFigures> agentsNeeded(const StaffingTarget& target) {
     return figuresFromB(0, 0, 1.0, target.aht_seconds, target.target_answer_seconds);
   }
   if (a >= MaxAgents) {
-    return Error::invalid("arrivals_per_interval", "the forecast traffic exceeds " +
-                                                       std::to_string(MaxAgents) + " Erlangs");
+    return Error::invalid("arrivals_per_interval",
+                          "the forecast traffic exceeds " + std::to_string(MaxAgents) + " Erlangs");
   }
   // Fewer than floor(A) + 1 agents never keep up; fewer than A / max_occupancy break the cap.
   // The small tolerance keeps 8 / 0.8 at 10 agents instead of 11 when the division rounds up.

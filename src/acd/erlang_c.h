@@ -17,11 +17,11 @@ namespace kefu::acd::erlang {
 /** What N agents achieve against A Erlangs of traffic. */
 struct StaffingFigures {
   int agents = 0;
-  double traffic_erlangs = 0;    // A = arrival rate × average handle time
-  double wait_probability = 0;   // P(W > 0): the share of interactions that wait at all
-  double service_level = 0;      // the share answered within the target answer time
+  double traffic_erlangs = 0;   // A = arrival rate × average handle time
+  double wait_probability = 0;  // P(W > 0): the share of interactions that wait at all
+  double service_level = 0;     // the share answered within the target answer time
   double average_speed_of_answer_seconds = 0;  // over all interactions, waiting or not
-  double occupancy = 0;          // A / N: the share of staffed time spent handling
+  double occupancy = 0;                        // A / N: the share of staffed time spent handling
   friend bool operator==(const StaffingFigures&, const StaffingFigures&) = default;
 };
 
@@ -29,10 +29,10 @@ struct StaffingFigures {
 struct StaffingTarget {
   double arrivals_per_interval = 0;
   double interval_seconds = 1800;
-  double aht_seconds = 0;                 // average handle time: talk + hold + wrap-up
-  double target_service_level = 0.8;      // in (0, 1)
-  double target_answer_seconds = 20;      // "80 % answered within 20 s"
-  std::optional<double> max_occupancy;    // in (0, 1]; more agents when occupancy would exceed it
+  double aht_seconds = 0;               // average handle time: talk + hold + wrap-up
+  double target_service_level = 0.8;    // in (0, 1)
+  double target_answer_seconds = 20;    // "80 % answered within 20 s"
+  std::optional<double> max_occupancy;  // in (0, 1]; more agents when occupancy would exceed it
 };
 
 /** @return A in Erlangs, or InvalidArgument naming the bad field. */

@@ -14,8 +14,8 @@ std::optional<double> ratio(double numerator, double denominator) {
 }
 
 bool isStaffed(AgentState state) {
-  return state == AgentState::Ready || state == AgentState::Reserved ||
-         state == AgentState::Busy || state == AgentState::WrapUp;
+  return state == AgentState::Ready || state == AgentState::Reserved || state == AgentState::Busy ||
+         state == AgentState::WrapUp;
 }
 
 // The part of [start, end) inside [from, to), in ms.
@@ -45,7 +45,7 @@ std::optional<double> QueueFigures::serviceLevel() const {
 }
 
 std::optional<double> QueueFigures::abandonRate() const {
-  const double entered = static_cast<double>(offered + overflow_in + transfer_in);
+  const auto entered = static_cast<double>(offered + overflow_in + transfer_in);
   return ratio(static_cast<double>(abandoned - short_abandoned),
                entered - static_cast<double>(short_abandoned));
 }
@@ -82,9 +82,8 @@ FigureBook::FigureBook(FigureRules rules) : rules_(std::move(rules)) {}
 
 void FigureBook::ignore(const RoutingEvent& event, std::string why) {
   ++ignored_;
-  last_ignored_reason_ = std::string(toString(event.type)) + " at " +
-                         std::to_string(event.at_ms) + " (" + event.interaction_id + "): " +
-                         std::move(why);
+  last_ignored_reason_ = std::string(toString(event.type)) + " at " + std::to_string(event.at_ms) +
+                         " (" + event.interaction_id + "): " + std::move(why);
 }
 
 FigureBook::QueueBook& FigureBook::queue(const std::string& id) { return queues_[id]; }
@@ -129,21 +128,48 @@ void FigureBook::record(const RoutingEvent& event) {
     return;
   }
   switch (event.type) {
-    case RoutingEventType::Offered: onOffered(event); break;
-    case RoutingEventType::Requeued: onRequeued(event); break;
-    case RoutingEventType::Reserved: onReserved(event); break;
-    case RoutingEventType::NoAnswer: onNoAnswer(event); break;
-    case RoutingEventType::Answered: onAnswered(event); break;
-    case RoutingEventType::HoldStarted: onHold(event, true); break;
-    case RoutingEventType::HoldEnded: onHold(event, false); break;
+    case RoutingEventType::Offered:
+      onOffered(event);
+      break;
+    case RoutingEventType::Requeued:
+      onRequeued(event);
+      break;
+    case RoutingEventType::Reserved:
+      onReserved(event);
+      break;
+    case RoutingEventType::NoAnswer:
+      onNoAnswer(event);
+      break;
+    case RoutingEventType::Answered:
+      onAnswered(event);
+      break;
+    case RoutingEventType::HoldStarted:
+      onHold(event, true);
+      break;
+    case RoutingEventType::HoldEnded:
+      onHold(event, false);
+      break;
     case RoutingEventType::Transferred:
-    case RoutingEventType::Ended: onTalkEnded(event); break;
-    case RoutingEventType::WrapUpEnded: onWrapUpEnded(event); break;
-    case RoutingEventType::Abandoned: onAbandoned(event); break;
-    case RoutingEventType::Overflowed: onOverflowed(event); break;
-    case RoutingEventType::CallbackRequested: onCallbackRequested(event); break;
-    case RoutingEventType::CallbackConnected: onCallbackConnected(event); break;
-    case RoutingEventType::AgentStateChanged: break;  // handled above
+    case RoutingEventType::Ended:
+      onTalkEnded(event);
+      break;
+    case RoutingEventType::WrapUpEnded:
+      onWrapUpEnded(event);
+      break;
+    case RoutingEventType::Abandoned:
+      onAbandoned(event);
+      break;
+    case RoutingEventType::Overflowed:
+      onOverflowed(event);
+      break;
+    case RoutingEventType::CallbackRequested:
+      onCallbackRequested(event);
+      break;
+    case RoutingEventType::CallbackConnected:
+      onCallbackConnected(event);
+      break;
+    case RoutingEventType::AgentStateChanged:
+      break;  // handled above
   }
 }
 
@@ -525,9 +551,15 @@ QueueFigures FigureBook::queueFigures(const std::string& queue_id, std::int64_t 
       }
       const std::int64_t v = fact.value_ms;
       switch (fact.kind) {
-        case QueueFactKind::Offered: ++f.offered; break;
-        case QueueFactKind::OverflowIn: ++f.overflow_in; break;
-        case QueueFactKind::TransferIn: ++f.transfer_in; break;
+        case QueueFactKind::Offered:
+          ++f.offered;
+          break;
+        case QueueFactKind::OverflowIn:
+          ++f.overflow_in;
+          break;
+        case QueueFactKind::TransferIn:
+          ++f.transfer_in;
+          break;
         case QueueFactKind::Answered:
           ++f.answered;
           f.answered_wait_ms += v;
@@ -543,17 +575,29 @@ QueueFigures FigureBook::queueFigures(const std::string& queue_id, std::int64_t 
           ++f.overflowed;
           f.longest_wait_ms = std::max(f.longest_wait_ms, v);
           break;
-        case QueueFactKind::CallbackRequested: ++f.callbacks_requested; break;
+        case QueueFactKind::CallbackRequested:
+          ++f.callbacks_requested;
+          break;
         case QueueFactKind::CallbackConnected:
           ++f.callbacks_connected;
           f.callback_wait_ms += v;
           f.longest_wait_ms = std::max(f.longest_wait_ms, v);
           break;
-        case QueueFactKind::TransferOut: ++f.transfers_out; break;
-        case QueueFactKind::Handled: ++f.handled; break;
-        case QueueFactKind::Talk: f.talk_ms += v; break;
-        case QueueFactKind::Hold: f.hold_ms += v; break;
-        case QueueFactKind::WrapUp: f.wrap_up_ms += v; break;
+        case QueueFactKind::TransferOut:
+          ++f.transfers_out;
+          break;
+        case QueueFactKind::Handled:
+          ++f.handled;
+          break;
+        case QueueFactKind::Talk:
+          f.talk_ms += v;
+          break;
+        case QueueFactKind::Hold:
+          f.hold_ms += v;
+          break;
+        case QueueFactKind::WrapUp:
+          f.wrap_up_ms += v;
+          break;
       }
     }
   }
@@ -581,18 +625,36 @@ AgentFigures FigureBook::agentFigures(const std::string& agent_id, std::int64_t 
       continue;
     }
     switch (fact.kind) {
-      case AgentFactKind::Reserved: ++f.reserved; break;
-      case AgentFactKind::NoAnswer: ++f.no_answer; break;
-      case AgentFactKind::Answered: ++f.answered; break;
-      case AgentFactKind::TransferIn: ++f.transfers_in; break;
-      case AgentFactKind::TransferOut: ++f.transfers_out; break;
-      case AgentFactKind::Handled: ++f.handled; break;
-      case AgentFactKind::Talk: f.talk_ms += fact.value_ms; break;
-      case AgentFactKind::Hold: f.hold_ms += fact.value_ms; break;
-      case AgentFactKind::WrapUp: f.wrap_up_ms += fact.value_ms; break;
+      case AgentFactKind::Reserved:
+        ++f.reserved;
+        break;
+      case AgentFactKind::NoAnswer:
+        ++f.no_answer;
+        break;
+      case AgentFactKind::Answered:
+        ++f.answered;
+        break;
+      case AgentFactKind::TransferIn:
+        ++f.transfers_in;
+        break;
+      case AgentFactKind::TransferOut:
+        ++f.transfers_out;
+        break;
+      case AgentFactKind::Handled:
+        ++f.handled;
+        break;
+      case AgentFactKind::Talk:
+        f.talk_ms += fact.value_ms;
+        break;
+      case AgentFactKind::Hold:
+        f.hold_ms += fact.value_ms;
+        break;
+      case AgentFactKind::WrapUp:
+        f.wrap_up_ms += fact.value_ms;
+        break;
     }
   }
-  auto addState = [&](AgentState state, std::int64_t start, std::int64_t end) {
+  auto add_state = [&](AgentState state, std::int64_t start, std::int64_t end) {
     const std::int64_t ms = overlap(start, end, from_ms, to_ms);
     if (isStaffed(state)) {
       f.staffed_ms += ms;
@@ -601,9 +663,9 @@ AgentFigures FigureBook::agentFigures(const std::string& agent_id, std::int64_t 
     }
   };
   for (const StateSpan& span : book.states) {
-    addState(span.state, span.start_ms, span.end_ms);
+    add_state(span.state, span.start_ms, span.end_ms);
   }
-  addState(book.state, book.since_ms, now_ms_);
+  add_state(book.state, book.since_ms, now_ms_);
   // Working time is the union of the spans (chats overlap), clipped to the interval.
   std::vector<Span> work;
   for (const Span& span : book.work) {
@@ -630,10 +692,9 @@ AgentFigures FigureBook::agentFigures(const std::string& agent_id, std::int64_t 
   return f;
 }
 
-std::vector<IntervalFigures<QueueFigures>> FigureBook::queueIntervals(const std::string& queue_id,
-                                                                      std::int64_t from_ms,
-                                                                      std::int64_t to_ms,
-                                                                      std::int64_t length_ms) const {
+std::vector<IntervalFigures<QueueFigures>> FigureBook::queueIntervals(
+    const std::string& queue_id, std::int64_t from_ms, std::int64_t to_ms,
+    std::int64_t length_ms) const {
   std::vector<IntervalFigures<QueueFigures>> out;
   if (length_ms <= 0) {
     return out;
@@ -644,10 +705,9 @@ std::vector<IntervalFigures<QueueFigures>> FigureBook::queueIntervals(const std:
   return out;
 }
 
-std::vector<IntervalFigures<AgentFigures>> FigureBook::agentIntervals(const std::string& agent_id,
-                                                                      std::int64_t from_ms,
-                                                                      std::int64_t to_ms,
-                                                                      std::int64_t length_ms) const {
+std::vector<IntervalFigures<AgentFigures>> FigureBook::agentIntervals(
+    const std::string& agent_id, std::int64_t from_ms, std::int64_t to_ms,
+    std::int64_t length_ms) const {
   std::vector<IntervalFigures<AgentFigures>> out;
   if (length_ms <= 0) {
     return out;
@@ -656,6 +716,17 @@ std::vector<IntervalFigures<AgentFigures>> FigureBook::agentIntervals(const std:
     out.push_back({start, agentFigures(agent_id, start, start + length_ms)});
   }
   return out;
+}
+
+void FigureBook::forgetBefore(std::int64_t at_ms) {
+  for (auto& [id, book] : queues_) {
+    std::erase_if(book.facts, [&](const QueueFact& f) { return f.at_ms < at_ms; });
+  }
+  for (auto& [id, book] : agents_) {
+    std::erase_if(book.facts, [&](const AgentFact& f) { return f.at_ms < at_ms; });
+    std::erase_if(book.states, [&](const StateSpan& s) { return s.end_ms <= at_ms; });
+    std::erase_if(book.work, [&](const Span& s) { return s.end_ms <= at_ms; });
+  }
 }
 
 QueueLive FigureBook::queueLive(const std::string& queue_id) const {

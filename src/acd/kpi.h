@@ -29,21 +29,21 @@ struct FigureRules {
  * which its talk ended, its wrap-up included).
  */
 struct QueueFigures {
-  std::uint64_t offered = 0;         // first entered this queue (Offered): once per interaction
-  std::uint64_t overflow_in = 0;     // entered from another queue by overflow (Requeued)
-  std::uint64_t transfer_in = 0;     // entered from an agent's transfer (Requeued)
-  std::uint64_t answered = 0;        // answered live by an agent (callbacks are counted apart)
+  std::uint64_t offered = 0;      // first entered this queue (Offered): once per interaction
+  std::uint64_t overflow_in = 0;  // entered from another queue by overflow (Requeued)
+  std::uint64_t transfer_in = 0;  // entered from an agent's transfer (Requeued)
+  std::uint64_t answered = 0;     // answered live by an agent (callbacks are counted apart)
   std::uint64_t answered_within_threshold = 0;  // of those, within the queue's SL threshold
-  std::uint64_t abandoned = 0;       // all abandons, short ones included
-  std::uint64_t short_abandoned = 0;  // within FigureRules::short_abandon_ms
-  std::uint64_t overflowed = 0;      // left this queue for another queue or an external pool
+  std::uint64_t abandoned = 0;                  // all abandons, short ones included
+  std::uint64_t short_abandoned = 0;            // within FigureRules::short_abandon_ms
+  std::uint64_t overflowed = 0;  // left this queue for another queue or an external pool
   std::uint64_t callbacks_requested = 0;
   std::uint64_t callbacks_connected = 0;
-  std::uint64_t transfers_out = 0;   // transferred away by an agent who answered it here
-  std::uint64_t handled = 0;         // interactions whose handling here ended (once each)
+  std::uint64_t transfers_out = 0;    // transferred away by an agent who answered it here
+  std::uint64_t handled = 0;          // interactions whose handling here ended (once each)
   std::int64_t answered_wait_ms = 0;  // summed wait of `answered`
   std::int64_t callback_wait_ms = 0;  // summed wait (Offered/Requeued → CallbackConnected)
-  std::int64_t talk_ms = 0;          // every agent's talk here, hold excluded
+  std::int64_t talk_ms = 0;           // every agent's talk here, hold excluded
   std::int64_t hold_ms = 0;
   std::int64_t wrap_up_ms = 0;
   std::int64_t longest_wait_ms = 0;  // longest wait that ended, or was still running, in interval
@@ -64,20 +64,21 @@ struct QueueFigures {
   friend bool operator==(const QueueFigures&, const QueueFigures&) = default;
 };
 
-/** One agent's figures over an interval; each agent's part of a transferred interaction is theirs. */
+/** One agent's figures over an interval; each agent's part of a transferred interaction is theirs.
+ */
 struct AgentFigures {
-  std::uint64_t reserved = 0;       // times the agent was alerted
-  std::uint64_t no_answer = 0;      // alerts the agent let time out
-  std::uint64_t answered = 0;       // interactions the agent took (after a transfer included)
-  std::uint64_t transfers_in = 0;   // of those, handed straight to this agent by a transfer
+  std::uint64_t reserved = 0;      // times the agent was alerted
+  std::uint64_t no_answer = 0;     // alerts the agent let time out
+  std::uint64_t answered = 0;      // interactions the agent took (after a transfer included)
+  std::uint64_t transfers_in = 0;  // of those, handed straight to this agent by a transfer
   std::uint64_t transfers_out = 0;
-  std::uint64_t handled = 0;        // parts the agent finished (talk ended)
-  std::int64_t talk_ms = 0;         // hold excluded
+  std::uint64_t handled = 0;  // parts the agent finished (talk ended)
+  std::int64_t talk_ms = 0;   // hold excluded
   std::int64_t hold_ms = 0;
   std::int64_t wrap_up_ms = 0;
-  std::int64_t staffed_ms = 0;      // in ready, reserved, busy or wrap-up, clipped to the interval
+  std::int64_t staffed_ms = 0;  // in ready, reserved, busy or wrap-up, clipped to the interval
   std::int64_t not_ready_ms = 0;
-  std::int64_t working_ms = 0;      // with at least one interaction in talk, hold or wrap-up
+  std::int64_t working_ms = 0;  // with at least one interaction in talk, hold or wrap-up
 
   /** @return working / staffed: the share of staffed time spent on interactions. */
   std::optional<double> occupancy() const;
@@ -91,9 +92,9 @@ struct AgentFigures {
 
 /** A queue right now. */
 struct QueueLive {
-  std::size_t waiting = 0;             // in the queue, callbacks pending included
+  std::size_t waiting = 0;  // in the queue, callbacks pending included
   std::size_t callbacks_pending = 0;
-  std::int64_t longest_wait_ms = 0;    // of those waiting, at the last event's time
+  std::int64_t longest_wait_ms = 0;  // of those waiting, at the last event's time
   friend bool operator==(const QueueLive&, const QueueLive&) = default;
 };
 
@@ -147,6 +148,13 @@ class FigureBook {
                                                             std::int64_t to_ms,
                                                             std::int64_t length_ms) const;
 
+  /**
+   * Drops what only intervals ending at or before `at_ms` need (settled figures, closed state
+   * and work spans), so that a long-running book stays small; live state is kept. Figures asked
+   * for before `at_ms` afterwards are incomplete.
+   */
+  void forgetBefore(std::int64_t at_ms);
+
   /** @return the queue's waiting interactions and its current longest wait. */
   QueueLive queueLive(const std::string& queue_id) const;
   /** @return the agent's state and load as the log last reported it. */
@@ -170,8 +178,19 @@ class FigureBook {
  private:
   // What a settled figure adds to a queue: kept with its time so any interval can be summed.
   enum class QueueFactKind {
-    Offered, OverflowIn, TransferIn, Answered, Abandoned, Overflowed, CallbackRequested,
-    CallbackConnected, TransferOut, Handled, Talk, Hold, WrapUp,
+    Offered,
+    OverflowIn,
+    TransferIn,
+    Answered,
+    Abandoned,
+    Overflowed,
+    CallbackRequested,
+    CallbackConnected,
+    TransferOut,
+    Handled,
+    Talk,
+    Hold,
+    WrapUp,
   };
   struct QueueFact {
     QueueFactKind kind;
@@ -179,7 +198,15 @@ class FigureBook {
     std::int64_t value_ms;  // a wait or a duration; 0 for plain counts
   };
   enum class AgentFactKind {
-    Reserved, NoAnswer, Answered, TransferIn, TransferOut, Handled, Talk, Hold, WrapUp,
+    Reserved,
+    NoAnswer,
+    Answered,
+    TransferIn,
+    TransferOut,
+    Handled,
+    Talk,
+    Hold,
+    WrapUp,
   };
   struct AgentFact {
     AgentFactKind kind;
@@ -198,16 +225,16 @@ class FigureBook {
 
   // One agent's part of one interaction, from Answered to WrapUpEnded.
   struct Part {
-    std::string queue_id;             // the queue it was answered from, for the queue's figures
+    std::string queue_id;  // the queue it was answered from, for the queue's figures
     std::int64_t answered_at_ms = 0;
     std::optional<std::int64_t> hold_since_ms;
     std::int64_t hold_ms = 0;
     std::optional<std::int64_t> talk_ended_at_ms;  // set once Transferred or Ended
-    bool via_callback = false;        // started by CallbackConnected; an Answered may confirm it
+    bool via_callback = false;  // started by CallbackConnected; an Answered may confirm it
   };
 
   struct Interaction {
-    std::string queue_id;                  // the queue it is in, or was last in
+    std::string queue_id;                          // the queue it is in, or was last in
     std::optional<std::int64_t> waiting_since_ms;  // set while it waits in queue_id
     bool callback_pending = false;
     bool handled_in_queue = false;         // a part already ended in queue_id: count it once

@@ -35,7 +35,7 @@ RoutingEvent state(std::int64_t at_s, std::string agent, AgentState s, std::stri
 }
 
 // Records `log` and checks that a replay of it agrees with the live book.
-FigureBook live(const std::vector<RoutingEvent>& log, FigureRules rules = {}) {
+FigureBook live(const std::vector<RoutingEvent>& log, const FigureRules& rules = {}) {
   FigureBook book(rules);
   for (const auto& e : log) {
     book.record(e);
@@ -88,12 +88,12 @@ TEST(FigureBookTest, OneAnsweredCallGivesEveryFigure) {
 
 TEST(FigureBookTest, ShortAbandonsStayOutOfServiceLevelAndAbandonRate) {
   const std::vector<RoutingEvent> log = {
-      ev(Type::Offered, 0, "i1", "q1"),  ev(Type::Offered, 0, "i2", "q1"),
-      ev(Type::Offered, 0, "i3", "q1"),  ev(Type::Offered, 0, "i4", "q1"),
-      ev(Type::Abandoned, 3, "i2", "q1"),              // short: 3 s ≤ 5 s
-      ev(Type::Answered, 10, "i1", "q1", "a1"),        // within 20 s
-      ev(Type::Answered, 25, "i4", "q1", "a2"),        // beyond 20 s
-      ev(Type::Abandoned, 30, "i3", "q1"),             // counts against the service level
+      ev(Type::Offered, 0, "i1", "q1"),         ev(Type::Offered, 0, "i2", "q1"),
+      ev(Type::Offered, 0, "i3", "q1"),         ev(Type::Offered, 0, "i4", "q1"),
+      ev(Type::Abandoned, 3, "i2", "q1"),        // short: 3 s ≤ 5 s
+      ev(Type::Answered, 10, "i1", "q1", "a1"),  // within 20 s
+      ev(Type::Answered, 25, "i4", "q1", "a2"),  // beyond 20 s
+      ev(Type::Abandoned, 30, "i3", "q1"),       // counts against the service level
   };
   const QueueFigures q = live(log).queueFigures("q1", 0, Day);
   EXPECT_EQ(q.offered, 4U);
@@ -101,8 +101,8 @@ TEST(FigureBookTest, ShortAbandonsStayOutOfServiceLevelAndAbandonRate) {
   EXPECT_EQ(q.short_abandoned, 1U);
   EXPECT_EQ(q.answered, 2U);
   EXPECT_EQ(q.answered_within_threshold, 1U);
-  EXPECT_DOUBLE_EQ(*q.serviceLevel(), 1.0 / 3);   // 1 / (2 answered + 1 long abandon)
-  EXPECT_DOUBLE_EQ(*q.abandonRate(), 1.0 / 3);    // 1 / (4 offered − 1 short)
+  EXPECT_DOUBLE_EQ(*q.serviceLevel(), 1.0 / 3);  // 1 / (2 answered + 1 long abandon)
+  EXPECT_DOUBLE_EQ(*q.abandonRate(), 1.0 / 3);   // 1 / (4 offered − 1 short)
   EXPECT_EQ(q.averageSpeedOfAnswerMs(), 17.5 * Sec);
   EXPECT_EQ(q.longest_wait_ms, 30 * Sec);
 
@@ -234,12 +234,9 @@ TEST(FigureBookTest, HoldAndWrapUpAreHandleTimeNotTalk) {
 
 TEST(FigureBookTest, AStateChangeEndsAWrapUpNoEventEnded) {
   auto book = live({
-      state(0, "a1", AgentState::Busy),
-      ev(Type::Offered, 0, "i1", "q1"),
-      ev(Type::Answered, 0, "i1", "q1", "a1"),
-      ev(Type::Ended, 50, "i1", "q1", "a1"),
-      state(50, "a1", AgentState::WrapUp),
-      state(62, "a1", AgentState::Ready),
+      state(0, "a1", AgentState::Busy), ev(Type::Offered, 0, "i1", "q1"),
+      ev(Type::Answered, 0, "i1", "q1", "a1"), ev(Type::Ended, 50, "i1", "q1", "a1"),
+      state(50, "a1", AgentState::WrapUp), state(62, "a1", AgentState::Ready),
       ev(Type::WrapUpEnded, 62, "i1", "q1", "a1"),  // after the state change: expected, no-op
   });
   EXPECT_EQ(book.queueFigures("q1", 0, Day).wrap_up_ms, 12 * Sec);
@@ -316,6 +313,14 @@ TEST(FigureBookTest, FifteenMinuteIntervalsSplitAtTheBoundary) {
   EXPECT_EQ(a[0].figures.answered, 1U);
   EXPECT_EQ(a[1].figures.handled, 1U);
   EXPECT_TRUE(book.queueIntervals("q1", 0, Quarter, 0).empty());
+
+  // A long-running book forgets old intervals; the later ones stay exact.
+  const QueueFigures second_queue = book.queueFigures("q1", Quarter, 2 * Quarter);
+  const AgentFigures second_agent = book.agentFigures("a1", Quarter, 2 * Quarter);
+  book.forgetBefore(Quarter);
+  EXPECT_EQ(book.queueFigures("q1", Quarter, 2 * Quarter), second_queue);
+  EXPECT_EQ(book.agentFigures("a1", Quarter, 2 * Quarter), second_agent);
+  EXPECT_EQ(book.queueFigures("q1", 0, Quarter).offered, 0U);
 }
 
 TEST(FigureBookTest, CallbackWaitEndsAtConnectionAndStaysOutOfAsa) {
@@ -323,8 +328,8 @@ TEST(FigureBookTest, CallbackWaitEndsAtConnectionAndStaysOutOfAsa) {
   book.record(ev(Type::Offered, 0, "i1", "q1"));
   book.record(ev(Type::CallbackRequested, 30, "i1", "q1"));
   book.record(state(200, "a9", AgentState::Ready));
-  EXPECT_EQ(book.queueLive("q1"), (QueueLive{.waiting = 1, .callbacks_pending = 1,
-                                             .longest_wait_ms = 200 * Sec}));
+  EXPECT_EQ(book.queueLive("q1"),
+            (QueueLive{.waiting = 1, .callbacks_pending = 1, .longest_wait_ms = 200 * Sec}));
   book.record(ev(Type::Reserved, 290, "i1", "q1", "a1"));
   book.record(ev(Type::CallbackConnected, 300, "i1", "q1", "a1"));
   book.record(ev(Type::Answered, 300, "i1", "q1", "a1"));  // confirms the callback
@@ -365,17 +370,17 @@ TEST(FigureBookTest, NonsenseIsCountedAndIgnored) {
   FigureBook book;
   book.record(ev(Type::Offered, 10, "i1", "q1"));
   const std::vector<RoutingEvent> nonsense = {
-      ev(Type::Answered, 10, "ghost", "q1", "a1"),          // never offered
-      ev(Type::Offered, 10, "i1", "q2"),                    // offered twice
-      ev(Type::HoldEnded, 10, "i1", "q1", "a1"),            // nobody talking
-      ev(Type::WrapUpEnded, 10, "i1", "q1", "a1"),          // before any talk
-      ev(Type::Offered, 10, "", "q1"),                      // no interaction id
-      ev(Type::Offered, 10, "i9", ""),                      // no queue
-      ev(Type::CallbackConnected, 10, "i1", "q1", "a1"),    // no callback requested
-      ev(Type::Answered, 10, "i1", "q1", ""),               // no agent
-      ev(Type::Requeued, 10, "i1", "q1"),                   // into the queue it waits in
-      ev(Type::Offered, 5, "i3", "q1"),                     // time ran backwards
-      state(10, "", AgentState::Ready),                     // no agent
+      ev(Type::Answered, 10, "ghost", "q1", "a1"),        // never offered
+      ev(Type::Offered, 10, "i1", "q2"),                  // offered twice
+      ev(Type::HoldEnded, 10, "i1", "q1", "a1"),          // nobody talking
+      ev(Type::WrapUpEnded, 10, "i1", "q1", "a1"),        // before any talk
+      ev(Type::Offered, 10, "", "q1"),                    // no interaction id
+      ev(Type::Offered, 10, "i9", ""),                    // no queue
+      ev(Type::CallbackConnected, 10, "i1", "q1", "a1"),  // no callback requested
+      ev(Type::Answered, 10, "i1", "q1", ""),             // no agent
+      ev(Type::Requeued, 10, "i1", "q1"),                 // into the queue it waits in
+      ev(Type::Offered, 5, "i3", "q1"),                   // time ran backwards
+      state(10, "", AgentState::Ready),                   // no agent
   };
   for (const auto& e : nonsense) {
     book.record(e);
@@ -384,14 +389,14 @@ TEST(FigureBookTest, NonsenseIsCountedAndIgnored) {
   EXPECT_FALSE(book.lastIgnoredReason().empty());
   // Talking, then more nonsense around a real conversation.
   book.record(ev(Type::Answered, 12, "i1", "q1", "a1"));
-  book.record(ev(Type::Answered, 13, "i1", "q1", "a1"));    // answered twice
-  book.record(ev(Type::Abandoned, 14, "i1", "q1"));         // a talk ends with Ended
-  book.record(ev(Type::Requeued, 14, "i1", "q2"));          // no transfer, no overflow
-  book.record(ev(Type::Overflowed, 14, "i1", "q1"));        // not waiting
+  book.record(ev(Type::Answered, 13, "i1", "q1", "a1"));  // answered twice
+  book.record(ev(Type::Abandoned, 14, "i1", "q1"));       // a talk ends with Ended
+  book.record(ev(Type::Requeued, 14, "i1", "q2"));        // no transfer, no overflow
+  book.record(ev(Type::Overflowed, 14, "i1", "q1"));      // not waiting
   book.record(ev(Type::HoldStarted, 15, "i1", "q1", "a1"));
   book.record(ev(Type::HoldStarted, 16, "i1", "q1", "a1"));  // twice
   book.record(ev(Type::Ended, 20, "i1", "q1", "a1"));
-  book.record(ev(Type::Ended, 21, "i1", "q1", "a1"));        // twice
+  book.record(ev(Type::Ended, 21, "i1", "q1", "a1"));              // twice
   book.record(ev(Type::Transferred, 21, "i1", "q1", "a1", "q2"));  // after the end
   EXPECT_EQ(book.ignoredEvents(), nonsense.size() + 7);
   EXPECT_EQ(book.recordedEvents(), 1 + nonsense.size() + 10);

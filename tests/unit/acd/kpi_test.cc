@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -427,6 +429,119 @@ TEST(FigureBookTest, ReplayFindsALiveBookThatMissedAnEvent) {
   const auto differences = figureDifferences(missed, replayed, 0, Day);
   ASSERT_FALSE(differences.empty());
   EXPECT_EQ(differences.front(), "queue q1 wrap_up_ms: 0 != 6000");
+}
+
+// A log of many interactions with every outcome, interleaved in time as an engine would write it.
+std::vector<RoutingEvent> randomLog(std::uint32_t seed, int interactions) {
+  std::mt19937 rng(seed);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const std::vector<std::string> agents = {"a1", "a2", "a3", "a4"};
+  std::vector<RoutingEvent> log;
+  for (int n = 0; n < interactions; ++n) {
+    const std::string id = "i" + std::to_string(n);
+    std::string q = pick(0, 1) == 0 ? "q1" : "q2";
+    const std::string other = q == "q1" ? "q2" : "q1";
+    std::int64_t t = pick(0, 3600);
+    log.push_back(ev(Type::Offered, t, id, q));
+    auto talk = [&](const std::string& queue, const std::string& agent, bool end) {
+      log.push_back(ev(Type::Answered, t, id, queue, agent));
+      if (pick(0, 2) == 0) {
+        log.push_back(ev(Type::HoldStarted, t += pick(1, 60), id, queue, agent));
+        log.push_back(ev(Type::HoldEnded, t += pick(1, 60), id, queue, agent));
+      }
+      t += pick(1, 300);
+      if (end) {
+        log.push_back(ev(Type::Ended, t, id, queue, agent));
+        log.push_back(ev(Type::WrapUpEnded, t + pick(0, 30), id, queue, agent));
+      }
+    };
+    const std::string agent = agents[pick(0, 3)];
+    switch (pick(0, 4)) {
+      case 0:
+        log.push_back(ev(Type::Abandoned, t += pick(0, 60), id, q));
+        break;
+      case 1:
+        log.push_back(ev(Type::Reserved, t += pick(0, 60), id, q, agent));
+        if (pick(0, 1) == 0) {
+          log.push_back(ev(Type::NoAnswer, t += pick(5, 15), id, q, agent));
+        }
+        talk(q, agent, true);
+        break;
+      case 2:
+        log.push_back(ev(Type::Overflowed, t += pick(0, 60), id, q, "", other));
+        if (pick(0, 3) == 0) {
+          break;  // to an external pool: it never comes back
+        }
+        log.push_back(ev(Type::Requeued, t, id, other));
+        talk(other, agent, true);
+        break;
+      case 3:
+        log.push_back(ev(Type::CallbackRequested, t += pick(0, 60), id, q));
+        log.push_back(ev(Type::CallbackConnected, t += pick(60, 900), id, q, agent));
+        talk(q, agent, true);
+        break;
+      default: {
+        talk(q, agent, false);
+        log.push_back(ev(Type::Transferred, t, id, q, agent, other));
+        log.push_back(ev(Type::WrapUpEnded, t + pick(0, 30), id, q, agent));
+        log.push_back(ev(Type::Requeued, t, id, other));
+        t += pick(0, 40);
+        // Another agent: the engine offers nothing to an agent still in wrap-up.
+        talk(other,
+             agents[(std::find(agents.begin(), agents.end(), agent) - agents.begin() + pick(1, 3)) %
+                    agents.size()],
+             true);
+      }
+    }
+  }
+  std::stable_sort(log.begin(), log.end(),
+                   [](const RoutingEvent& l, const RoutingEvent& r) { return l.at_ms < r.at_ms; });
+  return log;
+}
+
+TEST(FigureBookTest, RandomLogsBalanceAndAddUpAcrossIntervals) {
+  for (std::uint32_t seed = 1; seed <= 20; ++seed) {
+    constexpr int Interactions = 300;
+    const FigureBook book = live(randomLog(seed, Interactions));
+    ASSERT_EQ(book.ignoredEvents(), 0U) << "seed " << seed << ": " << book.lastIgnoredReason();
+    std::uint64_t offered = 0;
+    std::int64_t queue_handle_ms = 0;
+    std::int64_t agent_handle_ms = 0;
+    for (const std::string& q : book.queueIds()) {
+      const QueueFigures f = book.queueFigures(q, 0, Day);
+      offered += f.offered;
+      queue_handle_ms += f.talk_ms + f.hold_ms + f.wrap_up_ms;
+      // Everything that entered the queue left it one way, or is still there.
+      EXPECT_EQ(f.offered + f.overflow_in + f.transfer_in, f.answered + f.abandoned + f.overflowed +
+                                                               f.callbacks_connected +
+                                                               book.queueLive(q).waiting)
+          << "seed " << seed << " " << q;
+      EXPECT_LE(f.answered_within_threshold, f.answered);
+      // Fifteen-minute intervals add up to the whole day.
+      QueueFigures sum;
+      for (const auto& i : book.queueIntervals(q, 0, Day, 900 * Sec)) {
+        sum.offered += i.figures.offered;
+        sum.answered += i.figures.answered;
+        sum.abandoned += i.figures.abandoned;
+        sum.handled += i.figures.handled;
+        sum.talk_ms += i.figures.talk_ms;
+        sum.wrap_up_ms += i.figures.wrap_up_ms;
+      }
+      EXPECT_EQ(sum.offered, f.offered);
+      EXPECT_EQ(sum.answered, f.answered);
+      EXPECT_EQ(sum.abandoned, f.abandoned);
+      EXPECT_EQ(sum.handled, f.handled);
+      EXPECT_EQ(sum.talk_ms, f.talk_ms);
+      EXPECT_EQ(sum.wrap_up_ms, f.wrap_up_ms);
+    }
+    EXPECT_EQ(offered, static_cast<std::uint64_t>(Interactions)) << "seed " << seed;
+    for (const std::string& a : book.agentIds()) {
+      const AgentFigures f = book.agentFigures(a, 0, Day);
+      agent_handle_ms += f.talk_ms + f.hold_ms + f.wrap_up_ms;
+      EXPECT_EQ(book.agentLive(a).interactions, 0U);
+    }
+    EXPECT_EQ(agent_handle_ms, queue_handle_ms) << "seed " << seed;
+  }
 }
 
 }  // namespace

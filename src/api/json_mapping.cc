@@ -42,6 +42,18 @@ class ObjectReader {
     return v->get<std::int64_t>();
   }
 
+  std::optional<double> number(std::string_view key, bool required) {
+    const Json* v = field(key, required);
+    if (v == nullptr) {
+      return std::nullopt;
+    }
+    if (!v->is_number()) {
+      fail(key, "must be a number");
+      return std::nullopt;
+    }
+    return v->get<double>();
+  }
+
   /** @return the array at `key`, or nullptr when absent or invalid. */
   const Json* array(std::string_view key, bool required) {
     const Json* v = field(key, required);
@@ -274,6 +286,36 @@ Result<UserInput> userFromJson(const Json& body, auth::User base, bool creating)
   base.display_name = display_name.value_or("");
   base.role = *parsed;
   return UserInput{std::move(base), password};
+}
+
+Result<acd::erlang::StaffingTarget> staffingTargetFromJson(const Json& body) {
+  ObjectReader r(body, "");
+  acd::erlang::StaffingTarget target;
+  auto arrivals = r.number("arrivals_per_interval", true);
+  auto interval = r.number("interval_seconds", false);
+  auto aht = r.number("aht_seconds", true);
+  auto service_level = r.number("target_service_level", false);
+  auto answer = r.number("target_answer_seconds", false);
+  auto max_occupancy = r.number("max_occupancy", false);
+  KEFU_TRY(r.finish());
+  target.arrivals_per_interval = *arrivals;
+  target.interval_seconds = interval.value_or(target.interval_seconds);
+  target.aht_seconds = *aht;
+  target.target_service_level = service_level.value_or(target.target_service_level);
+  target.target_answer_seconds = answer.value_or(target.target_answer_seconds);
+  target.max_occupancy = max_occupancy;
+  return target;
+}
+
+void writeJson(JsonWriter& out, const acd::erlang::StaffingFigures& figures) {
+  out.beginObject();
+  out.key("agents").value(figures.agents);
+  out.key("traffic_erlangs").value(figures.traffic_erlangs);
+  out.key("wait_probability").value(figures.wait_probability);
+  out.key("service_level").value(figures.service_level);
+  out.key("average_speed_of_answer_seconds").value(figures.average_speed_of_answer_seconds);
+  out.key("occupancy").value(figures.occupancy);
+  out.endObject();
 }
 
 void writeJson(JsonWriter& out, const acd::Skill& skill) {

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "acd/agent.h"
+#include "acd/erlang_c.h"
 #include "acd/queue.h"
 #include "acd/skill.h"
 #include "api/json_writer.h"
@@ -37,11 +38,15 @@ struct UserInput {
 };
 Result<UserInput> userFromJson(const Json& body, auth::User base, bool creating);
 
+/** A staffing forecast for POST /api/v1/staffing/erlang-c. */
+Result<acd::erlang::StaffingTarget> staffingTargetFromJson(const Json& body);
+
 // Entities as the API shows them, written straight into a response.
 void writeJson(JsonWriter& out, const acd::Skill& skill);
 void writeJson(JsonWriter& out, const acd::Agent& agent);  // without sip_password
 void writeJson(JsonWriter& out, const acd::Queue& queue);
 void writeJson(JsonWriter& out, const auth::User& user);  // without password_hash
+void writeJson(JsonWriter& out, const acd::erlang::StaffingFigures& figures);
 
 /** @return `entity` serialized as its JSON object. */
 template <class T>

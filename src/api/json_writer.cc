@@ -1,6 +1,7 @@
 #include "api/json_writer.h"
 
 #include <charconv>
+#include <cmath>
 
 namespace kefu::api {
 
@@ -77,6 +78,17 @@ JsonWriter& JsonWriter::value(std::string_view text) {
 JsonWriter& JsonWriter::value(std::int64_t number) {
   separate();
   char buf[24];
+  auto end = std::to_chars(buf, buf + sizeof buf, number).ptr;
+  out_.append(buf, end);
+  return *this;
+}
+
+JsonWriter& JsonWriter::value(double number) {
+  if (!std::isfinite(number)) {
+    return null();
+  }
+  separate();
+  char buf[32];
   auto end = std::to_chars(buf, buf + sizeof buf, number).ptr;
   out_.append(buf, end);
   return *this;

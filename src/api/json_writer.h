@@ -26,6 +26,8 @@ class JsonWriter {
   JsonWriter& value(const char* text) { return value(std::string_view(text)); }
   JsonWriter& value(std::int64_t number);
   JsonWriter& value(int number) { return value(static_cast<std::int64_t>(number)); }
+  /** Writes a finite number (shortest form that reads back exactly); null for NaN or infinity. */
+  JsonWriter& value(double number);
   JsonWriter& null();
   /** Appends `json` as it is: an already serialized value. */
   JsonWriter& raw(std::string_view json);

@@ -52,6 +52,7 @@ RestApi::RestApi(RestDependencies deps) : deps_(std::move(deps)), router_(deps_.
   addAuthRoutes();
   addUserRoutes();
   addDirectoryRoutes();
+  addStaffingRoutes();
 }
 
 void RestApi::addAuthRoutes() {

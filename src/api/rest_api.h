@@ -50,6 +50,7 @@ class RestApi {
   void addAuthRoutes();
   void addUserRoutes();
   void addDirectoryRoutes();  // skills, agents, queues: directory_routes.cc
+  void addStaffingRoutes();   // Erlang C: staffing_routes.cc
 
   RestDependencies deps_;
   Router router_;

@@ -182,6 +182,26 @@ TEST_P(ApiTest, MetricsCountRequestsByRoute) {
   EXPECT_NE(metrics.body.find("process_resident_memory_bytes"), std::string::npos);
 }
 
+TEST_P(ApiTest, ErlangCGivesTheAgentsAForecastNeeds) {
+  auto c = client();
+  // The textbook case: 100 calls in 30 minutes, 180 s handle time, 80 % within 20 s.
+  auto reply = c.post("/api/v1/staffing/erlang-c", R"({"arrivals_per_interval":100,
+      "interval_seconds":1800,"aht_seconds":180,"target_service_level":0.8,"target_answer_seconds":20})");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  auto figures = body(reply);
+  EXPECT_EQ(figures["agents"], 14);
+  EXPECT_NEAR(figures["traffic_erlangs"].get<double>(), 10.0, 1e-9);
+  EXPECT_GE(figures["service_level"].get<double>(), 0.8);
+
+  auto bad =
+      c.post("/api/v1/staffing/erlang-c", R"({"arrivals_per_interval":100,"aht_seconds":0})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(body(bad)["error"]["field"], "aht_seconds");
+  auto wrong_type =
+      c.post("/api/v1/staffing/erlang-c", R"({"arrivals_per_interval":"many","aht_seconds":180})");
+  EXPECT_EQ(body(wrong_type)["error"]["field"], "arrivals_per_interval");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, testing::Values(Backend::Sqlite, Backend::Postgres),
                          backendName);
 

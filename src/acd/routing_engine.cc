@@ -864,6 +864,7 @@ Result<void> RoutingEngine::callbackConnected(std::string_view interaction_id) {
   i.ringing.clear();
   i.phase = Phase::Talking;
   i.agent = a;
+  i.callback = false;  // the customer is on the line again: a transfer later is a normal one
   if (!i.customer.empty()) {
     last_agent_[i.customer] = a;
   }

@@ -311,6 +311,19 @@ TEST_F(RoutingEngineTest, QueuedCallbackKeepsItsPlace) {
   EXPECT_EQ(takeReservations(), std::vector<std::string>{"c3>a1"});
 }
 
+TEST_F(RoutingEngineTest, ConnectedCallbackTransfersLikeACall) {
+  addQueue(makeQueue("q", RoutingStrategy::LongestIdle, {{"sales", 1}}));
+  addQueue(makeQueue("billing", RoutingStrategy::LongestIdle, {{"billing", 1}}));
+  login("b1", {{"billing", 5}});
+  offer("c1", "q");
+  ASSERT_TRUE(engine_.requestCallback("c1").ok());
+  login("a1", {{"sales", 5}});
+  ASSERT_TRUE(engine_.callbackConnected("c1").ok());
+  ASSERT_TRUE(engine_.transfer("c1", "billing").ok());
+  handle("c1", "b1");  // answered, not connected as a callback again
+  EXPECT_EQ(state("b1"), AgentState::Ready);
+}
+
 TEST_F(RoutingEngineTest, CallbackNotConnectedInTimeEndsAsAbandoned) {
   auto q = makeQueue("q", RoutingStrategy::LongestIdle);
   q.callback_timeout = 45s;

@@ -1,6 +1,7 @@
 // Routing decision latency and throughput of acd::RoutingEngine on one core.
 //
-// usage: kefu_acd_bench [PREFIX]   prints the figures whose names start with PREFIX (all when empty)
+// usage: kefu_acd_bench [PREFIX]   prints the figures whose names start with PREFIX (all when
+// empty)
 //
 // 10,000 agents (3 random skills of 50, levels 1–10), 500 queues (one required skill each, a
 // relaxation step after 30 s, the four single-agent strategies in turn), every agent busy and
@@ -65,10 +66,9 @@ int main(int argc, char** argv) {
   auto uniform = [&rng](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
 
   using kefu::acd::RoutingStrategy;
-  constexpr RoutingStrategy Strategies[] = {RoutingStrategy::LongestIdle,
-                                            RoutingStrategy::LeastOccupied,
-                                            RoutingStrategy::RoundRobin,
-                                            RoutingStrategy::SkillsBestMatch};
+  constexpr RoutingStrategy Strategies[] = {
+      RoutingStrategy::LongestIdle, RoutingStrategy::LeastOccupied, RoutingStrategy::RoundRobin,
+      RoutingStrategy::SkillsBestMatch};
   for (int q = 0; q < Queues; ++q) {
     kefu::acd::QueueRouting routing;
     routing.queue.id = "q" + std::to_string(q);
@@ -111,8 +111,11 @@ int main(int argc, char** argv) {
   };
   auto offer = [&] {
     const std::string id = "i" + std::to_string(next_id++);
-    return engine.offer({id, "q" + std::to_string(uniform(0, Queues - 1)),
-                         kefu::acd::Channel::Voice, uniform(0, 2), {}});
+    return engine.offer({id,
+                         "q" + std::to_string(uniform(0, Queues - 1)),
+                         kefu::acd::Channel::Voice,
+                         uniform(0, 2),
+                         {}});
   };
 
   // Fill: every agent busy, then Waiting interactions in the queues.
@@ -144,13 +147,14 @@ int main(int argc, char** argv) {
   for (int n = 0; n < Decisions; ++n) {
     time.advance(std::chrono::milliseconds{uniform(0, 20)});
     engine.advance();
-    const std::size_t k = static_cast<std::size_t>(uniform(0, static_cast<int>(talking.size()) - 1));
+    const std::size_t k =
+        static_cast<std::size_t>(uniform(0, static_cast<int>(talking.size()) - 1));
     std::swap(talking[k], talking.back());
     const std::string id = std::move(talking.back());
     talking.pop_back();
     timed([&] { return engine.end(id).ok(); });  // the freed agent takes a waiting interaction
     answerPending();
-    timed([&] { return offer().ok(); });         // the arrival waits or is routed
+    timed([&] { return offer().ok(); });  // the arrival waits or is routed
     answerPending();
   }
 

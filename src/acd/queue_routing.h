@@ -33,12 +33,12 @@ struct OverflowRule {
  */
 struct QueueRouting {
   Queue queue;
-  std::vector<RelaxationStep> relaxation;           // ascending `after`
-  std::size_t max_size = 0;                         // 0: unlimited; full and no rule: rejected
-  std::vector<OverflowRule> overflow;               // first matching rule wins
-  std::chrono::milliseconds wrap_up{0};             // automatic wrap-up after each interaction
-  std::chrono::milliseconds alert_timeout{20'000};  // ringing longer: no_answer
-  std::chrono::milliseconds sticky_window{0};       // 0: no sticky agent
+  std::vector<RelaxationStep> relaxation;              // ascending `after`
+  std::size_t max_size = 0;                            // 0: unlimited; full and no rule: rejected
+  std::vector<OverflowRule> overflow;                  // first matching rule wins
+  std::chrono::milliseconds wrap_up{0};                // automatic wrap-up after each interaction
+  std::chrono::milliseconds alert_timeout{20'000};     // ringing longer: no_answer
+  std::chrono::milliseconds sticky_window{0};          // 0: no sticky agent
   std::chrono::milliseconds callback_timeout{60'000};  // reserved for a callback, not connected
   std::chrono::milliseconds short_abandon{5'000};      // for the figures; the engine only keeps it
   bool callback_enabled = true;

@@ -531,11 +531,10 @@ RoutingEngine::Work* RoutingEngine::workOf(Slot a, Slot ix) {
 
 void RoutingEngine::removeWork(Slot a, Slot ix) {
   auto& work = agents_[a].work;
-  work.erase(std::remove_if(work.begin(), work.end(),
-                            [ix](const Work& w) {
-                              return w.ix == ix && w.phase != WorkPhase::WrapUp;
-                            }),
-             work.end());
+  work.erase(
+      std::remove_if(work.begin(), work.end(),
+                     [ix](const Work& w) { return w.ix == ix && w.phase != WorkPhase::WrapUp; }),
+      work.end());
 }
 
 void RoutingEngine::releaseRinging(Slot ix, Slot except, std::int64_t at,
@@ -776,7 +775,8 @@ Result<void> RoutingEngine::offer(InteractionRequest request) {
     return Error::invalid("id", "must not be empty");
   }
   if (ids_.contains(request.id)) {
-    return Error{ErrorCode::AlreadyExists, "interaction " + request.id + " is routed already", "id"};
+    return Error{ErrorCode::AlreadyExists, "interaction " + request.id + " is routed already",
+                 "id"};
   }
   const Slot qs = findQueue(request.queue_id);
   if (qs == NoSlot) {

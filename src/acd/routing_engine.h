@@ -25,20 +25,20 @@ struct InteractionRequest {
   std::string id;
   std::string queue_id;
   Channel channel = Channel::Voice;
-  int priority = 0;          // higher is served first; FIFO within a priority
-  std::string customer_id;   // for the sticky agent; empty when unknown
+  int priority = 0;         // higher is served first; FIFO within a priority
+  std::string customer_id;  // for the sticky agent; empty when unknown
 };
 
 /** An agent logging in: its skills and what it can hold at once. */
 struct AgentLogin {
   Agent agent;
-  bool voice = true;      // can take one voice interaction
-  int chat_capacity = -1; // chats held at once; -1: the engine's default
+  bool voice = true;       // can take one voice interaction
+  int chat_capacity = -1;  // chats held at once; -1: the engine's default
 };
 
 /** Where a waiting interaction stands, for announcements. */
 struct WaitEstimate {
-  std::size_t position = 0;      // 1: next
+  std::size_t position = 0;  // 1: next
   std::int64_t estimated_wait_ms = 0;
 };
 
@@ -53,13 +53,16 @@ class RoutingEngine {
   class Listener {
    public:
     virtual ~Listener() = default;
-    /** Called on the control loop for each event, in order, inside the engine call. */
+    /**
+     * Called on the control loop for each event, in order, inside the engine call that caused it;
+     * it must not call back into the engine (post the reaction instead).
+     */
     virtual void onRoutingEvent(const RoutingEvent& event) = 0;
   };
 
   struct Options {
     int default_chat_capacity = 3;
-    bool keep_event_log = false;  // eventLog() holds every event (tests)
+    bool keep_event_log = false;           // eventLog() holds every event (tests)
     std::size_t handle_time_samples = 20;  // per queue, for the estimated wait
     std::int64_t default_handle_time_ms = 180'000;
   };
@@ -206,7 +209,7 @@ class RoutingEngine {
     std::size_t size = 0;                    // waiting, sticky included
     std::int64_t rr_cursor = -1;
     std::deque<std::int64_t> handle_ms;
-    std::int64_t first_wait_rule_ms = 0;     // 0: none
+    std::int64_t first_wait_rule_ms = 0;  // 0: none
     std::string first_wait_rule_target;
   };
   enum class TimerKind { Relax, WaitOverflow, StickyEnd, RingTimeout, WrapUpEnd };
@@ -216,15 +219,17 @@ class RoutingEngine {
     TimerKind kind = TimerKind::Relax;
     Slot slot = NoSlot;
     std::uint64_t gen = 0;
-    bool operator>(const Timer& o) const { return at_ms != o.at_ms ? at_ms > o.at_ms : seq > o.seq; }
+    bool operator>(const Timer& o) const {
+      return at_ms != o.at_ms ? at_ms > o.at_ms : seq > o.seq;
+    }
   };
 
   std::int64_t nowMs() const;
   void runDue(std::int64_t now);
   void schedule(std::int64_t at, TimerKind kind, Slot slot, std::uint64_t gen);
   void onTimer(const Timer& timer);
-  void emit(RoutingEventType type, std::int64_t at, const std::string& interaction_id,
-            Slot queue, Slot agent, Channel channel, std::string_view target = {},
+  void emit(RoutingEventType type, std::int64_t at, const std::string& interaction_id, Slot queue,
+            Slot agent, Channel channel, std::string_view target = {},
             std::string_view reason = {});
   void emitFor(RoutingEventType type, std::int64_t at, Slot ix, Slot agent,
                std::string_view target = {}, std::string_view reason = {});
@@ -280,7 +285,7 @@ class RoutingEngine {
   std::vector<Slot> free_slots_;
   std::unordered_map<std::string, Slot> agent_ids_;
   std::unordered_map<std::string, Slot> queue_ids_;
-  std::unordered_map<std::string, Slot> ids_;  // customers' interactions (not consultations)
+  std::unordered_map<std::string, Slot> ids_;         // customers' interactions (not consultations)
   std::unordered_map<std::string, Slot> last_agent_;  // customer → agent who last served them
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
   std::uint64_t timer_seq_ = 0;

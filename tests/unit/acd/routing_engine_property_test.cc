@@ -187,7 +187,9 @@ TEST(RoutingEnginePropertyTest, NothingLostOrDuplicatedOverSimulatedHours) {
   const std::vector<std::string> queues{"q0", "q1", "q2", "q3", "q4"};
 
   std::mt19937 rng(20261123);
-  auto pick = [&rng](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); };
+  auto pick = [&rng](std::size_t n) {
+    return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng);
+  };
   auto chance = [&rng](int percent) {
     return std::uniform_int_distribution<int>(0, 99)(rng) < percent;
   };
@@ -213,17 +215,26 @@ TEST(RoutingEnginePropertyTest, NothingLostOrDuplicatedOverSimulatedHours) {
   auto step = [&](bool arrivals) {
     if (arrivals && chance(30)) {
       const std::string id = "i" + std::to_string(next_id++);
-      (void)engine.offer({id, queues[pick(queues.size())], chance(60) ? Channel::Voice : Channel::Chat,
-                          static_cast<int>(pick(3)), "cust" + std::to_string(pick(15))});
+      (void)engine.offer({id, queues[pick(queues.size())],
+                          chance(60) ? Channel::Voice : Channel::Chat, static_cast<int>(pick(3)),
+                          "cust" + std::to_string(pick(15))});
       live.push_back(id);
     }
     if (chance(15)) {
       auto& a = agents[pick(agents.size())];
       switch (pick(4)) {
-        case 0: (void)engine.setNotReady(a.agent.id, chance(50) ? "break" : "training"); break;
-        case 1: (void)engine.setReady(a.agent.id); break;
-        case 2: (void)engine.logout(a.agent.id); break;
-        default: (void)engine.login(a); break;
+        case 0:
+          (void)engine.setNotReady(a.agent.id, chance(50) ? "break" : "training");
+          break;
+        case 1:
+          (void)engine.setReady(a.agent.id);
+          break;
+        case 2:
+          (void)engine.logout(a.agent.id);
+          break;
+        default:
+          (void)engine.login(a);
+          break;
       }
     }
     if (live.empty()) {
@@ -247,13 +258,27 @@ TEST(RoutingEnginePropertyTest, NothingLostOrDuplicatedOverSimulatedHours) {
       }
     } else if (checker.talking(id)) {
       switch (pick(9)) {
-        case 0: (void)engine.transfer(id, queues[pick(queues.size())]); break;
-        case 1: (void)engine.startConsult(id, queues[pick(queues.size())]); break;
-        case 2: (void)engine.completeConsult(id); break;
-        case 3: (void)engine.cancelConsult(id); break;
-        case 4: (void)engine.hold(id); break;
-        case 5: (void)engine.unhold(id); break;
-        default: (void)engine.end(id); break;
+        case 0:
+          (void)engine.transfer(id, queues[pick(queues.size())]);
+          break;
+        case 1:
+          (void)engine.startConsult(id, queues[pick(queues.size())]);
+          break;
+        case 2:
+          (void)engine.completeConsult(id);
+          break;
+        case 3:
+          (void)engine.cancelConsult(id);
+          break;
+        case 4:
+          (void)engine.hold(id);
+          break;
+        case 5:
+          (void)engine.unhold(id);
+          break;
+        default:
+          (void)engine.end(id);
+          break;
       }
     } else if (chance(20)) {
       if (chance(50)) {
@@ -276,9 +301,8 @@ TEST(RoutingEnginePropertyTest, NothingLostOrDuplicatedOverSimulatedHours) {
   }
 
   // Drain: everyone back to work, every alert answered, every conversation ended.
-  for (int round = 0; round < 2000 && (engine.liveInteractionCount() > 0 ||
-                                       !checker.wrap_up_.empty());
-       ++round) {
+  for (int round = 0;
+       round < 2000 && (engine.liveInteractionCount() > 0 || !checker.wrap_up_.empty()); ++round) {
     for (auto& a : agents) {
       (void)engine.login(a);
       (void)engine.setReady(a.agent.id);
@@ -303,10 +327,10 @@ TEST(RoutingEnginePropertyTest, NothingLostOrDuplicatedOverSimulatedHours) {
   EXPECT_GT(checker.offered_.size(), 5000u);
   std::size_t outcomes = 0;
   for (const auto& i : checker.offered_) {
-    const int n = static_cast<int>(checker.abandoned_.contains(i)) +
-                  static_cast<int>(checker.overflowed_.contains(i)) +
-                  static_cast<int>(checker.answered_.contains(i) ||
-                                   checker.called_back_.contains(i));
+    const int n =
+        static_cast<int>(checker.abandoned_.contains(i)) +
+        static_cast<int>(checker.overflowed_.contains(i)) +
+        static_cast<int>(checker.answered_.contains(i) || checker.called_back_.contains(i));
     EXPECT_GE(n, 1) << i << " has no outcome";
     ++outcomes;
   }

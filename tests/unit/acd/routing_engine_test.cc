@@ -306,8 +306,8 @@ TEST_F(RoutingEngineTest, QueuedCallbackKeepsItsPlace) {
   ASSERT_TRUE(engine_.callbackConnected("c2").ok());
   EXPECT_EQ(state("a1"), AgentState::Busy);
   ASSERT_TRUE(engine_.end("c2").ok());
-  EXPECT_EQ(types(eventsOf("c2")), (std::vector{Type::CallbackConnected, Type::Ended,
-                                                Type::WrapUpEnded}));
+  EXPECT_EQ(types(eventsOf("c2")),
+            (std::vector{Type::CallbackConnected, Type::Ended, Type::WrapUpEnded}));
   EXPECT_EQ(takeReservations(), std::vector<std::string>{"c3>a1"});
 }
 
@@ -403,6 +403,34 @@ TEST_F(RoutingEngineTest, ChatAgentHoldsChatsUpToCapacityAndNoVoiceMeanwhile) {
   EXPECT_EQ(takeReservations(), std::vector<std::string>{"v1>a1"});
 }
 
+TEST_F(RoutingEngineTest, ChatsSpreadToTheAgentHoldingFewest) {
+  addQueue(makeQueue("q", RoutingStrategy::LongestIdle));
+  login("a1", {}, false, 3);
+  advance(1s);
+  login("a2", {}, false, 3);
+  offer("m1", "q", Channel::Chat);
+  offer("m2", "q", Channel::Chat);
+  offer("m3", "q", Channel::Chat);
+  EXPECT_EQ(takeReservations(), (std::vector<std::string>{"m1>a1", "m2>a2", "m3>a1"}));
+}
+
+TEST_F(RoutingEngineTest, RingAllNobodyAnswersEveryoneNotReady) {
+  auto q = makeQueue("q", RoutingStrategy::RingAll);
+  q.alert_timeout = 10s;
+  addQueue(q);
+  login("a1");
+  login("a2");
+  offer("c1", "q");
+  advance(10s);
+  EXPECT_EQ(state("a1"), AgentState::NotReady);
+  EXPECT_EQ(state("a2"), AgentState::NotReady);
+  EXPECT_EQ(types(eventsOf("c1")), (std::vector{Type::Offered, Type::Reserved, Type::Reserved,
+                                                Type::NoAnswer, Type::NoAnswer}));
+  EXPECT_EQ(engine_.estimate("c1")->position, 1u);
+  ASSERT_TRUE(engine_.setReady("a2").ok());
+  EXPECT_EQ(state("a2"), AgentState::Reserved);
+}
+
 TEST_F(RoutingEngineTest, NeverTwoVoiceCalls) {
   addQueue(makeQueue("q", RoutingStrategy::RingAll));
   login("a1", {}, true, 3);
@@ -426,9 +454,9 @@ TEST_F(RoutingEngineTest, BlindTransferRequeuesWithoutOfferingAgain) {
   ASSERT_TRUE(engine_.answer("c1", "a1").ok());
   ASSERT_TRUE(engine_.transfer("c1", "billing").ok());
   auto events = eventsOf("c1");
-  EXPECT_EQ(types(events), (std::vector{Type::Offered, Type::Reserved, Type::Answered,
-                                        Type::Transferred, Type::Ended, Type::Requeued,
-                                        Type::Reserved}));
+  EXPECT_EQ(types(events),
+            (std::vector{Type::Offered, Type::Reserved, Type::Answered, Type::Transferred,
+                         Type::Ended, Type::Requeued, Type::Reserved}));
   EXPECT_EQ(events[3].target, "billing");
   EXPECT_EQ(events[4].agent_id, "a1");
   EXPECT_EQ(events[5].queue_id, "billing");
@@ -458,11 +486,11 @@ TEST_F(RoutingEngineTest, AttendedTransferKeepsTheFirstAgentUntilComplete) {
   EXPECT_EQ(state("b1"), AgentState::Busy);
   ASSERT_TRUE(engine_.end("c1").ok());
   auto events = eventsOf("c1");
-  EXPECT_EQ(types(events),
-            (std::vector{Type::Offered, Type::Reserved, Type::Answered, Type::HoldStarted,
-                         Type::Requeued, Type::Reserved, Type::Answered, Type::HoldEnded,
-                         Type::Transferred, Type::Ended, Type::WrapUpEnded, Type::Ended,
-                         Type::WrapUpEnded}));
+  EXPECT_EQ(
+      types(events),
+      (std::vector{Type::Offered, Type::Reserved, Type::Answered, Type::HoldStarted, Type::Requeued,
+                   Type::Reserved, Type::Answered, Type::HoldEnded, Type::Transferred, Type::Ended,
+                   Type::WrapUpEnded, Type::Ended, Type::WrapUpEnded}));
   EXPECT_EQ(events[4].reason, "consult");
   EXPECT_EQ(events[8].target, "b1");
   EXPECT_EQ(events[9].agent_id, "a1");

@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> talking;
   int next_id = 0;
-  auto answerPending = [&] {
+  auto answer_pending = [&] {
     for (auto& [interaction, agent] : reservations.pending) {
       if (!engine.answer(interaction, agent).ok()) {
         fail("answer");
@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
     }
     reservations.pending.clear();
   };
-  auto offer = [&] {
+  auto offer_one = [&] {
     const std::string id = "i" + std::to_string(next_id++);
     return engine.offer({id,
                          "q" + std::to_string(uniform(0, Queues - 1)),
@@ -121,17 +121,17 @@ int main(int argc, char** argv) {
   // Fill: every agent busy, then Waiting interactions in the queues.
   std::size_t waiting = 0;
   while (waiting < Waiting) {
-    if (!offer().ok()) {
+    if (!offer_one().ok()) {
       fail("offer");
     }
     if (reservations.pending.empty()) {
       ++waiting;
     }
-    answerPending();
+    answer_pending();
   }
 
   std::vector<double> latencies_us;
-  latencies_us.reserve(2 * Decisions);
+  latencies_us.reserve(std::size_t{2} * Decisions);
   double total_s = 0;
   using Clock = std::chrono::steady_clock;
   auto timed = [&](auto&& call) {
@@ -147,15 +147,14 @@ int main(int argc, char** argv) {
   for (int n = 0; n < Decisions; ++n) {
     time.advance(std::chrono::milliseconds{uniform(0, 20)});
     engine.advance();
-    const std::size_t k =
-        static_cast<std::size_t>(uniform(0, static_cast<int>(talking.size()) - 1));
+    const auto k = static_cast<std::size_t>(uniform(0, static_cast<int>(talking.size()) - 1));
     std::swap(talking[k], talking.back());
     const std::string id = std::move(talking.back());
     talking.pop_back();
     timed([&] { return engine.end(id).ok(); });  // the freed agent takes a waiting interaction
-    answerPending();
-    timed([&] { return offer().ok(); });  // the arrival waits or is routed
-    answerPending();
+    answer_pending();
+    timed([&] { return offer_one().ok(); });  // the arrival waits or is routed
+    answer_pending();
   }
 
   std::sort(latencies_us.begin(), latencies_us.end());

@@ -664,8 +664,8 @@ Result<void> RoutingEngine::addQueue(QueueRouting routing) {
   const Slot qs = static_cast<Slot>(queues_.size());
   QueueRt q;
   q.stages = 1 + static_cast<int>(routing.relaxation.size());
-  q.agents.resize(q.stages * 2);
-  q.waiting.resize(q.stages * 2);
+  q.agents.resize(static_cast<std::size_t>(q.stages) * 2);
+  q.waiting.resize(static_cast<std::size_t>(q.stages) * 2);
   for (const auto& rule : routing.overflow) {
     if (rule.after_wait.count() > 0 &&
         (q.first_wait_rule_ms == 0 || rule.after_wait.count() < q.first_wait_rule_ms)) {
@@ -1205,8 +1205,7 @@ std::string RoutingEngine::checkInvariantsForTest() const {
       }
     }
   }
-  for (Slot a = 0; a < agents_.size(); ++a) {
-    const AgentRt& agent = agents_[a];
+  for (const AgentRt& agent : agents_) {
     int voice = 0;
     int chats = 0;
     for (const auto& w : agent.work) {

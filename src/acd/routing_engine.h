@@ -137,13 +137,15 @@ class RoutingEngine {
   struct AgentKey {
     std::int64_t k0 = 0, k1 = 0, k2 = 0;
     Slot agent = NoSlot;
-    auto operator<=>(const AgentKey&) const = default;
+    auto operator<=>(const AgentKey&) const =
+        default;  // NOLINT(modernize-use-nullptr): clang-tidy bug
   };
   struct WaitKey {
     int neg_priority = 0;
     std::int64_t seq = 0;
     Slot ix = NoSlot;
-    auto operator<=>(const WaitKey&) const = default;
+    auto operator<=>(const WaitKey&) const =
+        default;  // NOLINT(modernize-use-nullptr): clang-tidy bug
   };
   enum class WorkPhase { Ringing, Talking, WrapUp };
   struct Work {

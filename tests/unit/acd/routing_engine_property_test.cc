@@ -150,7 +150,8 @@ class LogChecker final : public RoutingEngine::Listener {
   std::vector<std::string> errors_;
 };
 
-QueueRouting queue(std::string id, RoutingStrategy strategy, std::vector<SkillRequirement> req) {
+QueueRouting queue(const std::string& id, RoutingStrategy strategy,
+                   std::vector<SkillRequirement> req) {
   QueueRouting q;
   q.queue.id = id;
   q.queue.name = id;

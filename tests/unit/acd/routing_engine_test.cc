@@ -15,7 +15,7 @@ namespace {
 using namespace std::chrono_literals;
 using Type = RoutingEventType;
 
-QueueRouting makeQueue(std::string id, RoutingStrategy strategy,
+QueueRouting makeQueue(const std::string& id, RoutingStrategy strategy,
                        std::vector<SkillRequirement> required = {}) {
   QueueRouting routing;
   routing.queue.id = id;
@@ -73,6 +73,7 @@ class RoutingEngineTest : public ::testing::Test {
 
   static std::vector<Type> types(const std::vector<RoutingEvent>& events) {
     std::vector<Type> out;
+    out.reserve(events.size());
     for (const auto& e : events) {
       out.push_back(e.type);
     }

@@ -201,28 +201,32 @@ bool RoutingEngine::memberOf(const AgentRt& a, Slot q) const {
 }
 
 void RoutingEngine::computeMemberships(Slot a) {
-  AgentRt& agent = agents_[a];
-  agent.memberships.clear();
+  agents_[a].memberships.clear();
   for (Slot q = 0; q < queues_.size(); ++q) {
-    const QueueRouting& cfg = queues_[q].cfg;
-    int relaxed_min = MaxSkillLevel + 1;
-    for (int stage = 0; stage < queues_[q].stages; ++stage) {
-      if (stage > 0) {
-        relaxed_min = std::min(relaxed_min, cfg.relaxation[stage - 1].min_level);
+    addMembership(a, q);
+  }
+}
+
+void RoutingEngine::addMembership(Slot a, Slot q) {
+  AgentRt& agent = agents_[a];
+  const QueueRouting& cfg = queues_[q].cfg;
+  int relaxed_min = MaxSkillLevel + 1;
+  for (int stage = 0; stage < queues_[q].stages; ++stage) {
+    if (stage > 0) {
+      relaxed_min = std::min(relaxed_min, cfg.relaxation[stage - 1].min_level);
+    }
+    bool meets = true;
+    int score = 0;
+    for (const auto& req : cfg.queue.required_skills) {
+      const int level = levelOf(agent.skills, req.skill_id);
+      score += level;
+      if (level < std::min(req.min_level, relaxed_min)) {
+        meets = false;
       }
-      bool meets = true;
-      int score = 0;
-      for (const auto& req : cfg.queue.required_skills) {
-        const int level = levelOf(agent.skills, req.skill_id);
-        score += level;
-        if (level < std::min(req.min_level, relaxed_min)) {
-          meets = false;
-        }
-      }
-      if (meets) {
-        agent.memberships.push_back({q, stage, score});
-        break;
-      }
+    }
+    if (meets) {
+      agent.memberships.push_back({q, stage, score});
+      return;
     }
   }
 }
@@ -585,6 +589,7 @@ void RoutingEngine::endWrapUp(Slot a, std::uint64_t token, std::int64_t at) {
     return w.phase == WorkPhase::WrapUp && w.token == token;
   });
   if (it == agent.work.end()) {
+    KEFU_BUG("a wrap-up timer for work the agent no longer holds");
     return;
   }
   emit(RoutingEventType::WrapUpEnded, at, it->interaction_id, it->queue, a, it->channel);
@@ -679,7 +684,7 @@ Result<void> RoutingEngine::addQueue(QueueRouting routing) {
   for (Slot a = 0; a < agents_.size(); ++a) {
     if (agents_[a].logged_in) {
       unindex(a);
-      computeMemberships(a);
+      addMembership(a, qs);  // only the new queue: adding a queue costs O(agents)
       index(a);
     }
   }

@@ -246,6 +246,8 @@ class RoutingEngine {
   static int channelIndex(Channel ch) { return ch == Channel::Voice ? 0 : 1; }
   bool routable(const AgentRt& a, Channel ch) const;
   void computeMemberships(Slot a);
+  /** Records the first relaxation stage at which agent `a` qualifies for queue `q`, if any. */
+  void addMembership(Slot a, Slot q);
   AgentKey agentKey(const QueueRt& q, Slot a, const Membership& m, Channel ch) const;
   void unindex(Slot a);
   void index(Slot a);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "acd/routing_engine.h"
+#include "core/assert.h"
 #include "core/time_source.h"
 
 namespace kefu::acd {
@@ -161,6 +162,7 @@ QueueRouting queue(const std::string& id, RoutingStrategy strategy,
 }
 
 TEST(RoutingEnginePropertyTest, NothingLostOrDuplicatedOverSimulatedHours) {
+  const std::uint64_t bugs_before = bugCount();
   SimulatedTime time;
   LogChecker checker;
   RoutingEngine engine{time, {.default_chat_capacity = 2}, &checker};
@@ -336,6 +338,7 @@ TEST(RoutingEnginePropertyTest, NothingLostOrDuplicatedOverSimulatedHours) {
     ++outcomes;
   }
   EXPECT_EQ(outcomes, checker.offered_.size());
+  EXPECT_EQ(bugCount(), bugs_before);
   // Every kind of outcome happened, so the simulation exercised every path.
   EXPECT_FALSE(checker.answered_.empty());
   EXPECT_FALSE(checker.called_back_.empty());

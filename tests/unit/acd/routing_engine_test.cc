@@ -556,6 +556,14 @@ TEST_F(RoutingEngineTest, EstimatedWaitIsPositionTimesHandleTimeOverStaffedAgent
   EXPECT_EQ(e->estimated_wait_ms, 400'000);
 }
 
+TEST_F(RoutingEngineTest, QueueAddedAfterAgentsLoggedInRoutesToThem) {
+  login("a1", {{"en", 2}});
+  login("a2", {{"en", 7}});
+  addQueue(makeQueue("q", RoutingStrategy::SkillsBestMatch, {{"en", 1}}));
+  offer("c1", "q");
+  EXPECT_EQ(takeReservations(), std::vector<std::string>{"c1>a2"});
+}
+
 TEST_F(RoutingEngineTest, AgentStateMachineAndErrors) {
   addQueue(makeQueue("q", RoutingStrategy::LongestIdle));
   EXPECT_FALSE(engine_.setReady("nobody").ok());

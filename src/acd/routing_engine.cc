@@ -80,6 +80,9 @@ void RoutingEngine::emit(RoutingEventType type, std::int64_t at, const std::stri
 void RoutingEngine::emitFor(RoutingEventType type, std::int64_t at, Slot ix, Slot agent,
                             std::string_view target, std::string_view reason) {
   const InteractionRt& i = interactions_[ix];
+  if (i.consult_of != NoSlot) {
+    return;  // a consultation is between agents: the customer's stream shows its outcome only
+  }
   emit(type, at, i.id, i.queue, agent, i.channel, target, reason);
 }
 
@@ -515,7 +518,8 @@ void RoutingEngine::reserve(Slot ix, const std::vector<Slot>& agents, std::int64
     q.rr_cursor = agents.front();
   }
   for (Slot a : agents) {
-    agents_[a].work.push_back(Work{ix, i.id, i.channel, i.queue, WorkPhase::Ringing, 0, 0, 0});
+    agents_[a].work.push_back(
+        Work{ix, i.id, i.channel, i.queue, WorkPhase::Ringing, 0, 0, 0, i.consult_of != NoSlot});
     emitFor(RoutingEventType::Reserved, at, ix, a);
     emitAgentState(a, at);
     index(a);
@@ -565,10 +569,12 @@ void RoutingEngine::releaseRinging(Slot ix, Slot except, std::int64_t at,
   }
 }
 
-void RoutingEngine::startWrapUp(Slot a, Slot ix, std::int64_t at) {
+void RoutingEngine::startWrapUp(Slot a, Slot ix, std::int64_t at, bool report_end) {
   Work* w = workOf(a, ix);
   KEFU_ASSERT(w != nullptr);
-  emit(RoutingEventType::Ended, at, w->interaction_id, w->queue, a, w->channel);
+  if (report_end && !w->consult) {
+    emit(RoutingEventType::Ended, at, w->interaction_id, w->queue, a, w->channel);
+  }
   w->phase = WorkPhase::WrapUp;
   w->ix = NoSlot;
   w->talk_ms = at - w->talk_started_ms;
@@ -592,11 +598,13 @@ void RoutingEngine::endWrapUp(Slot a, std::uint64_t token, std::int64_t at) {
     KEFU_BUG("a wrap-up timer for work the agent no longer holds");
     return;
   }
-  emit(RoutingEventType::WrapUpEnded, at, it->interaction_id, it->queue, a, it->channel);
-  QueueRt& q = queues_[it->queue];
-  q.handle_ms.push_back(at - it->talk_started_ms);
-  if (q.handle_ms.size() > options_.handle_time_samples) {
-    q.handle_ms.pop_front();
+  if (!it->consult) {
+    emit(RoutingEventType::WrapUpEnded, at, it->interaction_id, it->queue, a, it->channel);
+    QueueRt& q = queues_[it->queue];
+    q.handle_ms.push_back(at - it->talk_started_ms);
+    if (q.handle_ms.size() > options_.handle_time_samples) {
+      q.handle_ms.pop_front();
+    }
   }
   agent.work.erase(it);
   ++agent.handled;
@@ -840,7 +848,8 @@ Result<void> RoutingEngine::answer(std::string_view interaction_id, std::string_
   emitFor(RoutingEventType::Answered, at, ix, a);
   w->phase = WorkPhase::Talking;
   w->talk_started_ms = at;
-  releaseRinging(ix, a, at, RoutingEventType::NoAnswer, "answered_elsewhere", false);
+  // Ring-all: the answer closes the other alerts; those agents are simply ready again.
+  releaseRinging(ix, a, at, std::nullopt, {}, false);
   i.phase = Phase::Talking;
   i.agent = a;
   if (i.consult_of == NoSlot && !i.customer.empty()) {
@@ -999,7 +1008,7 @@ Result<void> RoutingEngine::transfer(std::string_view interaction_id,
   emitFor(RoutingEventType::Transferred, at, ix, a, target_queue_id);
   i.phase = Phase::Waiting;  // in transit: not in any waiting set until moveToQueue
   i.agent = NoSlot;
-  startWrapUp(a, ix, at);
+  startWrapUp(a, ix, at, false);
   moveToQueue(ix, tq, at, "transfer");
   return {};
 }
@@ -1066,16 +1075,22 @@ Result<void> RoutingEngine::completeConsult(std::string_view interaction_id) {
     i.held = false;
   }
   emitFor(RoutingEventType::Transferred, at, ix, a, agents_[b].id);
-  // The consulted agent's work now belongs to the customer's interaction.
-  workOf(b, c)->ix = ix;
+  // The consulted agent's work now belongs to the customer's interaction, which stays in its
+  // queue: the customer's stream shows the hand-over as an alert answered at once.
+  Work* w = workOf(b, c);
+  w->ix = ix;
+  w->consult = false;
+  w->queue = i.queue;
+  w->talk_started_ms = at;
   i.consult = NoSlot;
-  i.queue = interactions_[c].queue;
   i.agent = b;
   freeInteraction(c);
+  emitFor(RoutingEventType::Reserved, at, ix, b);
+  emitFor(RoutingEventType::Answered, at, ix, b);
   if (!i.customer.empty()) {
     last_agent_[i.customer] = b;
   }
-  startWrapUp(a, ix, at);
+  startWrapUp(a, ix, at, false);
   return {};
 }
 

@@ -157,6 +157,7 @@ class RoutingEngine {
     std::uint64_t token = 0;
     std::int64_t talk_started_ms = 0;
     std::int64_t talk_ms = 0;
+    bool consult = false;  // a consultation's work: not part of the customer's event stream
   };
   struct Membership {
     Slot queue = NoSlot;
@@ -267,7 +268,8 @@ class RoutingEngine {
                       std::string_view reason, bool no_answer_penalty);
   Work* workOf(Slot a, Slot ix);
   void removeWork(Slot a, Slot ix);
-  void startWrapUp(Slot a, Slot ix, std::int64_t at);
+  /** `report_end`: false after a Transferred, which already ended the talk. */
+  void startWrapUp(Slot a, Slot ix, std::int64_t at, bool report_end = true);
   void endWrapUp(Slot a, std::uint64_t token, std::int64_t at);
   void moveToQueue(Slot ix, Slot q, std::int64_t at, std::string_view reason);
   void overflow(Slot ix, const std::string& target, std::int64_t at, std::string_view reason);

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "acd/kpi.h"
 #include "acd/routing_engine.h"
 #include "core/assert.h"
 #include "core/time_source.h"
@@ -24,6 +25,10 @@ using Pair = std::pair<std::string, std::string>;  // interaction, agent
 class LogChecker final : public RoutingEngine::Listener {
  public:
   void onRoutingEvent(const RoutingEvent& e) override {
+    figures_.record(e);  // the contact-center figures must understand every event
+    if (figures_.ignoredEvents() > 0 && errors_.empty()) {
+      fail("FigureBook ignored an event: " + figures_.lastIgnoredReason());
+    }
     if (e.at_ms < last_at_) {
       fail("time goes back at " + std::string{toString(e.type)});
     }
@@ -59,14 +64,20 @@ class LogChecker final : public RoutingEngine::Listener {
         if (reserved_.erase(p) != 1) {
           fail(i + ": " + std::string{toString(e.type)} + " without Reserved for " + e.agent_id);
         }
+        if (e.type == Type::Answered) {  // ring-all: the answer closes the other alerts
+          for (auto it = reserved_.begin(); it != reserved_.end();) {
+            it = it->first == i ? reserved_.erase(it) : std::next(it);
+          }
+        }
         if (e.type != Type::NoAnswer) {
           talking_.insert(p);
           (e.type == Type::Answered ? answered_ : called_back_).insert(i);
         }
         break;
       case Type::Ended:
+      case Type::Transferred:  // talk ends here too; the agent's wrap-up starts
         if (talking_.erase(p) != 1) {
-          fail(i + ": Ended without talk for " + e.agent_id);
+          fail(i + ": " + std::string{toString(e.type)} + " without talk for " + e.agent_id);
         }
         wrap_up_.insert(p);
         break;
@@ -149,6 +160,7 @@ class LogChecker final : public RoutingEngine::Listener {
   std::multiset<Pair> wrap_up_;
   std::map<Pair, Channel> channel_;
   std::vector<std::string> errors_;
+  FigureBook figures_;
 };
 
 QueueRouting queue(const std::string& id, RoutingStrategy strategy,

@@ -211,6 +211,35 @@ TEST_F(RoutingEngineTest, StickyAgentGetsTheCustomerWithinTheWindow) {
   EXPECT_EQ(takeReservations(), std::vector<std::string>{"c2>a1"});
 }
 
+TEST_F(RoutingEngineTest, StickyAgentLoggedOutMeansNormalRoutingAtOnce) {
+  auto q = makeQueue("q", RoutingStrategy::LongestIdle);
+  q.sticky_window = 30s;
+  addQueue(q);
+  login("a1");
+  offer("c1", "q", Channel::Voice, 0, "cust");
+  handle("c1", "a1");
+  ASSERT_TRUE(engine_.logout("a1").ok());
+  login("a2");
+  takeReservations();
+  offer("c2", "q", Channel::Voice, 0, "cust");
+  EXPECT_EQ(takeReservations(), std::vector<std::string>{"c2>a2"});
+}
+
+TEST_F(RoutingEngineTest, FreedAgentTakesTheHighestPriorityAcrossItsQueues) {
+  addQueue(makeQueue("qa", RoutingStrategy::LongestIdle));
+  addQueue(makeQueue("qb", RoutingStrategy::LongestIdle));
+  login("a1");
+  ASSERT_TRUE(engine_.setNotReady("a1", "break").ok());
+  offer("old", "qa", Channel::Voice, 0);
+  advance(10s);
+  offer("vip", "qb", Channel::Voice, 9);
+  offer("new", "qb", Channel::Voice, 0);
+  ASSERT_TRUE(engine_.setReady("a1").ok());
+  handle("vip", "a1");
+  handle("old", "a1");  // then the longest wait, whatever the queue
+  EXPECT_EQ(takeReservations(), (std::vector<std::string>{"vip>a1", "old>a1", "new>a1"}));
+}
+
 TEST_F(RoutingEngineTest, StickyWindowOverGoesToNormalRouting) {
   auto q = makeQueue("q", RoutingStrategy::LongestIdle);
   q.sticky_window = 30s;

@@ -20,6 +20,8 @@ struct Resource {
   Roles writers;
   /** Reads the client's fields onto `base`; `creating` is false for an update. */
   std::function<Result<T>(const Json& body, T base, bool creating)> from_json;
+  /** Runs after a create was stored (e.g. a new queue joins routing); may be empty. */
+  std::function<void(const T&)> after_create = {};
 };
 
 template <class T>
@@ -49,6 +51,9 @@ void addCrudRoutes(Router& router, const RestDependencies& deps, Resource<T> r) 
     entity->created_at_ms = entity->updated_at_ms = toUnixMillis(deps.time.systemTime());
     if (auto created = r.repository.create(*entity); !created) {
       return errorResponse(created.error());
+    }
+    if (r.after_create) {
+      r.after_create(*entity);
     }
     auto json = toJson(*entity);
     publish(deps, r.event_type + ".created", entity->id, json);
@@ -111,11 +116,15 @@ void RestApi::addDirectoryRoutes() {
                              [](const Json& body, acd::Agent base, bool creating) {
                                return agentFromJson(body, std::move(base), creating);
                              }});
-  addCrudRoutes<acd::Queue>(router_, deps_,
-                            {"/api/v1/queues", "q", "queue", deps_.queues, anyone, admins,
-                             [](const Json& body, acd::Queue base, bool) {
-                               return queueFromJson(body, std::move(base));
-                             }});
+  addCrudRoutes<acd::Queue>(
+      router_, deps_,
+      {"/api/v1/queues", "q", "queue", deps_.queues, anyone, admins,
+       [](const Json& body, acd::Queue base, bool) { return queueFromJson(body, std::move(base)); },
+       [this](const acd::Queue& queue) {
+         // Routing takes new queues at once; changes to a queue's routing
+         // apply from the next start (the engine has no reconfiguration yet).
+         (void)deps_.contact_center.addQueue({queue});
+       }});
 }
 
 }  // namespace kefu::api

@@ -53,6 +53,7 @@ RestApi::RestApi(RestDependencies deps) : deps_(std::move(deps)), router_(deps_.
   addUserRoutes();
   addDirectoryRoutes();
   addStaffingRoutes();
+  addSessionRoutes();
 }
 
 void RestApi::addAuthRoutes() {

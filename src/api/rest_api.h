@@ -11,6 +11,7 @@
 #include "auth/user.h"
 #include "core/event_bus.h"
 #include "core/time_source.h"
+#include "interaction/contact_center.h"
 
 namespace kefu::api {
 
@@ -23,6 +24,7 @@ struct RestDependencies {
   acd::QueueRepository& queues;
   EventBus& events;
   const TimeSource& time;
+  interaction::ContactCenter& contact_center;
   /** @return an error when storage cannot serve; /healthz answers 503 then. */
   std::function<Result<void>()> check_health;
   /** @return the Prometheus text exposition for GET /metrics. */
@@ -51,6 +53,7 @@ class RestApi {
   void addUserRoutes();
   void addDirectoryRoutes();  // skills, agents, queues: directory_routes.cc
   void addStaffingRoutes();   // Erlang C: staffing_routes.cc
+  void addSessionRoutes();    // agents' login and states, queues' live state: session_routes.cc
 
   RestDependencies deps_;
   Router router_;

@@ -58,7 +58,8 @@ std::size_t EventLoop::runReady(std::unique_lock<std::mutex>& lock) {
 void EventLoop::run() {
   thread_id_ = std::this_thread::get_id();
   std::unique_lock lock(mutex_);
-  stopping_ = false;
+  // A stop() that came before run() counts: the owner may stop a loop whose thread has not
+  // started running yet.
   while (!stopping_) {
     if (runReady(lock) > 0) {
       continue;

@@ -33,7 +33,7 @@ class EventLoop {
   /** Cancels a timer that has not fired; @return whether it was still pending. Any thread. */
   bool cancel(TimerId id);
 
-  /** Runs tasks and timers on the calling thread until stop(). */
+  /** Runs tasks and timers on the calling thread until stop(); at once when already stopped. */
   void run();
   /** Makes run() return after the task it is running. Any thread. */
   void stop();

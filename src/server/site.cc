@@ -6,12 +6,14 @@
 #include <algorithm>
 
 #include "api/http_server.h"
+#include "api/json_writer.h"
 #include "api/rest_api.h"
 #include "auth/authenticator.h"
 #include "core/blocking_pool.h"
 #include "core/event_bus.h"
 #include "core/log.h"
 #include "core/time_source.h"
+#include "interaction/contact_center.h"
 #include "server/demo_data.h"
 #include "stats/metrics.h"
 #include "store/store.h"
@@ -25,6 +27,40 @@
 
 namespace kefu::server {
 
+namespace {
+
+/** @return a routing event as the event stream shows it. */
+DomainEvent routingDomainEvent(const acd::RoutingEvent& e) {
+  std::string payload;
+  api::JsonWriter w(payload);
+  w.beginObject();
+  if (e.type == acd::RoutingEventType::AgentStateChanged) {
+    w.key("agent_id").value(e.agent_id).key("state").value(acd::toString(e.state));
+    w.key("reason").valueOrNull(e.reason).endObject();
+    return {0, "agent.state_changed", e.agent_id, 0, std::move(payload)};
+  }
+  w.key("interaction_id").value(e.interaction_id).key("queue_id").valueOrNull(e.queue_id);
+  w.key("agent_id").valueOrNull(e.agent_id).key("target").valueOrNull(e.target);
+  w.key("channel").value(acd::toString(e.channel)).key("reason").valueOrNull(e.reason);
+  w.endObject();
+  return {0, "interaction." + std::string(acd::toString(e.type)), e.interaction_id, 0,
+          std::move(payload)};
+}
+
+/** Puts every stored queue into routing. */
+Result<void> addStoredQueues(store::Store& store, interaction::ContactCenter& contact_center) {
+  auto queues = store.queues().list();
+  if (!queues) {
+    return queues.error();
+  }
+  for (auto& queue : *queues) {
+    KEFU_TRY(contact_center.addQueue({std::move(queue)}));
+  }
+  return {};
+}
+
+}  // namespace
+
 /** Everything a site owns, in construction order (destroyed in reverse). */
 struct Site::Parts {
   RealTimeSource time;
@@ -32,6 +68,7 @@ struct Site::Parts {
   EventBus events;
   std::unique_ptr<stats::Metrics> metrics;
   std::unique_ptr<auth::Authenticator> authenticator;
+  std::unique_ptr<interaction::ContactCenter> contact_center;
   std::unique_ptr<BlockingPool> pool;
   std::unique_ptr<api::RestApi> api;
   std::unique_ptr<api::HttpServer> http;
@@ -64,6 +101,15 @@ Result<std::unique_ptr<Site>> Site::start(const Config& config) {
   }
   (void)parts->store->sessions().removeExpired(toUnixMillis(parts->time.systemTime()));
 
+  parts->contact_center = std::make_unique<interaction::ContactCenter>(
+      parts->time, [events = &parts->events, time = &parts->time](const acd::RoutingEvent& e) {
+        auto event = routingDomainEvent(e);
+        event.at_ms = toUnixMillis(time->systemTime());
+        events->publish(std::move(event));
+      });
+  parts->contact_center->start();
+  KEFU_TRY(addStoredQueues(*parts->store, *parts->contact_center));
+
   parts->metrics = std::make_unique<stats::Metrics>(stats::Metrics::BuildInfo{
       KEFU_VERSION, KEFU_COMMIT, config.site.name, std::string(toString(config.site.role))});
   // Requests wait on storage in this pool: as many threads as connections, at least two per API
@@ -74,7 +120,7 @@ Result<std::unique_ptr<Site>> Site::start(const Config& config) {
   auto& store = *parts->store;
   parts->api = std::make_unique<api::RestApi>(
       api::RestDependencies{*parts->authenticator, store.users(), store.skills(), store.agents(),
-                            store.queues(), parts->events, parts->time,
+                            store.queues(), parts->events, parts->time, *parts->contact_center,
                             [&store]() -> Result<void> {
                               auto version = store.schemaVersion();
                               if (!version) {
@@ -109,6 +155,7 @@ void Site::stop(std::chrono::milliseconds grace) {
   }
   parts_->http->stop(grace);
   parts_->pool->shutdown();  // runs what is queued: no write is cut in half
+  parts_->contact_center->stop();
   parts_->http.reset();
   parts_->api.reset();
   parts_->pool.reset();

@@ -357,7 +357,7 @@ TEST_F(OpenApiTest, GetResponsesCarryTheDocumentedFields) {
     if (auto brace = path.find("/{id}"); brace != std::string::npos) {
       auto collection = path.substr(0, brace);
       ASSERT_TRUE(first_id.contains(collection)) << op->path << ": no collection item to read";
-      path = collection + "/" + first_id[collection];
+      path = collection + "/" + first_id[collection] + path.substr(brace + 5);  // "/{id}/state"
     } else {
       ASSERT_EQ(path.find('{'), std::string::npos) << op->path << ": unexpected path parameter";
     }

@@ -68,6 +68,14 @@ TEST(EventLoopTest, TasksPostedFromOtherThreadsRunOnTheLoopThread) {
   EXPECT_EQ(count.load(), 4000);
 }
 
+TEST(EventLoopTest, AStopBeforeRunIsNotLost) {
+  RealTimeSource time;
+  EventLoop loop(time);
+  loop.stop();
+  loop.run();  // returns at once instead of waiting forever
+  SUCCEED();
+}
+
 TEST(EventLoopTest, RealTimerWakesTheLoop) {
   RealTimeSource time;
   EventLoop loop(time);

@@ -1,0 +1,100 @@
+#include "interaction/contact_center.h"
+
+#include <future>
+
+namespace kefu::interaction {
+
+ContactCenter::ContactCenter(const TimeSource& time, EventSink sink)
+    : time_(time), sink_(std::move(sink)), loop_(time), engine_(time, {}, this) {}
+
+ContactCenter::~ContactCenter() { stop(); }
+
+void ContactCenter::start() {
+  if (!thread_.joinable()) {
+    thread_ = std::thread([this] { loop_.run(); });
+  }
+}
+
+void ContactCenter::stop() {
+  if (thread_.joinable()) {
+    loop_.stop();
+    thread_.join();
+  }
+}
+
+template <class F>
+auto ContactCenter::onLoop(F work) -> decltype(work()) {
+  using R = decltype(work());
+  std::promise<R> promise;
+  auto answer = promise.get_future();
+  loop_.post([this, &promise, &work] {
+    promise.set_value(work());
+    schedule();
+  });
+  return answer.get();
+}
+
+void ContactCenter::schedule() {
+  if (timer_ != 0) {
+    loop_.cancel(timer_);
+    timer_ = 0;
+  }
+  auto next = engine_.nextDeadline();
+  if (!next) {
+    return;
+  }
+  auto delay = std::max(*next - time_.monotonicTime(), MonotonicTime::duration::zero());
+  timer_ = loop_.postAfter(delay, [this] {
+    timer_ = 0;
+    engine_.advance();
+    schedule();
+  });
+}
+
+void ContactCenter::onRoutingEvent(const acd::RoutingEvent& event) {
+  figures_.record(event);
+  if (sink_) {
+    sink_(event);
+  }
+}
+
+Result<void> ContactCenter::addQueue(acd::QueueRouting routing) {
+  return onLoop([&] { return engine_.addQueue(std::move(routing)); });
+}
+
+Result<void> ContactCenter::login(acd::AgentLogin login) {
+  return onLoop([&] { return engine_.login(std::move(login)); });
+}
+
+Result<void> ContactCenter::logout(const std::string& agent_id) {
+  return onLoop([&] { return engine_.logout(agent_id); });
+}
+
+Result<void> ContactCenter::setReady(const std::string& agent_id) {
+  return onLoop([&] { return engine_.setReady(agent_id); });
+}
+
+Result<void> ContactCenter::setNotReady(const std::string& agent_id, const std::string& reason) {
+  return onLoop([&] { return engine_.setNotReady(agent_id, reason); });
+}
+
+acd::AgentLive ContactCenter::agentLive(const std::string& agent_id) {
+  return onLoop([&] { return figures_.agentLive(agent_id); });
+}
+
+ContactCenter::QueueStatus ContactCenter::queueStatus(const std::string& queue_id) {
+  return onLoop([&] {
+    constexpr std::int64_t Day = 24 * 3600 * 1000;
+    auto now = toUnixMillis(time_.systemTime());
+    auto midnight = now - now % Day;
+    // The log's times are on the monotonic clock: shift "since midnight" onto it.
+    auto mono_now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        time_.monotonicTime().time_since_epoch())
+                        .count();
+    auto from = mono_now - (now - midnight);
+    return QueueStatus{figures_.queueLive(queue_id),
+                       figures_.queueFigures(queue_id, from, mono_now + 1)};
+  });
+}
+
+}  // namespace kefu::interaction

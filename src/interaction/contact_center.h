@@ -1,0 +1,73 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "acd/kpi.h"
+#include "acd/routing_engine.h"
+#include "core/event_loop.h"
+#include "core/result.h"
+#include "core/time_source.h"
+
+namespace kefu::interaction {
+
+/**
+ * The site's live contact center: the routing engine and its figures, owned by the control loop
+ * (one thread, no locks). Other threads call the public methods, which post the work to the loop
+ * and wait for its answer: they block, so call them from the blocking pool, never from the loop.
+ * Routing events go to the sink on the loop, in order (the site publishes them on the event bus).
+ */
+class ContactCenter final : private acd::RoutingEngine::Listener {
+ public:
+  using EventSink = std::function<void(const acd::RoutingEvent&)>;
+
+  ContactCenter(const TimeSource& time, EventSink sink);
+  /** Stops the control loop. */
+  ~ContactCenter() override;
+  ContactCenter(const ContactCenter&) = delete;
+  ContactCenter& operator=(const ContactCenter&) = delete;
+
+  /** Starts the control loop thread. */
+  void start();
+  /** Stops the control loop after the work already posted. Idempotent. */
+  void stop();
+
+  /** Adds a queue to routing; AlreadyExists for a known one. */
+  Result<void> addQueue(acd::QueueRouting routing);
+
+  // An agent's session: log in with its stored skills, ready / not ready with a reason, log out.
+  Result<void> login(acd::AgentLogin login);
+  Result<void> logout(const std::string& agent_id);
+  Result<void> setReady(const std::string& agent_id);
+  Result<void> setNotReady(const std::string& agent_id, const std::string& reason);
+
+  /** @return the agent's state as the routing log reports it. */
+  acd::AgentLive agentLive(const std::string& agent_id);
+  struct QueueStatus {
+    acd::QueueLive live;
+    acd::QueueFigures today;  // since the last UTC midnight on the loop's clock
+  };
+  QueueStatus queueStatus(const std::string& queue_id);
+
+ private:
+  void onRoutingEvent(const acd::RoutingEvent& event) override;
+  /** Runs `work` on the loop and returns its result; any thread but the loop's. */
+  template <class F>
+  auto onLoop(F work) -> decltype(work());
+  /** Arms the loop's timer for the engine's next deadline. Loop only. */
+  void schedule();
+
+  // not owned, outlives this
+  const TimeSource& time_;
+  // owned
+  EventSink sink_;
+  EventLoop loop_;
+  acd::RoutingEngine engine_;
+  acd::FigureBook figures_;
+  EventLoop::TimerId timer_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace kefu::interaction

@@ -7,6 +7,8 @@
 #   a figure could not be measured (a server that does not start, a non-2xx response under load).
 #
 # Figures:
+#   acd_decision_{p50,p99}_us, acd_decisions_per_sec  the routing engine's decision latency and
+#                                            rate with 10,000 agents, 500 queues, 5,000 waiting
 #   api_get_agents_rps_{sqlite,postgres}     requests/s of an authenticated GET /api/v1/agents
 #   api_get_agents_p99_ms_{sqlite,postgres}  its 99th percentile latency, in ms
 #   with 1,000 agents stored, measured by wrk (2 threads, 16 connections, 10 s after a 2 s warm-up)
@@ -35,7 +37,10 @@ readonly ADMIN_PASSWORD="bench-admin-pw"
 readonly FIGURES=(
   api_get_agents_rps_sqlite api_get_agents_p99_ms_sqlite
   api_get_agents_rps_postgres api_get_agents_p99_ms_postgres
+  acd_decision_p50_us acd_decision_p99_us acd_decisions_per_sec
 )
+# The routing engine's figures come from its own benchmark binary (bench/acd_bench.cc).
+readonly ACD_BENCH="${KEFU_ACD_BENCH:-$ROOT/build/bin/kefu_acd_bench}"
 
 WORK=""          # the temporary directory of this run
 SERVER_PID=""    # the running `kefu serve`, if any
@@ -349,6 +354,15 @@ main() {
     log "no figure starts with '$PREFIX'; figures: ${FIGURES[*]}"
     exit 2
   fi
+  local acd=0
+  for figure in acd_decision_p50_us acd_decision_p99_us acd_decisions_per_sec; do
+    wanted "$figure" && acd=1
+  done
+  if [[ $acd -eq 1 ]]; then
+    log "routing engine: 10,000 agents, 500 queues, 5,000 waiting interactions"
+    "$ACD_BENCH" "$PREFIX" || fail "the routing engine benchmark failed"
+  fi
+  backendWanted sqlite || backendWanted postgres || exit "$FAILED"
   if [[ ! -x "$KEFU" ]]; then
     log "$KEFU is missing: run 'make build' first"
     exit 1

@@ -105,7 +105,13 @@ void RestApi::addSessionRoutes() {
         return errorResponse(agent.error());
       }
       if (auto done = change(*agent, ctx); !done) {
-        return errorResponse(done.error());
+        auto error = done.error();
+        if (error.code == ErrorCode::NotFound) {
+          // The agent exists (it was just read): routing does not know it because it is not
+          // logged in, a state conflict rather than a missing resource.
+          error.code = ErrorCode::Conflict;
+        }
+        return errorResponse(error);
       }
       return jsonResponse(200, agentLiveJson(agent->id, deps_.contact_center.agentLive(agent->id)));
     };

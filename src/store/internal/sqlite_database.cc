@@ -4,8 +4,8 @@
 #include <sqlite3.h>
 
 #include <chrono>
-#include <filesystem>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <unordered_map>
 #include <vector>

@@ -36,8 +36,9 @@ TEST(QueueValidationTest, ChecksServiceLevelAndRequiredSkills) {
 }
 
 TEST(RoutingStrategyTest, NamesRoundTrip) {
-  for (auto s : {RoutingStrategy::LongestIdle, RoutingStrategy::LeastOccupied, RoutingStrategy::RoundRobin,
-                 RoutingStrategy::RingAll, RoutingStrategy::SkillsBestMatch}) {
+  for (auto s :
+       {RoutingStrategy::LongestIdle, RoutingStrategy::LeastOccupied, RoutingStrategy::RoundRobin,
+        RoutingStrategy::RingAll, RoutingStrategy::SkillsBestMatch}) {
     EXPECT_EQ(parseRoutingStrategy(toString(s)), s);
   }
   EXPECT_FALSE(parseRoutingStrategy("random").has_value());

@@ -845,7 +845,14 @@ Result<void> RoutingEngine::answer(std::string_view interaction_id, std::string_
   if (i.callback) {
     return conflict("a callback is connected with callbackConnected");
   }
-  emitFor(RoutingEventType::Answered, at, ix, a);
+  startTalking(ix, a, at, RoutingEventType::Answered);
+  return {};
+}
+
+void RoutingEngine::startTalking(Slot ix, Slot a, std::int64_t at, RoutingEventType type) {
+  InteractionRt& i = interactions_[ix];
+  emitFor(type, at, ix, a);
+  Work* w = workOf(a, ix);
   w->phase = WorkPhase::Talking;
   w->talk_started_ms = at;
   // Ring-all: the answer closes the other alerts; those agents are simply ready again.
@@ -856,7 +863,6 @@ Result<void> RoutingEngine::answer(std::string_view interaction_id, std::string_
     last_agent_[i.customer] = a;
   }
   agentChanged(a, at);
-  return {};
 }
 
 Result<void> RoutingEngine::callbackConnected(std::string_view interaction_id) {
@@ -870,19 +876,8 @@ Result<void> RoutingEngine::callbackConnected(std::string_view interaction_id) {
   if (!i.callback || i.phase != Phase::Ringing) {
     return conflict("no agent is reserved for a callback to " + std::string{interaction_id});
   }
-  const Slot a = i.ringing.front();
-  emitFor(RoutingEventType::CallbackConnected, at, ix, a);
-  Work* w = workOf(a, ix);
-  w->phase = WorkPhase::Talking;
-  w->talk_started_ms = at;
-  i.ringing.clear();
-  i.phase = Phase::Talking;
-  i.agent = a;
   i.callback = false;  // the customer is on the line again: a transfer later is a normal one
-  if (!i.customer.empty()) {
-    last_agent_[i.customer] = a;
-  }
-  agentChanged(a, at);
+  startTalking(ix, i.ringing.front(), at, RoutingEventType::CallbackConnected);
   return {};
 }
 

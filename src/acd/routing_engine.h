@@ -266,6 +266,9 @@ class RoutingEngine {
   /** Frees the agents ringing for `ix` but `except`; `type` (NoAnswer) is reported when set. */
   void releaseRinging(Slot ix, Slot except, std::int64_t at, std::optional<RoutingEventType> type,
                       std::string_view reason, bool no_answer_penalty);
+  /** `a`, alerted for `ix`, starts talking (reported as `type`) and becomes the customer's last
+   * agent. */
+  void startTalking(Slot ix, Slot a, std::int64_t at, RoutingEventType type);
   Work* workOf(Slot a, Slot ix);
   void removeWork(Slot a, Slot ix);
   /** `report_end`: false after a Transferred, which already ended the talk. */

@@ -98,11 +98,7 @@ int serve(const ConfigOptions& options) {
     printError(config.error());
     return ExitUsage;
   }
-  if (auto level = setLogLevel(toString(config->log.level)); !level.ok()) {
-    printError(level.error());
-    return ExitUsage;
-  }
-  return runSite(*config);
+  return runSite(*config);  // the site applies log.level first
 }
 
 void addServeCommand(CLI::App& app, int& exit_code) {

@@ -11,6 +11,9 @@ packages=(
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
   libsodium-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev wrk
+  libsrtp2-dev libopus-dev libspandsp-dev libspeexdsp-dev libsndfile1-dev openssl
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  libnats-dev nats-server
 )
 
 missing=()

@@ -1,0 +1,423 @@
+#include "media/stun.h"
+
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace kefu::media {
+namespace {
+
+constexpr std::size_t kHeaderSize = 20;
+constexpr uint32_t kMagicCookie = 0x2112a442;
+constexpr uint32_t kFingerprintXor = 0x5354554e;
+constexpr std::size_t kIntegritySize = 20;
+
+constexpr uint16_t kUsername = 0x0006;
+constexpr uint16_t kMessageIntegrity = 0x0008;
+constexpr uint16_t kErrorCode = 0x0009;
+constexpr uint16_t kXorMappedAddress = 0x0020;
+constexpr uint16_t kPriority = 0x0024;
+constexpr uint16_t kUseCandidate = 0x0025;
+constexpr uint16_t kFingerprint = 0x8028;
+constexpr uint16_t kIceControlled = 0x8029;
+constexpr uint16_t kIceControlling = 0x802a;
+
+// USERNAME may hold up to 513 bytes (RFC 5389 section 15.3).
+constexpr std::size_t kMaxUsername = 513;
+
+// The CRC-32 of ISO 3309 / ITU-T V.42 (reflected polynomial 0xedb88320) that FINGERPRINT uses.
+constexpr std::array<uint32_t, 256> makeCrcTable() {
+  std::array<uint32_t, 256> table{};
+  for (uint32_t i = 0; i < 256; ++i) {
+    uint32_t c = i;
+    for (int bit = 0; bit < 8; ++bit) {
+      c = (c & 1) != 0 ? 0xedb88320U ^ (c >> 1) : c >> 1;
+    }
+    table[i] = c;
+  }
+  return table;
+}
+constexpr std::array<uint32_t, 256> kCrcTable = makeCrcTable();
+
+uint32_t crc32Update(uint32_t crc, std::span<const uint8_t> bytes) {
+  for (uint8_t b : bytes) {
+    crc = kCrcTable[(crc ^ b) & 0xff] ^ (crc >> 8);
+  }
+  return crc;
+}
+
+uint16_t load16(std::span<const uint8_t> bytes, std::size_t at) {
+  return static_cast<uint16_t>((bytes[at] << 8) | bytes[at + 1]);
+}
+
+uint32_t load32(std::span<const uint8_t> bytes, std::size_t at) {
+  return (uint32_t{bytes[at]} << 24) | (uint32_t{bytes[at + 1]} << 16) |
+         (uint32_t{bytes[at + 2]} << 8) | uint32_t{bytes[at + 3]};
+}
+
+uint64_t load64(std::span<const uint8_t> bytes, std::size_t at) {
+  return uint64_t{load32(bytes, at)} << 32 | load32(bytes, at + 4);
+}
+
+void store16(std::span<uint8_t> bytes, std::size_t at, uint16_t value) {
+  bytes[at] = static_cast<uint8_t>(value >> 8);
+  bytes[at + 1] = static_cast<uint8_t>(value);
+}
+
+void store32(std::span<uint8_t> bytes, std::size_t at, uint32_t value) {
+  bytes[at] = static_cast<uint8_t>(value >> 24);
+  bytes[at + 1] = static_cast<uint8_t>(value >> 16);
+  bytes[at + 2] = static_cast<uint8_t>(value >> 8);
+  bytes[at + 3] = static_cast<uint8_t>(value);
+}
+
+std::optional<StunMessage> fail(StunError* error, StunError what) {
+  if (error != nullptr) {
+    *error = what;
+  }
+  return std::nullopt;
+}
+
+/**
+ * HMAC-SHA1 over `prefix` (the message up to MESSAGE-INTEGRITY) with its header length field
+ * replaced by `length`, as RFC 5389 section 15.4 defines it. @return false when OpenSSL fails.
+ */
+bool integrityOf(std::span<const uint8_t> prefix, uint16_t length, std::string_view key,
+                 std::array<uint8_t, kIntegritySize>& mac) {
+  // One-shot HMAC() wants contiguous input, so the header copy with the patched length is
+  // fed through an EVP_MAC context instead of copying the whole message.
+  EVP_MAC* algorithm = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (algorithm == nullptr) {
+    return false;
+  }
+  EVP_MAC_CTX* context = EVP_MAC_CTX_new(algorithm);
+  EVP_MAC_free(algorithm);
+  if (context == nullptr) {
+    return false;
+  }
+  char digest[] = "SHA1";
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+      OSSL_PARAM_construct_end(),
+  };
+  std::array<uint8_t, 4> head{prefix[0], prefix[1], static_cast<uint8_t>(length >> 8),
+                              static_cast<uint8_t>(length)};
+  std::size_t mac_size = 0;
+  const bool ok = EVP_MAC_init(context, reinterpret_cast<const unsigned char*>(key.data()),
+                               key.size(), params) == 1 &&
+                  EVP_MAC_update(context, head.data(), head.size()) == 1 &&
+                  EVP_MAC_update(context, prefix.data() + 4, prefix.size() - 4) == 1 &&
+                  EVP_MAC_final(context, mac.data(), &mac_size, mac.size()) == 1 &&
+                  mac_size == mac.size();
+  EVP_MAC_CTX_free(context);
+  return ok;
+}
+
+/** Writes the header and remembers where attributes go; every writer below appends to it. */
+class StunWriter {
+ public:
+  StunWriter(std::span<uint8_t> out, uint16_t type, std::span<const uint8_t, 12> transaction_id)
+      : out_(out) {
+    ok_ = out_.size() >= kHeaderSize;
+    if (ok_) {
+      store16(out_, 0, type);
+      store16(out_, 2, 0);
+      store32(out_, 4, kMagicCookie);
+      std::copy(transaction_id.begin(), transaction_id.end(), out_.begin() + 8);
+    }
+  }
+
+  /** @return the start of an attribute's value with `size` bytes, zero-padded; nullopt if full. */
+  std::optional<std::span<uint8_t>> attribute(uint16_t type, std::size_t size) {
+    const std::size_t padded = (size + 3) / 4 * 4;
+    if (!ok_ || size > 0xffff || at_ + 4 + padded > out_.size()) {
+      ok_ = false;
+      return std::nullopt;
+    }
+    store16(out_, at_, type);
+    store16(out_, at_ + 2, static_cast<uint16_t>(size));
+    std::span<uint8_t> value = out_.subspan(at_ + 4, padded);
+    std::fill(value.begin(), value.end(), uint8_t{0});
+    at_ += 4 + padded;
+    setLength(at_ - kHeaderSize);
+    return value.first(size);
+  }
+
+  void bytes(uint16_t type, std::span<const uint8_t> value) {
+    if (auto out = attribute(type, value.size())) {
+      std::copy(value.begin(), value.end(), out->begin());
+    }
+  }
+
+  void text(uint16_t type, std::string_view value) {
+    bytes(type, {reinterpret_cast<const uint8_t*>(value.data()), value.size()});
+  }
+
+  void u32(uint16_t type, uint32_t value) {
+    if (auto out = attribute(type, 4)) {
+      store32(*out, 0, value);
+    }
+  }
+
+  void u64(uint16_t type, uint64_t value) {
+    if (auto out = attribute(type, 8)) {
+      store32(*out, 0, static_cast<uint32_t>(value >> 32));
+      store32(*out, 4, static_cast<uint32_t>(value));
+    }
+  }
+
+  /** Appends MESSAGE-INTEGRITY computed with `key` over everything before it. */
+  void integrity(std::string_view key) {
+    const std::size_t prefix_size = at_;
+    if (auto out = attribute(kMessageIntegrity, kIntegritySize)) {
+      std::array<uint8_t, kIntegritySize> mac{};
+      ok_ =
+          integrityOf(out_.first(prefix_size), static_cast<uint16_t>(at_ - kHeaderSize), key, mac);
+      std::copy(mac.begin(), mac.end(), out->begin());
+    }
+  }
+
+  /** Appends FINGERPRINT; it must be the last attribute. */
+  void fingerprint() {
+    const std::size_t prefix_size = at_;
+    if (auto out = attribute(kFingerprint, 4)) {
+      const uint32_t crc = ~crc32Update(0xffffffffU, out_.first(prefix_size));
+      store32(*out, 0, crc ^ kFingerprintXor);
+    }
+  }
+
+  /** @return the message length, 0 when anything did not fit. */
+  std::size_t finish() const { return ok_ ? at_ : 0; }
+
+ private:
+  void setLength(std::size_t length) { store16(out_, 2, static_cast<uint16_t>(length)); }
+
+  std::span<uint8_t> out_;
+  std::size_t at_ = kHeaderSize;
+  bool ok_ = false;
+};
+
+/** Walks the attributes of a message whose header is valid; stops at a malformed one. */
+template <class Visit>
+bool forEachAttribute(std::span<const uint8_t> packet, Visit&& visit) {
+  std::size_t at = kHeaderSize;
+  while (at < packet.size()) {
+    if (packet.size() - at < 4) {
+      return false;
+    }
+    const uint16_t type = load16(packet, at);
+    const std::size_t size = load16(packet, at + 2);
+    const std::size_t padded = (size + 3) / 4 * 4;
+    if (padded > packet.size() - at - 4) {
+      return false;
+    }
+    if (!visit(type, at, packet.subspan(at + 4, size))) {
+      return true;
+    }
+    at += 4 + padded;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<StunMessage> parseStun(std::span<const uint8_t> packet, StunError* error) {
+  if (packet.size() < kHeaderSize) {
+    return fail(error, StunError::TooShort);
+  }
+  if ((packet[0] & 0xc0) != 0 || load32(packet, 4) != kMagicCookie) {
+    return fail(error, StunError::NotStun);
+  }
+  const std::size_t length = load16(packet, 2);
+  if (length % 4 != 0 || length != packet.size() - kHeaderSize) {
+    return fail(error, StunError::BadLength);
+  }
+  StunMessage message;
+  message.type = load16(packet, 0);
+  std::copy_n(packet.begin() + 8, 12, message.transaction_id.begin());
+
+  bool bad_attribute = false;
+  bool bad_fingerprint = false;
+  bool after_integrity = false;
+  const bool walked =
+      forEachAttribute(packet, [&](uint16_t type, std::size_t at, std::span<const uint8_t> value) {
+        if (message.has_fingerprint) {
+          // FINGERPRINT must be the last attribute (RFC 5389 section 15.5).
+          bad_attribute = true;
+          return false;
+        }
+        if (type == kFingerprint) {
+          if (value.size() != 4) {
+            bad_attribute = true;
+            return false;
+          }
+          const uint32_t crc = ~crc32Update(0xffffffffU, packet.first(at));
+          bad_fingerprint = (crc ^ kFingerprintXor) != load32(value, 0);
+          message.has_fingerprint = true;
+          return true;
+        }
+        if (after_integrity) {
+          // Anything but FINGERPRINT after MESSAGE-INTEGRITY is ignored (section 15.4).
+          return true;
+        }
+        switch (type) {
+          case kUsername:
+            if (value.size() > kMaxUsername) {
+              bad_attribute = true;
+              return false;
+            }
+            message.username = {reinterpret_cast<const char*>(value.data()), value.size()};
+            break;
+          case kMessageIntegrity:
+            if (value.size() != kIntegritySize) {
+              bad_attribute = true;
+              return false;
+            }
+            message.has_integrity = true;
+            after_integrity = true;
+            break;
+          case kPriority:
+            if (value.size() != 4) {
+              bad_attribute = true;
+              return false;
+            }
+            message.priority = load32(value, 0);
+            break;
+          case kUseCandidate:
+            message.use_candidate = true;
+            break;
+          case kIceControlled:
+          case kIceControlling:
+            if (value.size() != 8) {
+              bad_attribute = true;
+              return false;
+            }
+            (type == kIceControlled ? message.ice_controlled : message.ice_controlling) =
+                load64(value, 0);
+            break;
+          case kErrorCode:
+            if (value.size() < 4) {
+              bad_attribute = true;
+              return false;
+            }
+            message.error_code = (value[2] & 0x07) * 100 + value[3];
+            break;
+          default:
+            // Unknown comprehension-optional or -required attributes are not our concern for
+            // Binding: ICE-lite answers them anyway.
+            break;
+        }
+        return true;
+      });
+  if (!walked || bad_attribute) {
+    return fail(error, StunError::BadAttribute);
+  }
+  if (bad_fingerprint) {
+    return fail(error, StunError::BadFingerprint);
+  }
+  return message;
+}
+
+bool checkStunIntegrity(std::span<const uint8_t> packet, std::string_view key) {
+  if (packet.size() < kHeaderSize || load16(packet, 2) != packet.size() - kHeaderSize) {
+    return false;
+  }
+  bool found = false;
+  bool match = false;
+  forEachAttribute(packet, [&](uint16_t type, std::size_t at, std::span<const uint8_t> value) {
+    if (type != kMessageIntegrity) {
+      return true;
+    }
+    found = true;
+    if (value.size() != kIntegritySize) {
+      return false;
+    }
+    std::array<uint8_t, kIntegritySize> mac{};
+    const auto length = static_cast<uint16_t>(at + 4 + kIntegritySize - kHeaderSize);
+    if (integrityOf(packet.first(at), length, key, mac)) {
+      // Constant time, so a forger learns nothing from how long the comparison took.
+      match = CRYPTO_memcmp(mac.data(), value.data(), mac.size()) == 0;
+    }
+    return false;
+  });
+  return found && match;
+}
+
+std::size_t writeBindingSuccess(const StunMessage& request, const sockaddr_storage& mapped,
+                                std::string_view key, std::span<uint8_t> out) {
+  StunWriter writer(out, kStunBindingSuccess, request.transaction_id);
+  // XOR-MAPPED-ADDRESS (section 15.2): the port is XORed with the cookie's top half, an IPv4
+  // address with the cookie, an IPv6 address with the cookie and transaction id.
+  std::array<uint8_t, 16> mask{};
+  store32(mask, 0, kMagicCookie);
+  std::copy(request.transaction_id.begin(), request.transaction_id.end(), mask.begin() + 4);
+  if (mapped.ss_family == AF_INET) {
+    sockaddr_in address{};
+    std::memcpy(&address, &mapped, sizeof(address));
+    if (auto value = writer.attribute(kXorMappedAddress, 8)) {
+      (*value)[1] = 0x01;
+      store16(*value, 2, static_cast<uint16_t>(ntohs(address.sin_port) ^ (kMagicCookie >> 16)));
+      const auto* ip = reinterpret_cast<const uint8_t*>(&address.sin_addr);
+      for (std::size_t i = 0; i < 4; ++i) {
+        (*value)[4 + i] = ip[i] ^ mask[i];
+      }
+    }
+  } else if (mapped.ss_family == AF_INET6) {
+    sockaddr_in6 address{};
+    std::memcpy(&address, &mapped, sizeof(address));
+    if (auto value = writer.attribute(kXorMappedAddress, 20)) {
+      (*value)[1] = 0x02;
+      store16(*value, 2, static_cast<uint16_t>(ntohs(address.sin6_port) ^ (kMagicCookie >> 16)));
+      const auto* ip = reinterpret_cast<const uint8_t*>(&address.sin6_addr);
+      for (std::size_t i = 0; i < 16; ++i) {
+        (*value)[4 + i] = ip[i] ^ mask[i];
+      }
+    }
+  } else {
+    return 0;
+  }
+  writer.integrity(key);
+  writer.fingerprint();
+  return writer.finish();
+}
+
+std::size_t writeBindingError(const StunMessage& request, int code, std::string_view reason,
+                              std::string_view key, std::span<uint8_t> out) {
+  StunWriter writer(out, kStunBindingError, request.transaction_id);
+  // The reason phrase is at most 127 characters (section 15.6); longer ones are cut.
+  const std::string_view phrase = reason.substr(0, std::min<std::size_t>(reason.size(), 127));
+  const int clamped = std::clamp(code, 300, 699);
+  if (auto value = writer.attribute(kErrorCode, 4 + phrase.size())) {
+    (*value)[2] = static_cast<uint8_t>(clamped / 100);
+    (*value)[3] = static_cast<uint8_t>(clamped % 100);
+    std::copy(phrase.begin(), phrase.end(), value->begin() + 4);
+  }
+  if (!key.empty()) {
+    writer.integrity(key);
+  }
+  writer.fingerprint();
+  return writer.finish();
+}
+
+std::size_t writeBindingRequest(std::span<const uint8_t, 12> transaction_id,
+                                std::string_view username, std::string_view key, uint32_t priority,
+                                bool use_candidate, uint64_t tie_breaker, std::span<uint8_t> out) {
+  if (username.size() > kMaxUsername) {
+    return 0;
+  }
+  StunWriter writer(out, kStunBindingRequest, transaction_id);
+  writer.text(kUsername, username);
+  writer.u32(kPriority, priority);
+  writer.u64(kIceControlling, tie_breaker);
+  if (use_candidate) {
+    writer.attribute(kUseCandidate, 0);
+  }
+  writer.integrity(key);
+  writer.fingerprint();
+  return writer.finish();
+}
+
+}  // namespace kefu::media

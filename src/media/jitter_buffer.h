@@ -1,0 +1,121 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "media/audio.h"
+
+namespace kefu::media {
+
+/**
+ * Adaptive playout buffer for legs that terminate audio. Fixed capacity, preallocated slots (each
+ * payload is copied into a slot of kMaxPayloadBytes): put() and pop() never allocate.
+ *
+ * Packets are played in sequence order, one per pop(). The target delay follows the RFC 3550
+ * interarrival jitter estimate (target = one packet + 4 x jitter, between min and max). A talk
+ * spurt (the first packet, or one after a silence) waits in the buffer for the target delay before
+ * it plays; when the buffer has held more than the target for a while, one frame is discarded to
+ * bring the delay back down. Sequence numbers are unwrapped, so the wrap at 65535 is seamless. A
+ * packet far outside the window that the next packet confirms (a new source after a re-INVITE)
+ * restarts the buffer. Lives on one media thread.
+ */
+class JitterBuffer {
+ public:
+  struct Config {
+    int min_delay_ms = 20;
+    int max_delay_ms = 200;
+    uint32_t timestamp_step = 160;  // RTP timestamp units per packet
+    int clock_rate = 8000;          // the RTP clock, for the jitter estimate
+    std::size_t capacity = 32;      // slots; packets further ahead than this overflow
+  };
+
+  enum class PutResult {
+    Stored,
+    Duplicate,  // this sequence number is already buffered or was already played
+    TooLate,    // its turn to play has passed (it was concealed), or it is a stray from far away
+    Overflow,   // stored, but the oldest frames were discarded to make room for it; or refused
+                // when the payload is larger than kMaxPayloadBytes
+  };
+
+  explicit JitterBuffer(Config config);
+
+  /** Stores a packet that arrived at `arrival_ms` (any monotonic ms clock, the one pop() uses). */
+  PutResult put(uint16_t sequence, uint32_t timestamp, std::span<const uint8_t> payload,
+                int64_t arrival_ms);
+
+  struct Output {
+    enum class Kind { Frame, Lost, Empty } kind;
+    std::span<const uint8_t> payload;  // the frame's payload when kind is Frame
+  };
+
+  /** Called every 20 ms by the leg's playout clock: @return the next frame, a gap to conceal, or
+   *  Empty before the first packet / after a long silence. The span stays valid until the next
+   * call. */
+  Output pop(int64_t now_ms);
+
+  struct Stats {
+    uint64_t received = 0;  // packets given to put()
+    uint64_t duplicates = 0;
+    uint64_t late = 0;       // arrived after their turn (or strays)
+    uint64_t lost = 0;       // sequence numbers skipped at playout because they never came
+    uint64_t reordered = 0;  // arrived after a higher sequence number, in time to play
+    int target_delay_ms = 0;
+    uint64_t discarded = 0;  // frames dropped to bring the delay down or on overflow
+    double jitter_ms = 0;    // the RFC 3550 interarrival jitter estimate
+  };
+
+  /** @return the counters and the current target delay. */
+  const Stats& stats() const { return stats_; }
+
+  /** @return how many packets are buffered and not yet played. */
+  std::size_t buffered() const { return buffered_; }
+
+ private:
+  struct Slot {
+    int64_t sequence = -1;  // unwrapped; -1 when empty
+    uint32_t timestamp = 0;
+    int64_t arrival_ms = 0;
+    std::size_t size = 0;
+    bool played = false;  // kept after playing, to tell duplicates from late packets
+  };
+
+  enum class State { Idle, Buffering, Playing };
+
+  int64_t unwrap(uint16_t sequence) const;
+  void restart(int64_t sequence);
+  void updateJitter(uint32_t timestamp, int64_t arrival_ms);
+  Slot& slotOf(int64_t sequence) {
+    return slots_[static_cast<std::size_t>(sequence) % slots_.size()];
+  }
+  bool holds(int64_t sequence) const;
+  int64_t oldestBuffered() const;
+  void discardOldest();
+  Output playNext();
+
+  Config config_;
+  std::vector<Slot> slots_;
+  std::vector<uint8_t> payloads_;  // capacity x kMaxPayloadBytes
+  Stats stats_;
+
+  State state_ = State::Idle;
+  bool have_reference_ = false;
+  uint16_t last_sequence_ = 0;  // the latest put's wire sequence number, for unwrapping
+  int64_t last_extended_ = 0;   // and its unwrapped value
+  int64_t highest_ = -1;        // highest unwrapped sequence received
+  int64_t next_ = 0;            // next unwrapped sequence to play
+  std::size_t buffered_ = 0;
+  int64_t stall_started_ms_ = 0;  // while Playing with nothing to play
+  bool stalled_ = false;
+  int excess_ticks_ = 0;  // consecutive pops with more buffered than the target
+  // A far-away packet is remembered, and the buffer restarts when the next one follows it.
+  bool have_stray_ = false;
+  uint16_t stray_sequence_ = 0;
+  // RFC 3550 jitter state.
+  bool have_transit_ = false;
+  double last_transit_ms_ = 0;
+  uint32_t expected_timestamp_ = 0;  // the timestamp the next frame would have, if contiguous
+};
+
+}  // namespace kefu::media

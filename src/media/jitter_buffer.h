@@ -92,7 +92,7 @@ class JitterBuffer {
   bool holds(int64_t sequence) const;
   int64_t oldestBuffered() const;
   void discardOldest();
-  Output playNext();
+  Output playNext(int64_t now_ms);
 
   Config config_;
   std::vector<Slot> slots_;
@@ -112,10 +112,14 @@ class JitterBuffer {
   // A far-away packet is remembered, and the buffer restarts when the next one follows it.
   bool have_stray_ = false;
   uint16_t stray_sequence_ = 0;
+  int64_t spurt_arrival_ms_ = 0;  // when the talk spurt being buffered began to arrive
+  bool have_played_ = false;
+  int64_t last_played_ = 0;
+  uint32_t last_played_timestamp_ = 0;
   // RFC 3550 jitter state.
   bool have_transit_ = false;
-  double last_transit_ms_ = 0;
-  uint32_t expected_timestamp_ = 0;  // the timestamp the next frame would have, if contiguous
+  uint32_t last_timestamp_ = 0;
+  int64_t last_arrival_ms_ = 0;
 };
 
 }  // namespace kefu::media

@@ -1,0 +1,762 @@
+#include "media/internal/leg.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include "media/emodel.h"
+#include "media/internal/conference.h"
+#include "media/internal/thread_counters.h"
+#include "media/packet_kind.h"
+#include "media/recorder.h"
+#include "media/rtcp.h"
+#include "media/sdes.h"
+#include "media/stun.h"
+
+namespace kefu::media {
+namespace {
+
+constexpr std::size_t kPacketBufferSize = 1600;
+
+uint32_t randomWord() {
+  thread_local std::mt19937 generator{std::random_device{}()};
+  return generator();
+}
+
+int64_t unixMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void bump(std::atomic<uint64_t>& counter) {
+  // Only the owning media thread writes a counter: a relaxed load and store is enough.
+  counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+bool sends(Direction direction) {
+  return direction == Direction::SendRecv || direction == Direction::SendOnly;
+}
+
+bool receives(Direction direction) {
+  return direction == Direction::SendRecv || direction == Direction::RecvOnly;
+}
+
+}  // namespace
+
+Leg::Leg(LegSetup setup, const EngineConfig& config, MediaEngineListener& listener,
+         ThreadCounters& counters)
+    : config_(config),
+      listener_(listener),
+      counters_(counters),
+      id_(setup.id),
+      rtp_(std::move(setup.rtp)),
+      rtcp_(std::move(setup.rtcp)),
+      local_(std::move(setup.local)),
+      certificate_(std::move(setup.certificate)),
+      ssrc_(randomWord()),
+      next_sequence_(static_cast<uint16_t>(randomWord())),
+      next_timestamp_(randomWord()),
+      stats_(8000) {
+  bump(counters_.sessions_created);
+  counters_.sessions_active.fetch_add(1, std::memory_order_relaxed);
+  if (setup.negotiated) {
+    pending_negotiation_ = std::move(setup.negotiated);
+  }
+}
+
+Leg::~Leg() { counters_.sessions_active.fetch_sub(1, std::memory_order_relaxed); }
+
+void Leg::start(int64_t now_ms) {
+  last_received_ms_ = now_ms;
+  next_report_ms_ = now_ms + config_.quality_interval_ms;
+  if (pending_negotiation_) {
+    Negotiated negotiated = std::move(*pending_negotiation_);
+    pending_negotiation_.reset();
+    applyNegotiation(negotiated, now_ms);
+  }
+}
+
+void Leg::applyNegotiation(const Negotiated& negotiated, int64_t now_ms) {
+  bool codec_changed = !negotiated_ || negotiated_->codec != negotiated.codec ||
+                       negotiated_->payload_type != negotiated.payload_type;
+  bool first = !negotiated_;
+  negotiated_ = negotiated;
+  const CodecSpec& spec = codecSpec(negotiated.codec);
+  if (first) {
+    stats_ = ReceptionStats(spec.clock_rate);
+  }
+  if (codec_changed) {
+    encoder_.reset();
+    decoder_.reset();
+    transcode_decoder_.reset();
+    jitter_.reset();
+  }
+  // A re-INVITE that puts us on hold carries 0.0.0.0 or port 0: keep the address we know.
+  auto remote = UdpAddress::parse(negotiated.remote_address, negotiated.remote_port);
+  bool usable =
+      remote.ok() && negotiated.remote_port != 0 && negotiated.remote_address != "0.0.0.0";
+  if (usable && !(remote_latched_ && negotiated.security == MediaSecurity::DtlsSrtp)) {
+    remote_rtp_ = *remote;
+    remote_latched_ = false;
+    uint16_t rtcp_port = negotiated.remote_rtcp_port != 0
+                             ? negotiated.remote_rtcp_port
+                             : static_cast<uint16_t>(negotiated.remote_port + 1);
+    auto rtcp = UdpAddress::parse(negotiated.remote_address, rtcp_port);
+    remote_rtcp_ = negotiated.rtcp_mux ? remote_rtp_ : (rtcp.ok() ? *rtcp : UdpAddress{});
+  }
+  if (negotiated.security == MediaSecurity::Sdes && negotiated.local_crypto &&
+      negotiated.remote_crypto) {
+    auto outbound =
+        parseSdesKeyParams(negotiated.local_crypto->suite, negotiated.local_crypto->key_params);
+    auto inbound =
+        parseSdesKeyParams(negotiated.remote_crypto->suite, negotiated.remote_crypto->key_params);
+    if (outbound.ok() && inbound.ok()) {
+      auto session = SrtpSession::create(*outbound, *inbound);
+      if (session.ok()) {
+        srtp_ = std::move(session).value();
+      } else {
+        spdlog::warn("media: session {}: SRTP setup failed: {}", id_, session.error().message);
+      }
+    }
+  }
+  if (negotiated.security == MediaSecurity::DtlsSrtp && !dtls_ && certificate_) {
+    // We answer "passive" to "actpass" and take the role the peer leaves us (RFC 5763).
+    auto role = negotiated.remote_setup == "passive" ? DtlsTransport::Role::Client
+                                                     : DtlsTransport::Role::Server;
+    dtls_ = std::make_unique<DtlsTransport>(
+        certificate_, role, negotiated.remote_fingerprint_algorithm, negotiated.remote_fingerprint);
+    dtls_->start(now_ms);
+    dtls_timer_ms_ = dtls_->onTimer(now_ms);
+    flushDtls();
+  }
+  if (needsAudio()) {
+    prepareAudio();
+  }
+  if (partner_ != nullptr) {
+    // The codecs may have changed: decide again between relaying and transcoding.
+    Leg* partner = partner_;
+    partner->setPartner(this);
+    setPartner(partner);
+  }
+}
+
+void Leg::onDatagram(std::span<uint8_t> buffer, std::size_t size, const UdpAddress& source,
+                     bool rtcp, SendBatch& send, int64_t now_ms) {
+  auto datagram = buffer.first(size);
+  switch (classifyPacket(datagram)) {
+    case PacketKind::Rtp:
+      if (rtcp) {
+        bump(counters_.unknown_packets);
+        return;
+      }
+      onRtp(buffer, size, source, send, now_ms);
+      return;
+    case PacketKind::Rtcp:
+      onRtcp(buffer, size, source, rtcp);
+      return;
+    case PacketKind::Stun:
+      onStun(datagram, source);
+      return;
+    case PacketKind::Dtls:
+      onDtls(datagram, source, now_ms);
+      return;
+    case PacketKind::Unknown:
+      bump(counters_.unknown_packets);
+      return;
+  }
+}
+
+void Leg::onRtp(std::span<uint8_t> buffer, std::size_t size, const UdpAddress& source,
+                SendBatch& send, int64_t now_ms) {
+  if (!negotiated_) {
+    return;  // media before the answer: nothing to do with it yet
+  }
+  if (negotiated_->security != MediaSecurity::None) {
+    if (!srtp_) {
+      bump(counters_.srtp_failures);
+      return;
+    }
+    auto plain = srtp_->unprotectRtp(buffer, size);
+    if (!plain) {
+      bump(counters_.srtp_failures);
+      return;
+    }
+    size = *plain;
+  }
+  auto packet = buffer.first(size);
+  auto header = parseRtp(packet);
+  if (!header) {
+    bump(counters_.malformed_rtp);
+    return;
+  }
+  bump(counters_.packets_received);
+  // Symmetric RTP: answer where the peer really sends from (NAT). With ICE, STUN decides.
+  if (!remote_latched_ && negotiated_->security != MediaSecurity::DtlsSrtp) {
+    remote_rtp_ = source;
+    if (negotiated_->rtcp_mux) {
+      remote_rtcp_ = source;
+    }
+    remote_latched_ = true;
+  }
+  last_received_ms_ = now_ms;
+  timed_out_ = false;
+  remote_ssrc_ = header->ssrc;
+  stats_.onPacket(header->sequence, header->timestamp, now_ms * 1000);
+  auto payload = packet.subspan(header->header_size, header->payload_size);
+
+  int event_type = negotiated_->telephone_event_payload_type;
+  if (event_type >= 0 && header->payload_type == event_type) {
+    if (auto digit = telephone_events_in_.onPacket(header->timestamp, payload)) {
+      listener_.onDtmf(id_, *digit, DtmfSource::Rfc4733);
+    }
+    if (partner_ != nullptr && relay_) {
+      relayTo(*partner_, buffer, size, *header, send, now_ms, true);
+    }
+    return;
+  }
+  if (header->payload_type != negotiated_->payload_type) {
+    return;  // comfort noise or a format we did not negotiate: not audio we play
+  }
+  if (partner_ != nullptr && partner_->negotiated()) {
+    if (relay_) {
+      relayTo(*partner_, buffer, size, *header, send, now_ms, false);
+    } else {
+      transcodeTo(*partner_, payload, send, now_ms);
+    }
+  }
+  if (jitter_) {
+    jitter_->put(header->sequence, header->timestamp, payload, now_ms);
+  }
+}
+
+void Leg::relayTo(Leg& to, std::span<uint8_t> buffer, std::size_t size, const RtpHeader& header,
+                  SendBatch& send, int64_t now_ms, bool telephone_event) {
+  if (!to.hearsPartner()) {
+    return;
+  }
+  int payload_type =
+      telephone_event ? to.negotiated_->telephone_event_payload_type : to.negotiated_->payload_type;
+  if (payload_type < 0) {
+    return;  // the partner did not negotiate telephone events: the digit was reported already
+  }
+  if (to.relay_source_ssrc_ != header.ssrc) {
+    // A new source stream: map it onto the partner's continuing stream.
+    to.advanceClock(now_ms);
+    to.relay_sequence_offset_ = static_cast<uint16_t>(to.next_sequence_ - header.sequence);
+    to.relay_timestamp_offset_ = to.next_timestamp_ - header.timestamp;
+    to.relay_source_ssrc_ = header.ssrc;
+    to.marker_next_ = true;
+  }
+  auto sequence = static_cast<uint16_t>(header.sequence + to.relay_sequence_offset_);
+  uint32_t timestamp = header.timestamp + to.relay_timestamp_offset_;
+  auto packet = buffer.first(size);
+  setRtpSsrc(packet, to.ssrc_);
+  setRtpSequence(packet, sequence);
+  setRtpTimestamp(packet, timestamp);
+  setRtpPayloadType(packet, static_cast<uint8_t>(payload_type));
+  if (to.marker_next_) {
+    setRtpMarker(packet, true);
+    to.marker_next_ = false;
+  }
+  if (static_cast<int16_t>(sequence - to.next_sequence_) >= 0) {
+    to.next_sequence_ = static_cast<uint16_t>(sequence + 1);
+  }
+  uint32_t step = codecSpec(to.negotiated_->codec).timestamp_step;
+  if (!telephone_event && static_cast<int32_t>(timestamp - to.next_timestamp_) >= 0) {
+    to.next_timestamp_ = timestamp + step;
+  }
+  to.last_sent_ms_ = now_ms;
+  to.sent_any_ = true;
+  to.sendRtp(buffer, size, header.payload_size, &send);
+  bump(counters_.packets_relayed);
+}
+
+void Leg::transcodeTo(Leg& to, std::span<const uint8_t> payload, SendBatch& send, int64_t now_ms) {
+  if (!to.hearsPartner()) {
+    return;
+  }
+  if (!transcode_decoder_) {
+    transcode_decoder_ = makeDecoder(negotiated_->codec);
+  }
+  AudioFrame frame;
+  if (!transcode_decoder_->decode(payload, frame)) {
+    bump(counters_.malformed_rtp);
+    return;
+  }
+  to.sendFrame(frame, &send, now_ms);
+  bump(counters_.packets_transcoded);
+}
+
+bool Leg::hearsPartner() const {
+  return negotiated_ && player_ == nullptr && conference_ == nullptr;
+}
+
+void Leg::sendFrame(const AudioFrame& frame, SendBatch* batch, int64_t now_ms) {
+  if (!negotiated_ || !sends(negotiated_->direction)) {
+    return;
+  }
+  if (!encoder_) {
+    encoder_ = makeEncoder(negotiated_->codec);
+  }
+  advanceClock(now_ms);
+  std::array<uint8_t, kPacketBufferSize> packet;
+  RtpHeader header;
+  header.marker = marker_next_;
+  header.payload_type = static_cast<uint8_t>(negotiated_->payload_type);
+  header.sequence = next_sequence_;
+  header.timestamp = next_timestamp_;
+  header.ssrc = ssrc_;
+  std::size_t header_size = writeRtpHeader(header, packet);
+  std::size_t bytes =
+      encoder_->encode(frame, std::span<uint8_t>(packet).subspan(header_size, kMaxPayloadBytes));
+  if (bytes == 0) {
+    return;
+  }
+  ++next_sequence_;
+  next_timestamp_ += codecSpec(negotiated_->codec).timestamp_step;
+  marker_next_ = false;
+  last_sent_ms_ = now_ms;
+  sendRtp(packet, header_size + bytes, bytes, batch);
+}
+
+void Leg::advanceClock(int64_t now_ms) {
+  if (sent_any_ && now_ms - last_sent_ms_ >= 2 * kPtimeMs) {
+    // A pause in what we send (silence, a switch of source): the timestamp follows real time.
+    auto skipped = static_cast<uint32_t>((now_ms - last_sent_ms_) / kPtimeMs - 1);
+    next_timestamp_ += skipped * codecSpec(negotiated_->codec).timestamp_step;
+    marker_next_ = true;
+  }
+  sent_any_ = true;
+}
+
+void Leg::sendRtp(std::span<uint8_t> buffer, std::size_t size, std::size_t payload_size,
+                  SendBatch* batch) {
+  if (!remote_rtp_.valid() || !sends(negotiated_->direction)) {
+    return;
+  }
+  if (negotiated_->security != MediaSecurity::None) {
+    if (!srtp_) {
+      return;  // keys not agreed yet (DTLS handshake in progress)
+    }
+    size = srtp_->protectRtp(buffer, size);
+    if (size == 0) {
+      return;
+    }
+  }
+  if (batch != nullptr) {
+    batch->add(rtp_.fd(), buffer.first(size), remote_rtp_);
+  } else {
+    rtp_.sendTo(buffer.first(size), remote_rtp_);
+  }
+  ++packets_sent_;
+  octets_sent_ += payload_size;
+  bump(counters_.packets_sent);
+}
+
+void Leg::onRtcp(std::span<uint8_t> buffer, std::size_t size, const UdpAddress& source,
+                 bool on_rtcp_socket) {
+  if (!negotiated_) {
+    return;
+  }
+  if (negotiated_->security != MediaSecurity::None) {
+    if (!srtp_) {
+      return;
+    }
+    auto plain = srtp_->unprotectRtcp(buffer, size);
+    if (!plain) {
+      bump(counters_.srtp_failures);
+      return;
+    }
+    size = *plain;
+  }
+  auto report = parseRtcp(buffer.first(size));
+  if (!report) {
+    bump(counters_.malformed_rtcp);
+    return;
+  }
+  if (on_rtcp_socket && negotiated_->security != MediaSecurity::DtlsSrtp) {
+    remote_rtcp_ = source;
+  }
+  int64_t now_us = monotonicMicros();
+  if (report->sender) {
+    last_sr_ = ntpMiddle32(report->sender->ntp_timestamp);
+    last_sr_arrival_us_ = now_us;
+  }
+  for (std::size_t i = 0; i < report->block_count; ++i) {
+    if (report->blocks[i].ssrc == ssrc_) {
+      if (auto rtt = roundTripMs(report->blocks[i], ntpMiddle32FromUnixMicros(unixMicros()))) {
+        round_trip_ms_ = *rtt;
+      }
+    }
+  }
+}
+
+void Leg::onStun(std::span<const uint8_t> datagram, const UdpAddress& source) {
+  if (local_.ice_pwd.empty()) {
+    bump(counters_.unknown_packets);
+    return;
+  }
+  auto request = parseStun(datagram);
+  if (!request) {
+    bump(counters_.malformed_stun);
+    return;
+  }
+  if (request->type != 0x0001) {
+    return;  // an indication or a response: ICE-lite sends no requests
+  }
+  std::array<uint8_t, 512> response;
+  std::string_view username = request->username;
+  bool ours = username.size() > local_.ice_ufrag.size() &&
+              username.substr(0, local_.ice_ufrag.size()) == local_.ice_ufrag &&
+              username[local_.ice_ufrag.size()] == ':';
+  if (!ours || !request->has_integrity || !checkStunIntegrity(datagram, local_.ice_pwd)) {
+    bump(counters_.malformed_stun);
+    std::size_t n = writeBindingError(*request, 401, "Unauthorized", "", response);
+    if (n > 0) {
+      rtp_.sendTo(std::span<const uint8_t>(response).first(n), source);
+    }
+    return;
+  }
+  std::size_t n = writeBindingSuccess(*request, source.storage, local_.ice_pwd, response);
+  if (n > 0) {
+    rtp_.sendTo(std::span<const uint8_t>(response).first(n), source);
+  }
+  // ICE-lite: the controlling agent's checks tell us the path; its nomination fixes it.
+  if (!remote_latched_ || request->use_candidate) {
+    remote_rtp_ = source;
+    remote_rtcp_ = source;
+    remote_latched_ = true;
+  }
+}
+
+void Leg::onDtls(std::span<const uint8_t> datagram, const UdpAddress& source, int64_t now_ms) {
+  if (!dtls_) {
+    bump(counters_.malformed_dtls);
+    return;
+  }
+  if (!remote_latched_) {
+    remote_rtp_ = source;
+    remote_rtcp_ = source;
+  }
+  uint64_t malformed_before = dtls_->malformedDatagrams();
+  dtls_->onDatagram(datagram, now_ms);
+  if (dtls_->malformedDatagrams() != malformed_before) {
+    bump(counters_.malformed_dtls);
+  }
+  dtls_timer_ms_ = dtls_->onTimer(now_ms);
+  flushDtls();
+}
+
+void Leg::flushDtls() {
+  std::vector<uint8_t> datagram;
+  while (dtls_->popOutgoing(datagram)) {
+    if (remote_rtp_.valid()) {
+      rtp_.sendTo(datagram, remote_rtp_);
+    }
+  }
+  if (dtls_->state() == DtlsTransport::State::Connected && !srtp_) {
+    auto [outbound, inbound] = dtls_->srtpKeys();
+    auto session = SrtpSession::create(outbound, inbound);
+    if (session.ok()) {
+      srtp_ = std::move(session).value();
+      listener_.onSecureTransport(id_, true, "");
+    } else {
+      dtls_reported_ = true;
+      listener_.onSecureTransport(id_, false, session.error().message);
+    }
+  } else if (dtls_->state() == DtlsTransport::State::Failed && !dtls_reported_) {
+    dtls_reported_ = true;
+    listener_.onSecureTransport(id_, false, dtls_->failureReason());
+  }
+}
+
+bool Leg::needsAudio() const {
+  bool in_band_dtmf = negotiated_ && negotiated_->telephone_event_payload_type < 0;
+  return conference_ != nullptr || recorder_ != nullptr || recorded_by_ != nullptr ||
+         tap_ != nullptr || in_band_dtmf;
+}
+
+void Leg::prepareAudio() {
+  if (!negotiated_) {
+    return;
+  }
+  const CodecSpec& spec = codecSpec(negotiated_->codec);
+  if (!jitter_) {
+    JitterBuffer::Config config;
+    config.timestamp_step = spec.timestamp_step;
+    config.clock_rate = spec.clock_rate;
+    jitter_ = std::make_unique<JitterBuffer>(config);
+  }
+  if (!decoder_) {
+    decoder_ = makeDecoder(negotiated_->codec);
+  }
+  if (negotiated_->telephone_event_payload_type < 0 && !dtmf_detector_) {
+    dtmf_detector_ = std::make_unique<DtmfDetector>();
+  }
+}
+
+void Leg::tickReceive(int64_t now_ms) {
+  received_audio_.samples.fill(0);
+  if (!jitter_ || !needsAudio()) {
+    return;
+  }
+  auto out = jitter_->pop(now_ms);
+  switch (out.kind) {
+    case JitterBuffer::Output::Kind::Frame:
+      decoder_->decode(out.payload, received_audio_);
+      break;
+    case JitterBuffer::Output::Kind::Lost:
+      decoder_->conceal(received_audio_);
+      break;
+    case JitterBuffer::Output::Kind::Empty:
+      break;
+  }
+  if (dtmf_detector_) {
+    for (char digit : dtmf_detector_->feed(received_audio_)) {
+      listener_.onDtmf(id_, digit, DtmfSource::InBand);
+    }
+  }
+  if (tap_) {
+    tap_->onAudio(id_, received_audio_);
+  }
+}
+
+void Leg::tickRecord() {
+  if (recorder_) {
+    static const AudioFrame kSilence{};
+    recorder_->write(received_audio_,
+                     recording_right_ != nullptr ? recording_right_->receivedAudio() : kSilence);
+  }
+}
+
+void Leg::tickSend(int64_t now_ms) {
+  if (!negotiated_) {
+    return;
+  }
+  if (telephone_events_out_.active()) {
+    sendTelephoneEvent(now_ms);
+  }
+  if (player_) {
+    AudioFrame frame;
+    if (player_->fill(frame)) {
+      sendFrame(frame, nullptr, now_ms);
+      return;
+    }
+    player_.reset();
+    marker_next_ = true;
+    relay_source_ssrc_.reset();
+    listener_.onPlayFinished(id_, play_id_);
+  }
+  if (dtmf_generator_.active()) {
+    AudioFrame frame;
+    dtmf_generator_.fill(frame);
+    sendFrame(frame, nullptr, now_ms);
+    return;
+  }
+  if (conference_ != nullptr) {
+    sendFrame(conference_->outputFor(*this), nullptr, now_ms);
+  }
+}
+
+void Leg::sendTelephoneEvent(int64_t now_ms) {
+  auto packet = telephone_events_out_.next();
+  if (!packet) {
+    return;
+  }
+  if (packet->marker) {
+    advanceClock(now_ms);
+    telephone_event_timestamp_ = next_timestamp_;
+  }
+  std::array<uint8_t, 64> buffer;
+  RtpHeader header;
+  header.marker = packet->marker;
+  header.payload_type = static_cast<uint8_t>(negotiated_->telephone_event_payload_type);
+  header.sequence = next_sequence_++;
+  header.timestamp = telephone_event_timestamp_;
+  header.ssrc = ssrc_;
+  std::size_t size = writeRtpHeader(header, buffer);
+  std::copy(packet->payload.begin(), packet->payload.end(), buffer.begin() + size);
+  size += packet->payload.size();
+  if (!player_ && !dtmf_generator_.active() && conference_ == nullptr) {
+    // Nothing else advances our clock while the event plays.
+    next_timestamp_ += codecSpec(negotiated_->codec).timestamp_step;
+    last_sent_ms_ = now_ms;
+  }
+  sendRtp(buffer, size, packet->payload.size(), nullptr);
+}
+
+void Leg::tickHousekeeping(int64_t now_ms) {
+  if (dtls_ && dtls_timer_ms_ >= 0 && now_ms >= dtls_timer_ms_) {
+    dtls_timer_ms_ = dtls_->onTimer(now_ms);
+    flushDtls();
+  }
+  if (negotiated_ && receives(negotiated_->direction) && !timed_out_ &&
+      now_ms - last_received_ms_ > config_.rtp_timeout_ms) {
+    timed_out_ = true;
+    listener_.onRtpTimeout(id_);
+  }
+  if (now_ms >= next_report_ms_) {
+    next_report_ms_ = now_ms + config_.quality_interval_ms;
+    sendRtcpReport(false, now_ms);
+    if (interval_received_ != stats_.received()) {
+      listener_.onQuality(id_, qualityReport(false));
+    }
+    interval_received_ = stats_.received();
+  }
+}
+
+void Leg::finish(int64_t now_ms) {
+  if (negotiated_) {
+    sendRtcpReport(true, now_ms);
+    listener_.onQuality(id_, qualityReport(true));
+  }
+}
+
+void Leg::sendRtcpReport(bool bye, int64_t now_ms) {
+  if (!negotiated_) {
+    return;
+  }
+  std::optional<SenderInfo> sender;
+  if (packets_sent_ > 0) {
+    SenderInfo info;
+    info.ntp_timestamp = ntpFromUnixMicros(unixMicros());
+    info.rtp_timestamp = next_timestamp_;
+    info.packet_count = static_cast<uint32_t>(packets_sent_);
+    info.octet_count = static_cast<uint32_t>(octets_sent_);
+    sender = info;
+  }
+  std::array<ReportBlock, 1> blocks;
+  std::size_t block_count = 0;
+  if (remote_ssrc_) {
+    blocks[0] = stats_.reportBlock(*remote_ssrc_, last_sr_, now_ms * 1000, last_sr_arrival_us_);
+    interval_fraction_lost_ = blocks[0].fraction_lost;
+    block_count = 1;
+  }
+  std::array<uint8_t, kPacketBufferSize> buffer;
+  std::size_t size = writeRtcpReport(ssrc_, sender, std::span(blocks).first(block_count),
+                                     config_.cname, bye, buffer);
+  if (size == 0) {
+    return;
+  }
+  if (negotiated_->security != MediaSecurity::None) {
+    if (!srtp_) {
+      return;
+    }
+    size = srtp_->protectRtcp(buffer, size);
+    if (size == 0) {
+      return;
+    }
+  }
+  auto datagram = std::span<const uint8_t>(buffer).first(size);
+  if (negotiated_->rtcp_mux) {
+    if (remote_rtp_.valid()) {
+      rtp_.sendTo(datagram, remote_rtp_);
+    }
+  } else if (remote_rtcp_.valid()) {
+    rtcp_.sendTo(datagram, remote_rtcp_);
+  }
+}
+
+QualityReport Leg::qualityReport(bool final) const {
+  QualityReport report;
+  report.codec = negotiated_->codec;
+  report.final = final;
+  report.packets_received = stats_.received();
+  report.packets_lost = std::max<int64_t>(0, stats_.lost());
+  report.loss_percent = final ? stats_.lossPercent() : interval_fraction_lost_ * 100.0 / 256.0;
+  report.jitter_ms = stats_.jitterMs();
+  report.round_trip_ms = round_trip_ms_;
+  EModelInput input = codecDefaults(negotiated_->codec);
+  input.packet_loss_percent = report.loss_percent;
+  // Mouth to ear: half the round trip, packetisation, and a jitter buffer of twice the jitter.
+  input.one_way_delay_ms = round_trip_ms_.value_or(0) / 2 + kPtimeMs + 2 * report.jitter_ms;
+  report.mos = mosFromR(rFactor(input));
+  return report;
+}
+
+void Leg::setPartner(Leg* partner) {
+  partner_ = partner;
+  relay_source_ssrc_.reset();
+  relay_ = partner != nullptr && negotiated_ && partner->negotiated_ &&
+           partner->negotiated_->codec == negotiated_->codec;
+  marker_next_ = true;
+}
+
+void Leg::setRecorder(std::unique_ptr<Recorder> recorder, Leg* right) {
+  recorder_ = std::move(recorder);
+  recording_right_ = right;
+  if (right != nullptr) {
+    right->setRecordedBy(recorder_ ? this : nullptr);
+    right->prepareAudio();
+  }
+  prepareAudio();
+}
+
+void Leg::pauseRecording(bool paused) {
+  if (recorder_) {
+    paused ? recorder_->pause() : recorder_->resume();
+  }
+}
+
+void Leg::stopRecording() {
+  if (recording_right_ != nullptr) {
+    recording_right_->setRecordedBy(nullptr);
+  }
+  recording_right_ = nullptr;
+  recorder_.reset();
+}
+
+void Leg::setConference(Conference* conference) {
+  conference_ = conference;
+  if (conference != nullptr) {
+    prepareAudio();
+  }
+  marker_next_ = true;
+  relay_source_ssrc_.reset();
+}
+
+void Leg::setTap(std::shared_ptr<AudioTap> tap) {
+  tap_ = std::move(tap);
+  if (tap_) {
+    prepareAudio();
+  }
+}
+
+void Leg::play(PromptPtr prompt, bool loop, uint64_t play_id) {
+  if (player_) {
+    listener_.onPlayFinished(id_, play_id_);
+  }
+  player_ = std::make_unique<Player>(std::move(prompt), loop);
+  play_id_ = play_id;
+  marker_next_ = true;
+}
+
+void Leg::stopPlay() {
+  if (player_) {
+    player_.reset();
+    relay_source_ssrc_.reset();
+    listener_.onPlayFinished(id_, play_id_);
+  }
+}
+
+void Leg::sendDtmf(char digit, int duration_ms) {
+  if (!negotiated_) {
+    return;
+  }
+  if (negotiated_->telephone_event_payload_type >= 0) {
+    telephone_events_out_.start(digit, duration_ms, codecSpec(negotiated_->codec).clock_rate);
+  } else {
+    dtmf_generator_.start(digit, duration_ms);
+  }
+}
+
+int64_t monotonicMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace kefu::media

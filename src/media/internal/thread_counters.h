@@ -1,0 +1,27 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace kefu::media {
+
+/**
+ * One media thread's counters. Only the owning thread writes (sessions_active excepted, which is
+ * changed where legs are created and destroyed, also on that thread); any thread reads.
+ */
+struct ThreadCounters {
+  std::atomic<uint64_t> sessions_active{0};
+  std::atomic<uint64_t> sessions_created{0};
+  std::atomic<uint64_t> packets_received{0};
+  std::atomic<uint64_t> packets_sent{0};
+  std::atomic<uint64_t> packets_relayed{0};
+  std::atomic<uint64_t> packets_transcoded{0};
+  std::atomic<uint64_t> malformed_rtp{0};
+  std::atomic<uint64_t> malformed_rtcp{0};
+  std::atomic<uint64_t> malformed_stun{0};
+  std::atomic<uint64_t> malformed_dtls{0};
+  std::atomic<uint64_t> srtp_failures{0};
+  std::atomic<uint64_t> unknown_packets{0};
+};
+
+}  // namespace kefu::media

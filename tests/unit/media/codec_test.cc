@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <opus.h>
 
+#include <cmath>
 #include <random>
 #include <vector>
 

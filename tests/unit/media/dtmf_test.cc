@@ -1,0 +1,113 @@
+#include "media/dtmf.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "media/codec.h"
+#include "media/tone.h"
+
+namespace kefu::media {
+namespace {
+
+constexpr std::string_view kAllDigits = "0123456789*#ABCD";
+
+// Plays `digits` through a generator (100 ms tone, 100 ms silence each), optionally through a
+// codec, into a detector; @return what it detected.
+std::string generateAndDetect(std::string_view digits, std::optional<CodecId> codec) {
+  DtmfGenerator generator;
+  DtmfDetector detector;
+  EncoderPtr encoder = codec ? makeEncoder(*codec) : nullptr;
+  DecoderPtr decoder = codec ? makeDecoder(*codec) : nullptr;
+  std::string detected;
+  auto feed = [&](AudioFrame& frame) {
+    if (codec) {
+      std::array<uint8_t, kMaxPayloadBytes> payload{};
+      std::size_t size = encoder->encode(frame, payload);
+      EXPECT_TRUE(decoder->decode(std::span(payload.data(), size), frame));
+    }
+    detected += detector.feed(frame);
+  };
+  for (char digit : digits) {
+    generator.start(digit, 100);
+    AudioFrame frame;
+    int tone_frames = 0;
+    while (generator.fill(frame)) {
+      ++tone_frames;
+      feed(frame);
+    }
+    EXPECT_EQ(tone_frames, 5) << digit;
+    for (int i = 0; i < 5; ++i) {
+      frame.samples.fill(0);
+      feed(frame);
+    }
+  }
+  return detected;
+}
+
+TEST(DtmfTest, DetectsEveryGeneratedDigit) {
+  for (char digit : kAllDigits) {
+    EXPECT_EQ(generateAndDetect(std::string(1, digit), std::nullopt), std::string(1, digit));
+  }
+}
+
+TEST(DtmfTest, DetectsASequenceOfAllSixteenDigits) {
+  EXPECT_EQ(generateAndDetect(kAllDigits, std::nullopt), kAllDigits);
+  EXPECT_EQ(generateAndDetect("5555", std::nullopt), "5555");
+}
+
+TEST(DtmfTest, DetectsDigitsAfterAPcmuRoundTrip) {
+  EXPECT_EQ(generateAndDetect(kAllDigits, CodecId::Pcmu), kAllDigits);
+}
+
+TEST(DtmfTest, DetectsDigitsAfterOtherCodecs) {
+  EXPECT_EQ(generateAndDetect(kAllDigits, CodecId::Pcma), kAllDigits);
+  EXPECT_EQ(generateAndDetect(kAllDigits, CodecId::G722), kAllDigits);
+}
+
+TEST(DtmfTest, GeneratesTheTwoTonesOfADigit) {
+  DtmfGenerator generator;
+  generator.start('1', 200);
+  std::vector<int16_t> pcm;
+  AudioFrame frame;
+  while (generator.fill(frame)) {
+    pcm.insert(pcm.end(), frame.samples.begin(), frame.samples.end());
+  }
+  ASSERT_EQ(pcm.size(), 10 * kFrameSamples);
+  std::span<const int16_t> steady = std::span(pcm).subspan(kFrameSamples, 8 * kFrameSamples);
+  // '1' is 697 Hz + 1209 Hz; both well above a neighbouring row or column frequency.
+  EXPECT_GT(tonePower(steady, kInternalRate, 697), 10 * tonePower(steady, kInternalRate, 770));
+  EXPECT_GT(tonePower(steady, kInternalRate, 1209), 10 * tonePower(steady, kInternalRate, 1336));
+  EXPECT_FALSE(generator.active());
+  EXPECT_FALSE(generator.fill(frame));
+  EXPECT_EQ(rmsLevel(frame.view()), 0.0);
+}
+
+TEST(DtmfTest, SpeechLikeTonesAreNotDigits) {
+  DtmfDetector detector;
+  ToneGenerator a(440, 0.3);
+  ToneGenerator b(1000, 0.3);
+  std::string detected;
+  for (int i = 0; i < 50; ++i) {
+    AudioFrame frame;
+    AudioFrame second;
+    a.fill(frame.view());
+    b.fill(second.view());
+    for (std::size_t s = 0; s < kFrameSamples; ++s) {
+      frame.samples[s] = static_cast<int16_t>(frame.samples[s] / 2 + second.samples[s] / 2);
+    }
+    detected += detector.feed(frame);
+  }
+  EXPECT_EQ(detected, "");
+}
+
+TEST(DtmfTest, UnknownDigitsLeaveTheGeneratorIdle) {
+  DtmfGenerator generator;
+  generator.start('x', 100);
+  EXPECT_FALSE(generator.active());
+  AudioFrame frame;
+  EXPECT_FALSE(generator.fill(frame));
+}
+
+}  // namespace
+}  // namespace kefu::media

@@ -201,7 +201,7 @@ class MediaEngineImpl final : public MediaEngine {
   }
 
   Result<void> startRecording(SessionId left, SessionId right, const std::string& path) override {
-    auto thread = sameThread(left, right);
+    auto thread = sameThread(left, right == 0 ? left : right);
     if (!thread.ok()) {
       return thread.error();
     }

@@ -131,7 +131,8 @@ class MediaEngine {
   /** Sends a DTMF digit as RFC 4733 events (in-band when the peer did not negotiate them). */
   virtual void sendDtmf(SessionId id, char digit, int duration_ms) = 0;
 
-  /** Records `left` (e.g. the caller) and `right` (the agent) into one stereo WAV at `path`. */
+  /** Records `left` (e.g. the caller) and `right` (the agent; 0 for none, the channel stays
+   *  silent) into one stereo WAV at `path`; @return an error naming the path it cannot write. */
   virtual Result<void> startRecording(SessionId left, SessionId right, const std::string& path) = 0;
   virtual void pauseRecording(SessionId left, bool paused) = 0;
   virtual void stopRecording(SessionId left) = 0;

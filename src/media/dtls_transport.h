@@ -83,8 +83,9 @@ class DtlsTransport {
   void advanceHandshake(int64_t now_ms);
   void fail(std::string reason);
   void onConnected();
-  void armTimer(int64_t now_ms);
+  void updateTimer();
   void drainApplicationData();
+  void flushPending();
 
   // Shared; outlives nothing in particular.
   DtlsCertificatePtr certificate_;
@@ -95,15 +96,20 @@ class DtlsTransport {
 
   // Owned.
   ssl_st* ssl_ = nullptr;
-  std::span<const uint8_t> incoming_;  // the datagram being read, valid during onDatagram
+  std::span<const uint8_t> incoming_;      // the datagram being read, valid during onDatagram
+  std::vector<uint8_t> pending_datagram_;  // records OpenSSL wrote since its last flush
   std::deque<std::vector<uint8_t>> outgoing_;
+  void* openssl_next_timeout_ = nullptr;  // OpenSSL's own timer (struct timeval), see onTimer
+  int64_t now_ms_ = 0;                    // the time passed to the call in progress
+  int64_t handshake_deadline_ms_ = -1;
+  int64_t retransmit_at_ms_ = -1;
+  std::string verify_failure_;  // set by the certificate check when it rejects the peer
   State state_ = State::New;
   std::string failure_reason_;
   bool fingerprint_checked_ = false;
   int64_t started_ms_ = 0;
   int64_t next_timer_ms_ = -1;
   int64_t retransmit_interval_ms_ = 0;
-  bool retransmit_allowed_ = false;  // true only inside onTimer's DTLSv1_handle_timeout call
   std::pair<SrtpKeyMaterial, SrtpKeyMaterial> keys_;
   uint64_t malformed_datagrams_ = 0;
   uint64_t retransmissions_ = 0;

@@ -28,7 +28,20 @@ MediaSecurity offeredSecurity(const SdpMedia& media) {
   return MediaSecurity::None;
 }
 
-bool isHoldAddress(std::string_view address) { return address == "0.0.0.0" || address == "::"; }
+bool isUnspecified(std::string_view address) { return address == "0.0.0.0" || address == "::"; }
+
+/**
+ * RFC 2543 hold: c=0.0.0.0. An ICE peer (RFC 8839 section 4.2.1.4) writes 0.0.0.0 and port 9
+ * when it trickles candidates, which is not hold.
+ */
+bool isHoldAddress(const SdpMedia& media) {
+  return isUnspecified(media.connection_address) && media.ice_ufrag.empty();
+}
+
+bool isUdp(std::string_view transport) {
+  return transport.size() == 3 && (transport[0] | 0x20) == 'u' && (transport[1] | 0x20) == 'd' &&
+         (transport[2] | 0x20) == 'p';
+}
 
 Direction mirror(Direction direction) {
   switch (direction) {
@@ -101,14 +114,34 @@ SdpMedia rejected(const SdpMedia& offered) {
   return media;
 }
 
+/** The remote's RTCP port: its RTP port with rtcp-mux, else a=rtcp (RFC 3605), else RTP + 1. */
+uint16_t rtcpPort(uint16_t rtp_port, const SdpMedia& remote, bool rtcp_mux) {
+  if (rtcp_mux) {
+    return rtp_port;
+  }
+  return remote.rtcp_port ? *remote.rtcp_port : static_cast<uint16_t>(rtp_port + 1);
+}
+
 void fillRemote(Negotiated& negotiated, const SdpMedia& remote) {
   negotiated.remote_address = remote.connection_address;
   negotiated.remote_port = remote.port;
+  if (isUnspecified(remote.connection_address) && !remote.ice_ufrag.empty()) {
+    // An ICE peer's address is in its candidates; ICE-lite still latches on to where its
+    // connectivity checks come from, this is only the first guess.
+    const SdpCandidate* best = nullptr;
+    for (const SdpCandidate& candidate : remote.candidates) {
+      if (candidate.component == 1 && isUdp(candidate.transport) &&
+          (best == nullptr || candidate.priority > best->priority)) {
+        best = &candidate;
+      }
+    }
+    if (best != nullptr) {
+      negotiated.remote_address = best->address;
+      negotiated.remote_port = best->port;
+    }
+  }
   negotiated.rtcp_mux = remote.rtcp_mux;
-  negotiated.remote_rtcp_port =
-      remote.rtcp_mux
-          ? remote.port
-          : (remote.rtcp_port ? *remote.rtcp_port : static_cast<uint16_t>(remote.port + 1));
+  negotiated.remote_rtcp_port = rtcpPort(negotiated.remote_port, remote, remote.rtcp_mux);
   negotiated.remote_ice_ufrag = remote.ice_ufrag;
   negotiated.remote_ice_pwd = remote.ice_pwd;
   negotiated.remote_fingerprint_algorithm = remote.fingerprint_algorithm;
@@ -215,11 +248,9 @@ Result<Answer> answerOffer(const SessionDescription& offer, const LocalMedia& lo
 
   fillRemote(negotiated, offered);
   negotiated.hold = offered.direction == Direction::SendOnly ||
-                    offered.direction == Direction::Inactive ||
-                    isHoldAddress(offered.connection_address);
+                    offered.direction == Direction::Inactive || isHoldAddress(offered);
   const Direction answered = mirror(offered.direction);
-  negotiated.direction =
-      isHoldAddress(offered.connection_address) ? withoutSending(answered) : answered;
+  negotiated.direction = isHoldAddress(offered) ? withoutSending(answered) : answered;
 
   SessionDescription& description = answer.description;
   description = sessionFor(local);
@@ -370,16 +401,13 @@ Result<Negotiated> acceptAnswer(const SessionDescription& offer, const SessionDe
     }
   }
   fillRemote(negotiated, answered);
+  // rtcp-mux holds only when we offered it and the answer kept it (RFC 5761 section 5.1.1).
   negotiated.rtcp_mux = offered.rtcp_mux && answered.rtcp_mux;
-  if (!negotiated.rtcp_mux) {
-    negotiated.remote_rtcp_port =
-        answered.rtcp_port ? *answered.rtcp_port : static_cast<uint16_t>(answered.port + 1);
-  }
+  negotiated.remote_rtcp_port = rtcpPort(negotiated.remote_port, answered, negotiated.rtcp_mux);
   negotiated.hold = answered.direction == Direction::SendOnly ||
-                    answered.direction == Direction::Inactive ||
-                    isHoldAddress(answered.connection_address);
+                    answered.direction == Direction::Inactive || isHoldAddress(answered);
   const Direction ours = mirror(answered.direction);
-  negotiated.direction = isHoldAddress(answered.connection_address) ? withoutSending(ours) : ours;
+  negotiated.direction = isHoldAddress(answered) ? withoutSending(ours) : ours;
 
   negotiated.security = offeredSecurity(offered);
   if (negotiated.security == MediaSecurity::None && !offered.crypto.empty()) {

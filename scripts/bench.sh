@@ -9,6 +9,9 @@
 # Figures:
 #   acd_decision_{p50,p99}_us, acd_decisions_per_sec  the routing engine's decision latency and
 #                                            rate with 10,000 agents, 500 queues, 5,000 waiting
+#   media_*                                  the media engine's capacity on one media thread
+#                                            (relay, transcoding, conferences, fast-path
+#                                            allocations); see bench/media_bench.cc
 #   api_get_agents_rps_{sqlite,postgres}     requests/s of an authenticated GET /api/v1/agents
 #   api_get_agents_p99_ms_{sqlite,postgres}  its 99th percentile latency, in ms
 #   with 1,000 agents stored, measured by wrk (2 threads, 16 connections, 10 s after a 2 s warm-up)
@@ -38,9 +41,13 @@ readonly FIGURES=(
   api_get_agents_rps_sqlite api_get_agents_p99_ms_sqlite
   api_get_agents_rps_postgres api_get_agents_p99_ms_postgres
   acd_decision_p50_us acd_decision_p99_us acd_decisions_per_sec
+  media_relay_calls_per_thread media_relay_added_p99_ms media_fastpath_alloc_bytes_per_packet
+  media_transcode_calls_per_core media_conference3_per_core
 )
 # The routing engine's figures come from its own benchmark binary (bench/acd_bench.cc).
 readonly ACD_BENCH="${KEFU_ACD_BENCH:-$ROOT/build/bin/kefu_acd_bench}"
+# The media engine's figures too (bench/media_bench.cc).
+readonly MEDIA_BENCH="${KEFU_MEDIA_BENCH:-$ROOT/build/bin/kefu_media_bench}"
 
 WORK=""          # the temporary directory of this run
 SERVER_PID=""    # the running `kefu serve`, if any
@@ -361,6 +368,14 @@ main() {
   if [[ $acd -eq 1 ]]; then
     log "routing engine: 10,000 agents, 500 queues, 5,000 waiting interactions"
     "$ACD_BENCH" "$PREFIX" || fail "the routing engine benchmark failed"
+  fi
+  local media=0
+  for figure in "${FIGURES[@]}"; do
+    [[ "$figure" == media_* ]] && wanted "$figure" && media=1
+  done
+  if [[ $media -eq 1 ]]; then
+    log "media engine: one media thread, a load generator on loopback"
+    "$MEDIA_BENCH" "$PREFIX" || fail "the media engine benchmark failed"
   fi
   backendWanted sqlite || backendWanted postgres || exit "$FAILED"
   if [[ ! -x "$KEFU" ]]; then

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -61,6 +62,90 @@ int ChildProcess::stop(std::chrono::milliseconds grace) {
   }
   ::kill(pid_, SIGKILL);
   return wait(std::chrono::seconds(5));
+}
+
+PipedProcess::PipedProcess(const std::vector<std::string>& argv, const std::string& log_path) {
+  int in[2];
+  int out[2];
+  if (::pipe(in) != 0 || ::pipe(out) != 0) {
+    return;
+  }
+  std::vector<char*> args;
+  for (const std::string& arg : argv) {
+    args.push_back(const_cast<char*>(arg.c_str()));
+  }
+  args.push_back(nullptr);
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::setpgid(0, 0);
+    ::dup2(in[0], 0);
+    ::dup2(out[1], 1);
+    int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (log >= 0) {
+      ::dup2(log, 2);
+    }
+    ::close(in[1]);
+    ::close(out[0]);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  ::setpgid(pid_, pid_);
+  ::close(in[0]);
+  ::close(out[1]);
+  to_child_ = in[1];
+  from_child_ = out[0];
+}
+
+PipedProcess::~PipedProcess() {
+  if (to_child_ >= 0) {
+    ::close(to_child_);
+  }
+  if (from_child_ >= 0) {
+    ::close(from_child_);
+  }
+  if (pid_ > 0) {
+    ::kill(-pid_, SIGTERM);
+    for (int i = 0; i < 300; ++i) {
+      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        ::kill(-pid_, SIGKILL);  // whatever it started and left behind
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::kill(-pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+}
+
+std::string PipedProcess::readLine(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (auto end = pending_.find('\n'); end != std::string::npos) {
+      std::string line = pending_.substr(0, end);
+      pending_.erase(0, end + 1);
+      return line;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      return "";
+    }
+    pollfd descriptor{from_child_, POLLIN, 0};
+    if (::poll(&descriptor, 1, static_cast<int>(left.count())) <= 0) {
+      return "";
+    }
+    char buffer[4096];
+    ssize_t n = ::read(from_child_, buffer, sizeof buffer);
+    if (n <= 0) {
+      return "";
+    }
+    pending_.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
+void PipedProcess::writeLine(const std::string& line) {
+  std::string text = line + "\n";
+  [[maybe_unused]] auto written = ::write(to_child_, text.data(), text.size());
 }
 
 uint16_t freeUdpPort() {

@@ -31,6 +31,29 @@ class ChildProcess {
   int status_ = -1;
 };
 
+/**
+ * A program the test talks to over its stdin and stdout, line by line (stderr goes to a log file).
+ * It runs in its own process group, and the destructor kills the whole group (a browser started by
+ * node goes with it).
+ */
+class PipedProcess {
+ public:
+  PipedProcess(const std::vector<std::string>& argv, const std::string& log_path);
+  ~PipedProcess();
+  PipedProcess(const PipedProcess&) = delete;
+  PipedProcess& operator=(const PipedProcess&) = delete;
+
+  /** @return the next line of its stdout, or "" when none came within `timeout` (or it exited). */
+  std::string readLine(std::chrono::milliseconds timeout);
+  void writeLine(const std::string& line);
+
+ private:
+  pid_t pid_ = -1;
+  int to_child_ = -1;
+  int from_child_ = -1;
+  std::string pending_;
+};
+
 /** @return a UDP port on 127.0.0.1 that was free a moment ago. */
 uint16_t freeUdpPort();
 

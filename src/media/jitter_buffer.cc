@@ -13,8 +13,6 @@ constexpr int kFrameMs = kPtimeMs;
 constexpr int64_t kSequenceBase = int64_t{1} << 32;
 // Packets further than this from the playout point are strays or a new source (about 60 s).
 constexpr int64_t kFarAway = 3000;
-// The buffer discards a frame after holding this many ticks in a row more than the target.
-constexpr int kExcessTicksBeforeDiscard = 10;
 // Two frames of headroom before the delay counts as too high: jitter is rarely that regular.
 constexpr int kExcessHeadroomMs = 2 * kFrameMs;
 // RFC 3550 jitter: J += (|D| - J) / 16; the target is one frame plus four times J.
@@ -66,7 +64,7 @@ void JitterBuffer::restart(int64_t sequence) {
   highest_ = sequence - 1;
   state_ = State::Buffering;
   stalled_ = false;
-  excess_ticks_ = 0;
+  wait_count_ = 0;
   have_stray_ = false;
 }
 
@@ -140,6 +138,8 @@ JitterBuffer::PutResult JitterBuffer::put(uint16_t sequence, uint32_t timestamp,
       }
       const bool room = highest_ - extended < capacity;
       if (state_ != State::Buffering || !room) {
+        // Too late to play, but its lateness is exactly what the target delay must learn.
+        updateJitter(timestamp, arrival_ms);
         ++stats_.late;
         return PutResult::TooLate;
       }
@@ -197,6 +197,14 @@ JitterBuffer::PutResult JitterBuffer::put(uint16_t sequence, uint32_t timestamp,
   return result;
 }
 
+int64_t JitterBuffer::currentDelayMs() const {
+  if (wait_count_ == 0) {
+    return last_wait_ms_;
+  }
+  const auto end = waits_.begin() + static_cast<std::ptrdiff_t>(std::min(wait_count_, kWaitWindow));
+  return *std::max_element(waits_.begin(), end);
+}
+
 JitterBuffer::Output JitterBuffer::pop(int64_t now_ms) {
   switch (state_) {
     case State::Idle:
@@ -217,7 +225,7 @@ JitterBuffer::Output JitterBuffer::pop(int64_t now_ms) {
       }
       state_ = State::Playing;
       stalled_ = false;
-      excess_ticks_ = 0;
+      wait_count_ = 0;
       return playNext(now_ms);
     }
     case State::Playing:
@@ -229,14 +237,25 @@ JitterBuffer::Output JitterBuffer::pop(int64_t now_ms) {
 JitterBuffer::Output JitterBuffer::playNext(int64_t now_ms) {
   if (holds(next_)) {
     stalled_ = false;
-    // Held more than the target for a while (after a jitter spike, or as the target falls):
-    // drop one frame to bring the delay back down.
-    int64_t held_ms = (highest_ - next_) * kFrameMs;
-    excess_ticks_ = held_ms > stats_.target_delay_ms + kExcessHeadroomMs ? excess_ticks_ + 1 : 0;
-    if (excess_ticks_ >= kExcessTicksBeforeDiscard && holds(next_ + 1)) {
-      excess_ticks_ = 0;
-      discardOldest();
+    if (wait_count_ >= kWaitWindow) {
+      const auto [shortest, longest] = std::minmax_element(waits_.begin(), waits_.end());
+      if (*longest < stats_.target_delay_ms - kFrameMs / 2) {
+        // Even the packets that came on time waited less than the target: the jitter grew.
+        // Conceal one frame without moving on, which delays everything after by 20 ms.
+        wait_count_ = 0;
+        ++stats_.stretched;
+        return {Output::Kind::Lost, {}};
+      }
+      if (*shortest > stats_.target_delay_ms + kExcessHeadroomMs && holds(next_ + 1)) {
+        // Even the latest packets waited well over the target (after a spike, or as the
+        // target falls): drop one frame to bring the delay down.
+        wait_count_ = 0;
+        discardOldest();
+      }
     }
+    last_wait_ms_ = now_ms - slotOf(next_).arrival_ms;
+    waits_[wait_count_ % kWaitWindow] = last_wait_ms_;
+    ++wait_count_;
     Slot& slot = slotOf(next_);
     slot.played = true;
     --buffered_;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -16,10 +17,13 @@ namespace kefu::media {
  * Packets are played in sequence order, one per pop(). The target delay follows the RFC 3550
  * interarrival jitter estimate (target = one packet + 4 x jitter, between min and max). A talk
  * spurt (the first packet, or one after a silence) waits in the buffer for the target delay before
- * it plays; when the buffer has held more than the target for a while, one frame is discarded to
- * bring the delay back down. Sequence numbers are unwrapped, so the wrap at 65535 is seamless. A
- * packet far outside the window that the next packet confirms (a new source after a re-INVITE)
- * restarts the buffer. Lives on one media thread.
+ * it plays. During a spurt the delay actually applied (how long played packets waited) is steered
+ * to the target: one concealed frame is inserted to grow it, one frame discarded to shrink it, at
+ * most once per 10 frames. A missing packet with later ones buffered is Lost; with nothing buffered
+ * the buffer conceals without moving on (a late packet still plays) and goes silent (Empty) after
+ * max_delay. Sequence numbers are unwrapped, so the wrap at 65535 is seamless. A packet far outside
+ * the window that the next packet confirms (a new source after a re-INVITE) restarts the buffer.
+ * Lives on one media thread.
  */
 class JitterBuffer {
  public:
@@ -63,11 +67,16 @@ class JitterBuffer {
     uint64_t reordered = 0;  // arrived after a higher sequence number, in time to play
     int target_delay_ms = 0;
     uint64_t discarded = 0;  // frames dropped to bring the delay down or on overflow
+    uint64_t stretched = 0;  // concealed frames inserted to raise the delay
     double jitter_ms = 0;    // the RFC 3550 interarrival jitter estimate
   };
 
   /** @return the counters and the current target delay. */
   const Stats& stats() const { return stats_; }
+
+  /** @return the longest wait of the last few played packets, in ms: the delay applied to
+   *  packets that arrive on time. */
+  int64_t currentDelayMs() const;
 
   /** @return how many packets are buffered and not yet played. */
   std::size_t buffered() const { return buffered_; }
@@ -108,7 +117,13 @@ class JitterBuffer {
   std::size_t buffered_ = 0;
   int64_t stall_started_ms_ = 0;  // while Playing with nothing to play
   bool stalled_ = false;
-  int excess_ticks_ = 0;  // consecutive pops with more buffered than the target
+  // How long the last few played packets waited in the buffer: the delay actually applied,
+  // which the buffer steers towards the target by concealing one frame more (to grow) or
+  // discarding one (to shrink) once a full window has been seen since the last change.
+  static constexpr std::size_t kWaitWindow = 10;
+  std::array<int64_t, kWaitWindow> waits_{};
+  std::size_t wait_count_ = 0;
+  int64_t last_wait_ms_ = 0;
   // A far-away packet is remembered, and the buffer restarts when the next one follows it.
   bool have_stray_ = false;
   uint16_t stray_sequence_ = 0;

@@ -54,6 +54,7 @@ RestApi::RestApi(RestDependencies deps) : deps_(std::move(deps)), router_(deps_.
   addDirectoryRoutes();
   addStaffingRoutes();
   addSessionRoutes();
+  addCustomerRoutes();
 }
 
 void RestApi::addAuthRoutes() {

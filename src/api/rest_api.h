@@ -11,7 +11,10 @@
 #include "auth/user.h"
 #include "core/event_bus.h"
 #include "core/time_source.h"
+#include "crm/customer.h"
 #include "interaction/contact_center.h"
+#include "privacy/audit_chain.h"
+#include "privacy/tokenizer.h"
 
 namespace kefu::api {
 
@@ -31,6 +34,13 @@ struct RestDependencies {
   std::function<std::string()> render_metrics;
   std::string site_name;
   std::string site_role;
+  /** Customers and the audit trail of their personal fields; the routes are absent when null. */
+  crm::CustomerRepository* customers = nullptr;
+  privacy::AuditTrail* audit = nullptr;
+  /** Tokens for lookups by phone or ID number; null on a site without a token key. */
+  privacy::TokenizerPtr tokenizer;
+  /** False on a site that holds no data key (an edge site): it cannot show personal values. */
+  bool personal_data_available = true;
 };
 
 /**
@@ -54,6 +64,7 @@ class RestApi {
   void addDirectoryRoutes();  // skills, agents, queues: directory_routes.cc
   void addStaffingRoutes();   // Erlang C: staffing_routes.cc
   void addSessionRoutes();    // agents' login and states, queues' live state: session_routes.cc
+  void addCustomerRoutes();   // customers and the audit trail: customer_routes.cc
 
   RestDependencies deps_;
   Router router_;

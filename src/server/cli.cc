@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "core/log.h"
+#include "privacy/audit_chain.h"
+#include "privacy/key_ring.h"
 #include "server/site.h"
 #include "store/store.h"
 
@@ -160,6 +162,142 @@ void addMigrateCommand(CLI::App& app, int& exit_code) {
   command->callback([options, &exit_code] { exit_code = migrate(*options); });
 }
 
+/** @return the store `config` names, opened with the site's privacy options and migrated. */
+Result<store::StorePtr> openMigratedStore(const Config& config) {
+  auto options = privacyStoreOptions(config);
+  if (!options) {
+    return options.error();
+  }
+  auto store = store::openStore(config.storage.url, *options);
+  if (!store) {
+    return store.error();
+  }
+  auto applied = (*store)->migrate();
+  if (!applied) {
+    return applied.error();
+  }
+  return store;
+}
+
+/** Adds a data key, then re-encrypts every customer with it; old keys stay for old backups. */
+int rotateKeys(const ConfigOptions& options) {
+  auto config = loadAndWarn(options);
+  if (!config.ok()) {
+    printError(config.error());
+    return ExitUsage;
+  }
+  if (config->site.role == SiteRole::Edge) {
+    std::cerr << "kefu: error: an edge site holds no data keys to rotate\n";
+    return ExitUsage;
+  }
+  const auto path = keyFilePath(*config);
+  auto ring = privacy::KeyRing::load(path);
+  if (!ring) {
+    printError(ring.error());
+    return ExitFailure;
+  }
+  // The new ring is saved before anything is re-encrypted, so every stored value opens whatever
+  // happens next: an interrupted rotation is finished by running it again.
+  auto next = ring->withNewDataKey();
+  if (auto saved = next.save(path); !saved) {
+    printError(saved.error());
+    return ExitFailure;
+  }
+  auto store = openMigratedStore(*config);
+  if (!store) {
+    printError(store.error());
+    return ExitFailure;
+  }
+  auto rewritten = (*store)->customers().reseal();
+  if (!rewritten) {
+    printError(rewritten.error());
+    return ExitFailure;
+  }
+  std::cout << fmt::format(
+      "data key {} is current ({} key(s) in {}); re-encrypted {} customer(s)\n",
+      next.currentDataKeyId(), next.dataKeyCount(), path.string(), *rewritten);
+  return ExitOk;
+}
+
+/** Writes a key file holding only the token key: what an edge site may hold. */
+int exportTokenKey(const ConfigOptions& options, const std::string& out) {
+  auto config = loadAndWarn(options);
+  if (!config.ok()) {
+    printError(config.error());
+    return ExitUsage;
+  }
+  auto ring = privacy::KeyRing::load(keyFilePath(*config));
+  if (!ring) {
+    printError(ring.error());
+    return ExitFailure;
+  }
+  if (!ring->hasTokenKey()) {
+    std::cerr << "kefu: error: the key file holds no token key\n";
+    return ExitFailure;
+  }
+  auto token_only = ring->tokenOnly();
+  if (auto saved = token_only.save(out); !saved) {
+    printError(saved.error());
+    return ExitFailure;
+  }
+  std::cout << "wrote the token key to " << out << "\n";
+  return ExitOk;
+}
+
+void addKeysCommand(CLI::App& app, int& exit_code) {
+  auto* keys = app.add_subcommand("keys", "Manage the keys that protect personal data");
+  keys->require_subcommand(1);
+  auto* rotate = keys->add_subcommand(
+      "rotate", "Add a data key and re-encrypt every customer's personal fields with it");
+  auto rotate_options = addConfigOptions(*rotate);
+  rotate->callback([rotate_options, &exit_code] { exit_code = rotateKeys(*rotate_options); });
+  auto* export_token = keys->add_subcommand(
+      "export-token", "Write a key file with only the token key, for an edge site");
+  auto export_options = addConfigOptions(*export_token);
+  auto out = std::make_shared<std::string>();
+  export_token->add_option("--out", *out, "The file to write")->required()->type_name("FILE");
+  export_token->callback(
+      [export_options, out, &exit_code] { exit_code = exportTokenKey(*export_options, *out); });
+}
+
+/** Checks the audit chain; exit 1 naming every broken record. */
+int verifyAudit(const ConfigOptions& options) {
+  auto config = loadAndWarn(options);
+  if (!config.ok()) {
+    printError(config.error());
+    return ExitUsage;
+  }
+  auto store = openMigratedStore(*config);
+  if (!store) {
+    printError(store.error());
+    return ExitFailure;
+  }
+  auto verified = privacy::verifyAuditTrail((*store)->audit());
+  if (!verified) {
+    printError(verified.error());
+    return ExitFailure;
+  }
+  if (verified->problems.empty()) {
+    std::cout << fmt::format("audit trail intact: {} record(s)\n", verified->records);
+    return ExitOk;
+  }
+  for (const auto& problem : verified->problems) {
+    std::cout << fmt::format("record {}: {}\n", problem.seq, problem.what);
+  }
+  std::cout << fmt::format("audit trail BROKEN: {} problem(s) in {} record(s)\n",
+                           verified->problems.size(), verified->records);
+  return ExitFailure;
+}
+
+void addAuditCommand(CLI::App& app, int& exit_code) {
+  auto* audit = app.add_subcommand("audit", "Check the audit trail of personal data");
+  audit->require_subcommand(1);
+  auto* verify = audit->add_subcommand(
+      "verify", "Check every record's hash chain; exit 1 naming each edited or deleted record");
+  auto options = addConfigOptions(*verify);
+  verify->callback([options, &exit_code] { exit_code = verifyAudit(*options); });
+}
+
 void addVersionCommand(CLI::App& app, int& exit_code) {
   auto* command = app.add_subcommand("version", "Print the version and the commit");
   command->callback([&exit_code] {
@@ -220,8 +358,8 @@ int runCli(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer("Configuration keys, precedence and examples: docs/configuration.md");
   int exit_code = ExitOk;
-  for (auto add : {addServeCommand, addCheckConfigCommand, addMigrateCommand, addVersionCommand,
-                   addConfigDocCommand}) {
+  for (auto add : {addServeCommand, addCheckConfigCommand, addMigrateCommand, addKeysCommand,
+                   addAuditCommand, addVersionCommand, addConfigDocCommand}) {
     add(app, exit_code);
   }
   try {

@@ -15,6 +15,8 @@
 #include <sstream>
 #include <type_traits>
 
+#include "privacy/residency_policy.h"
+
 namespace kefu::server {
 namespace {
 
@@ -369,6 +371,20 @@ std::vector<ConfigKey> makeConfigKeys() {
                             "further behind is closed as too slow."));
   keys.push_back(boolKey("demo.seed", KEFU_CONFIG_FIELD(demo.seed),
                          "Load demo agents, skills, queues and users at start."));
+  keys.push_back(textKey(
+      "privacy.key_file", KEFU_CONFIG_FIELD(privacy.key_file), "file path; optional",
+      "a file path without line breaks",
+      [](std::string_view text) { return text.find_first_of("\r\n") == std::string_view::npos; },
+      "Keys that encrypt personal fields and make identifier tokens (mode 0600; a core or "
+      "all-in-one site creates it when missing; empty: `kefu.keys` beside a SQLite database, "
+      "else `var/kefu.keys`). `kefu keys rotate` adds a key and re-encrypts."));
+  keys.push_back(textKey(
+      "privacy.field_classes", KEFU_CONFIG_FIELD(privacy.field_classes),
+      "comma-separated `table=class` or `table.column=class`; optional",
+      "items such as customers.accounts=core or transcripts=content, separated by commas",
+      [](std::string_view text) { return privacy::ResidencyPolicy::parseOverrides(text).ok(); },
+      "Residency overrides of the schema's data classes, per entity or per field (classes: "
+      "`core`, `operational`, `content`); an edge site never stores a core-class value in clear."));
   return keys;
 }
 
@@ -740,6 +756,18 @@ Result<std::string> updateConfigReference(std::string_view document) {
   }
   return std::string(document.substr(0, begin + ConfigDocBegin.size())) + "\n\n" +
          configReferenceMarkdown() + "\n" + std::string(document.substr(end));
+}
+
+std::filesystem::path keyFilePath(const Config& config) {
+  if (!config.privacy.key_file.empty()) {
+    return config.privacy.key_file;
+  }
+  const std::string& url = config.storage.url;
+  if (url.starts_with("sqlite:")) {
+    std::filesystem::path db = url.substr(url.starts_with("sqlite://") ? 9 : 7);
+    return db.parent_path() / "kefu.keys";
+  }
+  return "var/kefu.keys";
 }
 
 }  // namespace kefu::server

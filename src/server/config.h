@@ -78,6 +78,11 @@ struct Config {
     bool seed = false;
     bool operator==(const Demo&) const = default;
   };
+  struct Privacy {
+    std::string key_file;       // empty: kefu.keys beside a SQLite database, else var/kefu.keys
+    std::string field_classes;  // residency overrides: `customers.accounts=core,…`
+    bool operator==(const Privacy&) const = default;
+  };
 
   Site site;
   Http http;
@@ -87,6 +92,7 @@ struct Config {
   Auth auth;
   Events events;
   Demo demo;
+  Privacy privacy;
 
   bool operator==(const Config&) const = default;
 };
@@ -109,6 +115,9 @@ struct ConfigKey {
   /** @return the command-line flag: "--http-listen". */
   std::string flag() const;
 };
+
+/** @return the key file `config` uses: privacy.key_file, or its default for the storage. */
+std::filesystem::path keyFilePath(const Config& config);
 
 /** @return every key, in documentation order. */
 std::span<const ConfigKey> configKeys();

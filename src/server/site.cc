@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/time_source.h"
 #include "interaction/contact_center.h"
+#include "privacy/key_ring.h"
 #include "server/demo_data.h"
 #include "stats/metrics.h"
 #include "store/store.h"
@@ -59,7 +60,62 @@ Result<void> addStoredQueues(store::Store& store, interaction::ContactCenter& co
   return {};
 }
 
+privacy::SiteKind siteKind(SiteRole role) {
+  switch (role) {
+    case SiteRole::Core:
+      return privacy::SiteKind::Core;
+    case SiteRole::Edge:
+      return privacy::SiteKind::Edge;
+    case SiteRole::All:
+      break;
+  }
+  return privacy::SiteKind::All;
+}
+
 }  // namespace
+
+Result<store::StoreOptions> privacyStoreOptions(const Config& config) {
+  store::StoreOptions options{static_cast<std::size_t>(config.storage.pool_size)};
+  auto overrides = privacy::ResidencyPolicy::parseOverrides(config.privacy.field_classes);
+  if (!overrides) {
+    return overrides.error();
+  }
+  options.residency = {siteKind(config.site.role), std::move(overrides).value()};
+  const auto path = keyFilePath(config);
+  std::error_code ec;
+  if (config.site.role == SiteRole::Edge) {
+    // An edge site never holds data keys; a token key lets it recognise returning callers.
+    if (!std::filesystem::exists(path, ec)) {
+      return options;
+    }
+    auto ring = privacy::KeyRing::load(path);
+    if (!ring) {
+      return ring.error();
+    }
+    if (ring->dataKeyCount() > 0) {
+      return Error::invalid("privacy.key_file",
+                            path.string() +
+                                " holds data keys: an edge site may hold only the "
+                                "token key (kefu keys export-token)");
+    }
+    if (ring->hasTokenKey()) {
+      options.tokenizer = std::make_shared<privacy::Tokenizer>(ring->tokenKey());
+    }
+    return options;
+  }
+  auto ring = privacy::loadOrCreateKeyRing(path);
+  if (!ring) {
+    return ring.error();
+  }
+  if (ring->currentDataKeyId() == 0 || !ring->hasTokenKey()) {
+    return Error::invalid("privacy.key_file",
+                          path.string() + " needs a token key and a data key on a " +
+                              std::string(toString(config.site.role)) + " site");
+  }
+  options.tokenizer = std::make_shared<privacy::Tokenizer>(ring->tokenKey());
+  options.cipher = std::make_shared<privacy::FieldCipher>(std::move(ring).value());
+  return options;
+}
 
 /** Everything a site owns, in construction order (destroyed in reverse). */
 struct Site::Parts {
@@ -77,8 +133,11 @@ struct Site::Parts {
 Result<std::unique_ptr<Site>> Site::start(const Config& config) {
   KEFU_TRY(setLogLevel(toString(config.log.level)));
   auto parts = std::make_unique<Parts>();
-  auto opened =
-      store::openStore(config.storage.url, {static_cast<std::size_t>(config.storage.pool_size)});
+  auto options = privacyStoreOptions(config);
+  if (!options) {
+    return options.error();
+  }
+  auto opened = store::openStore(config.storage.url, *options);
   if (!opened) {
     return opened.error();
   }
@@ -118,18 +177,19 @@ Result<std::unique_ptr<Site>> Site::start(const Config& config) {
       std::max<std::size_t>(static_cast<std::size_t>(config.storage.pool_size),
                             2 * static_cast<std::size_t>(config.http.threads)));
   auto& store = *parts->store;
-  parts->api = std::make_unique<api::RestApi>(
-      api::RestDependencies{*parts->authenticator, store.users(), store.skills(), store.agents(),
-                            store.queues(), parts->events, parts->time, *parts->contact_center,
-                            [&store]() -> Result<void> {
-                              auto version = store.schemaVersion();
-                              if (!version) {
-                                return version.error();
-                              }
-                              return {};
-                            },
-                            [metrics = parts->metrics.get()] { return metrics->render(); },
-                            config.site.name, std::string(toString(config.site.role))});
+  parts->api = std::make_unique<api::RestApi>(api::RestDependencies{
+      *parts->authenticator, store.users(), store.skills(), store.agents(), store.queues(),
+      parts->events, parts->time, *parts->contact_center,
+      [&store]() -> Result<void> {
+        auto version = store.schemaVersion();
+        if (!version) {
+          return version.error();
+        }
+        return {};
+      },
+      [metrics = parts->metrics.get()] { return metrics->render(); }, config.site.name,
+      std::string(toString(config.site.role)), &store.customers(), &store.audit(),
+      options->tokenizer, options->cipher != nullptr});
   parts->http = std::make_unique<api::HttpServer>(
       api::HttpServerOptions{config.http.listen.host, config.http.listen.port,
                              static_cast<std::size_t>(config.http.threads),

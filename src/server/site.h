@@ -9,6 +9,7 @@
 #include "core/event_bus.h"
 #include "core/result.h"
 #include "server/config.h"
+#include "store/store.h"
 
 namespace kefu::server {
 
@@ -39,6 +40,13 @@ class Site {
   explicit Site(std::unique_ptr<Parts> parts);
   std::unique_ptr<Parts> parts_;
 };
+
+/**
+ * @return the store options `config` asks for: the residency policy of its role, and on a core or
+ * all-in-one site the key file's cipher and tokenizer (the file is created when missing). The CLI
+ * opens storage with the same options as the site.
+ */
+Result<store::StoreOptions> privacyStoreOptions(const Config& config);
 
 /** Runs a site until SIGTERM or SIGINT; @return the process exit code (0 after a clean stop). */
 int runSite(const Config& config);

@@ -11,8 +11,11 @@ using privacy::DataClass;
 // customer personal or financial data, so they are all operational: the edge site may hold them.
 // (password_hash and sip_password are secrets, but secrecy is the API's job, not residency's.)
 constexpr auto O = DataClass::Operational;
+// Customers' personal fields are core-class: they stay on the core site, sealed at rest. Tokens
+// and audit records identify nobody without the core site's keys, so they are operational.
+constexpr auto C = DataClass::Core;
 
-constexpr std::array<ColumnClass, 35> Columns{{
+constexpr std::array<ColumnClass, 58> Columns{{
     {"users", "id", O},
     {"users", "username", O},
     {"users", "display_name", O},
@@ -48,6 +51,29 @@ constexpr std::array<ColumnClass, 35> Columns{{
     {"queue_skills", "queue_id", O},
     {"queue_skills", "skill_id", O},
     {"queue_skills", "min_level", O},
+    {"customers", "id", O},
+    {"customers", "name", C},
+    {"customers", "phones", C},
+    {"customers", "id_number", C},
+    {"customers", "accounts", C},
+    {"customers", "created_at", O},
+    {"customers", "updated_at", O},
+    {"customer_tokens", "customer_id", O},
+    {"customer_tokens", "token", O},
+    {"customer_tokens", "kind", O},
+    {"audit_log", "seq", O},
+    {"audit_log", "at_ms", O},
+    {"audit_log", "site", O},
+    {"audit_log", "actor", O},
+    {"audit_log", "action", O},
+    {"audit_log", "entity", O},
+    {"audit_log", "entity_id", O},
+    {"audit_log", "field", O},
+    {"audit_log", "prev_hash", O},
+    {"audit_log", "hash", O},
+    {"audit_head", "id", O},
+    {"audit_head", "seq", O},
+    {"audit_head", "hash", O},
 }};
 
 }  // namespace

@@ -2,7 +2,10 @@
 
 #include "store/internal/migrations.h"
 #include "store/internal/postgres_database.h"
+#include "store/internal/residency_guard.h"
 #include "store/internal/sql_agent_repository.h"
+#include "store/internal/sql_audit_trail.h"
+#include "store/internal/sql_customer_repository.h"
 #include "store/internal/sql_queue_repository.h"
 #include "store/internal/sql_session_repository.h"
 #include "store/internal/sql_skill_repository.h"
@@ -17,13 +20,15 @@ using internal::SqlDatabasePtr;
 /** The repositories over one SqlDatabase; the same code for both backends. */
 class SqlStore final : public Store {
  public:
-  explicit SqlStore(SqlDatabasePtr database)
+  SqlStore(SqlDatabasePtr database, const StoreOptions& options)
       : database_(std::move(database)),
         users_(*database_),
         sessions_(*database_),
         skills_(*database_),
         agents_(*database_),
-        queues_(*database_) {}
+        queues_(*database_),
+        customers_(*database_, options.cipher, options.tokenizer),
+        audit_(*database_) {}
 
   std::string_view backend() const override { return database_->backend(); }
   Result<int> migrate() override { return database_->migrate(internal::migrations()); }
@@ -34,6 +39,23 @@ class SqlStore final : public Store {
   acd::SkillRepository& skills() override { return skills_; }
   acd::AgentRepository& agents() override { return agents_; }
   acd::QueueRepository& queues() override { return queues_; }
+  crm::CustomerRepository& customers() override { return customers_; }
+  privacy::AuditTrail& audit() override { return audit_; }
+
+  Result<std::int64_t> execForTest(std::string_view sql,
+                                   const std::vector<std::string>& params) override {
+    std::vector<internal::SqlValue> values(params.begin(), params.end());
+    std::int64_t changed = 0;
+    KEFU_TRY(database_->transact([&](internal::SqlSession& session) -> Result<void> {
+      auto result = session.exec(sql, values);
+      if (!result) {
+        return result.error();
+      }
+      changed = *result;
+      return {};
+    }));
+    return changed;
+  }
 
  private:
   // Owned; the repositories refer to database_, so it is declared first.
@@ -43,6 +65,8 @@ class SqlStore final : public Store {
   internal::SqlSkillRepository skills_;
   internal::SqlAgentRepository agents_;
   internal::SqlQueueRepository queues_;
+  internal::SqlCustomerRepository customers_;
+  internal::SqlAuditTrail audit_;
 };
 
 }  // namespace
@@ -67,7 +91,10 @@ Result<StorePtr> openStore(std::string_view url, const StoreOptions& options) {
   if (!database.ok()) {
     return database.error();
   }
-  return StorePtr(std::make_unique<SqlStore>(std::move(database).value()));
+  // Every repository reaches the database through the residency guard, so no code path can
+  // store what the site's policy forbids.
+  return StorePtr(std::make_unique<SqlStore>(
+      internal::guardResidency(std::move(database).value(), options.residency), options));
 }
 
 }  // namespace kefu::store

@@ -10,11 +10,22 @@
 #include "auth/session.h"
 #include "auth/user.h"
 #include "core/result.h"
+#include "crm/customer.h"
+#include "privacy/audit_chain.h"
+#include "privacy/field_cipher.h"
+#include "privacy/residency_policy.h"
+#include "privacy/tokenizer.h"
 
 namespace kefu::store {
 
 struct StoreOptions {
   std::size_t pool_size = 4;  // connections (PostgreSQL) or reader connections (SQLite)
+  /** Enforced on every statement (store/internal/residency_guard.h). */
+  privacy::ResidencyPolicy residency;
+  /** Seals customers' personal fields; null on a site without data keys (an edge site). */
+  privacy::FieldCipherPtr cipher;
+  /** Tokens of customers' phone and ID numbers; null when the site has no token key. */
+  privacy::TokenizerPtr tokenizer;
 };
 
 /**
@@ -37,6 +48,15 @@ class Store {
   virtual acd::SkillRepository& skills() = 0;
   virtual acd::AgentRepository& agents() = 0;
   virtual acd::QueueRepository& queues() = 0;
+  virtual crm::CustomerRepository& customers() = 0;
+  virtual privacy::AuditTrail& audit() = 0;
+
+  /**
+   * Runs one raw statement through the same residency guard as every repository; @return the rows
+   * changed. For tests that try to slip a personal value past the policy.
+   */
+  virtual Result<std::int64_t> execForTest(std::string_view sql,
+                                           const std::vector<std::string>& params) = 0;
 };
 using StorePtr = std::unique_ptr<Store>;
 

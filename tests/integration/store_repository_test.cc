@@ -10,6 +10,7 @@
 
 #include "core/id.h"
 #include "core/time_source.h"
+#include "store/internal/migrations.h"
 #include "store/store.h"
 #include "support/postgres_cluster.h"
 
@@ -17,6 +18,9 @@ namespace kefu::store {
 namespace {
 
 enum class Backend { Sqlite, Postgres };
+
+/** The schema version a fresh database reaches: one per migration. */
+const int LatestVersion = static_cast<int>(internal::migrations().size());
 
 std::string backendName(const testing::TestParamInfo<Backend>& info) {
   return info.param == Backend::Sqlite ? "Sqlite" : "Postgres";
@@ -37,7 +41,7 @@ class StoreRepositoryTest : public testing::TestWithParam<Backend> {
     ASSERT_NE(store_, nullptr);
     auto migrated = store_->migrate();
     ASSERT_TRUE(migrated.ok()) << migrated.error().message;
-    ASSERT_EQ(*migrated, 1);
+    ASSERT_EQ(*migrated, LatestVersion);
   }
 
   void TearDown() override {
@@ -463,7 +467,7 @@ TEST_P(StoreRepositoryTest, DataSurvivesReopening) {
 
   store_ = open();
   ASSERT_NE(store_, nullptr);
-  EXPECT_EQ(*store_->schemaVersion(), 1);
+  EXPECT_EQ(*store_->schemaVersion(), LatestVersion);
   auto migrated = store_->migrate();
   ASSERT_OK(migrated);
   EXPECT_EQ(*migrated, 0);
@@ -476,7 +480,7 @@ TEST_P(StoreRepositoryTest, MigrateTwiceAppliesNothingTheSecondTime) {
   auto again = store_->migrate();
   ASSERT_OK(again);
   EXPECT_EQ(*again, 0);
-  EXPECT_EQ(*store_->schemaVersion(), 1);
+  EXPECT_EQ(*store_->schemaVersion(), LatestVersion);
 }
 
 TEST_P(StoreRepositoryTest, ConcurrentMigrationsApplyEachVersionOnce) {
@@ -498,8 +502,8 @@ TEST_P(StoreRepositoryTest, ConcurrentMigrationsApplyEachVersionOnce) {
   t2.join();
   ASSERT_OK(a);
   ASSERT_OK(b);
-  EXPECT_EQ(*a + *b, 1);
-  EXPECT_EQ(*second->schemaVersion(), 1);
+  EXPECT_EQ(*a + *b, LatestVersion);
+  EXPECT_EQ(*second->schemaVersion(), LatestVersion);
 }
 
 TEST_P(StoreRepositoryTest, ListsAThousandAgentsWithTheirSkills) {

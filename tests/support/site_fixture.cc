@@ -29,6 +29,15 @@ void SiteFixture::SetUp() {
   config_.storage.url = freshStorageUrl(GetParam());
   config_.auth.admin_password = AdminPassword;
   config_.log.level = server::LogLevel::Warn;
+  if (GetParam() == Backend::Postgres) {
+    // Each site gets its own key file, as it gets its own database (SQLite keeps it beside the
+    // file).
+    static std::atomic<int> keys{0};
+    auto dir = std::filesystem::temp_directory_path() /
+               ("kefu-keys-" + std::to_string(::getpid()) + "_" + std::to_string(keys++));
+    std::filesystem::create_directories(dir);
+    config_.privacy.key_file = (dir / "kefu.keys").string();
+  }
   configure(config_);
   auto site = server::Site::start(config_);
   ASSERT_TRUE(site.ok()) << site.error().message;
@@ -42,6 +51,9 @@ void SiteFixture::TearDown() {
   }
   if (config_.storage.url.starts_with("sqlite:")) {
     std::filesystem::remove_all(std::filesystem::path(config_.storage.url.substr(7)).parent_path());
+  }
+  if (!config_.privacy.key_file.empty()) {
+    std::filesystem::remove_all(std::filesystem::path(config_.privacy.key_file).parent_path());
   }
 }
 

@@ -128,8 +128,89 @@ CREATE TABLE queue_skills (
 CREATE INDEX queue_skills_skill_id ON queue_skills(skill_id);
 )sql";
 
-constexpr std::array<Migration, 1> All{{
+// Version 2: the personal-data vault (customers, their identifier tokens) and the hash-chained
+// audit trail. Personal fields hold sealed values (privacy/field_cipher.h), never clear text.
+constexpr std::string_view V2Sqlite = R"sql(
+CREATE TABLE customers (
+  id TEXT PRIMARY KEY,
+  name TEXT,
+  phones TEXT,
+  id_number TEXT,
+  accounts TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX customers_created ON customers(created_at, id);
+CREATE TABLE customer_tokens (
+  customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  token TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  PRIMARY KEY (customer_id, token)
+);
+CREATE INDEX customer_tokens_token ON customer_tokens(token);
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY,
+  at_ms INTEGER NOT NULL,
+  site TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  entity TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  field TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE TABLE audit_head (
+  id INTEGER PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  hash TEXT NOT NULL
+);
+INSERT INTO audit_head (id, seq, hash)
+  VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+)sql";
+
+constexpr std::string_view V2Postgres = R"sql(
+CREATE TABLE customers (
+  id TEXT PRIMARY KEY,
+  name TEXT,
+  phones TEXT,
+  id_number TEXT,
+  accounts TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX customers_created ON customers(created_at, id);
+CREATE TABLE customer_tokens (
+  customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  token TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  PRIMARY KEY (customer_id, token)
+);
+CREATE INDEX customer_tokens_token ON customer_tokens(token);
+CREATE TABLE audit_log (
+  seq BIGINT PRIMARY KEY,
+  at_ms BIGINT NOT NULL,
+  site TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  entity TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  field TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE TABLE audit_head (
+  id INTEGER PRIMARY KEY,
+  seq BIGINT NOT NULL,
+  hash TEXT NOT NULL
+);
+INSERT INTO audit_head (id, seq, hash)
+  VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+)sql";
+
+constexpr std::array<Migration, 2> All{{
     {1, "users, sessions, skills, agents, queues", V1Sqlite, V1Postgres},
+    {2, "customers, customer tokens, audit trail", V2Sqlite, V2Postgres},
 }};
 
 }  // namespace

@@ -112,8 +112,10 @@ class SdpParser {
           ok = parseOrigin(value);
           break;
         case 's':
+          // "s= " or an empty s= means no name, which SessionDescription writes as "-".
           if (current_ == nullptr) {
-            description_.session_name = std::string(value);
+            description_.session_name =
+                value.find_first_not_of(' ') == std::string_view::npos ? "-" : std::string(value);
           }
           break;
         case 'c':
@@ -240,6 +242,9 @@ class SdpParser {
         if (!payload_type || *payload_type < 0 || *payload_type > 127) {
           return setError("has an m= payload type that is not 0-127: '" + std::string(token) + "'");
         }
+        if (media.findFormat(*payload_type) != nullptr) {
+          return setError("repeats payload type " + std::string(token) + " in the m= line");
+        }
         format.payload_type = *payload_type;
         for (const StaticFormat& known : kStaticFormats) {
           if (known.payload_type == *payload_type) {
@@ -309,6 +314,11 @@ class SdpParser {
   bool parseMediaAttribute(std::string_view attribute) {
     SdpMedia& media = *current_;
     auto [name, value] = splitAttribute(attribute);
+    if ((name == "rtpmap" || name == "fmtp") && !isRtpProtocol(media.protocol)) {
+      // Formats of other protocols (an SCTP port, t38) are not payload types: kept verbatim.
+      media.other_attributes.emplace_back(attribute);
+      return true;
+    }
     if (name == "rtpmap") {
       return parseRtpmap(value);
     }

@@ -58,15 +58,17 @@ void writeMedia(std::string& out, const SdpMedia& media, std::string_view sessio
     attribute(out, "mid", media.mid);
   }
   for (const SdpFormat& format : media.formats) {
-    if (format.payload_type < 0 || format.name.empty()) {
+    if (format.payload_type < 0) {
       continue;
     }
-    std::string map = std::to_string(format.payload_type) + " " + format.name + "/" +
-                      std::to_string(format.clock_rate);
-    if (format.channels != 1) {
-      map += "/" + std::to_string(format.channels);
+    if (!format.name.empty()) {
+      std::string map = std::to_string(format.payload_type) + " " + format.name + "/" +
+                        std::to_string(format.clock_rate);
+      if (format.channels != 1) {
+        map += "/" + std::to_string(format.channels);
+      }
+      attribute(out, "rtpmap", map);
     }
-    attribute(out, "rtpmap", map);
     if (!format.fmtp.empty()) {
       attribute(out, "fmtp", std::to_string(format.payload_type) + " " + format.fmtp);
     }
@@ -134,7 +136,8 @@ std::string writeSdp(const SessionDescription& description) {
   const std::string& origin_address = description.origin_address.empty()
                                           ? description.connection_address
                                           : description.origin_address;
-  const std::string_view origin = origin_address.empty() ? "0.0.0.0" : origin_address;
+  const std::string_view origin =
+      origin_address.empty() ? std::string_view("0.0.0.0") : std::string_view(origin_address);
   line(out, "o=",
        (description.origin_user.empty() ? std::string("-") : description.origin_user) + " " +
            std::to_string(description.session_id) + " " +
@@ -158,10 +161,11 @@ std::string writeSdp(const SessionDescription& description) {
     attribute(out, "group", group);
   }
   for (const SdpMedia& media : description.media) {
-    // A media section with no address of its own and none at session level would be invalid:
-    // say so with the unspecified address instead.
+    // A media section in use with no address of its own and none at session level would be
+    // invalid: say so with the unspecified address instead. A rejected one needs none.
     SdpMedia copy_if_needed;
-    if (media.connection_address.empty() && description.connection_address.empty()) {
+    if (media.connection_address.empty() && description.connection_address.empty() &&
+        media.port != 0) {
       copy_if_needed = media;
       copy_if_needed.connection_address = "0.0.0.0";
       writeMedia(out, copy_if_needed, description.connection_address);

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 #include "media/sdp.h"
@@ -19,8 +20,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     return 0;
   }
-  auto again = parseSdp(writeSdp(*parsed));
-  if (!again.ok() || !(*again == *parsed)) {
+  // Writing adds rtpmap lines for static payload types, so a body near the size limit may
+  // grow past it; below that, what was read must be written back to the same description.
+  const std::string written = writeSdp(*parsed);
+  auto again = parseSdp(written);
+  if (written.size() <= kMaxSdpSize && (!again.ok() || !(*again == *parsed))) {
     std::abort();
   }
 

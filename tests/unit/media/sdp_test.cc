@@ -171,6 +171,7 @@ TEST(SdpTest, EveryErrorNamesItsLine) {
       {head + "m=audio 4000 RTP/AVP\r\n", 6, "without formats"},
       {head + "m=audio 4000\r\n", 6, "fewer than 4"},
       {head + "m=audio 4000 RTP/AVP 128\r\n", 6, "payload type"},
+      {head + "m=audio 4000 RTP/AVP 0 8 0\r\n", 6, "repeats payload type 0"},
       {head + "m=audio 4000 RTP/AVP 0\r\na=rtpmap:96 opus/48000/2\r\n", 7,
        "rtpmap of payload type"},
       {head + "m=audio 4000 RTP/AVP 96\r\na=rtpmap:96 opus\r\n", 7, "clock rate"},
@@ -205,6 +206,35 @@ TEST(SdpTest, RejectedStreamWithoutAddressIsAccepted) {
       "m=audio 4000 RTP/AVP 0\r\nc=IN IP4 10.0.0.1\r\nm=video 0 RTP/AVP 96\r\n");
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
   EXPECT_EQ(parsed->media[1].port, 0);
+}
+
+TEST(SdpTest, RoundTripsOddButValidForms) {
+  // Found by sdp_fuzz: an fmtp for a dynamic payload type without rtpmap, an empty s=, a
+  // rejected stream without c= and a format list with an SCTP port and its sctpmap.
+  const std::string odd = crlf(R"(v=0
+o=- 1 1 IN IP4 10.0.0.1
+s=
+t=0 0
+m=audio 4000 RTP/AVP 98 34
+c=IN IP4 10.0.0.1
+a=fmtp:98 vbr=on
+m=video 0 RTP/AVP 96
+m=application 5000 DTLS/SCTP 5000
+c=IN IP4 10.0.0.1
+a=sctpmap:5000 webrtc-datachannel 256
+a=fmtp:5000 max-message-size=100000
+)");
+  auto first = parseSdp(odd);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->session_name, "-");
+  EXPECT_EQ(first->media[0].formats[0], (SdpFormat{98, "", 0, 1, "vbr=on"}));
+  EXPECT_EQ(first->media[0].formats[1], (SdpFormat{34, "", 0, 1, ""}));
+  EXPECT_EQ(first->media[2].other_attributes.size(), 2u);
+  const std::string written = writeSdp(*first);
+  EXPECT_NE(written.find("a=fmtp:98 vbr=on\r\n"), std::string::npos) << written;
+  auto second = parseSdp(written);
+  ASSERT_TRUE(second.ok()) << second.error().message << "\n" << written;
+  EXPECT_EQ(*second, *first) << written;
 }
 
 TEST(SdpTest, NonRtpFormatsAreKeptByName) {

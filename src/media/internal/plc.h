@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 
 namespace kefu::media::internal {
@@ -19,7 +20,8 @@ class Plc {
   void fill(std::span<int16_t> pcm);
 
  private:
-  void* state_;  // plc_state_t, an unnamed struct in spandsp that cannot be declared here
+  struct State;
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace kefu::media::internal

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/assert.h"
+
 namespace kefu::media {
 namespace {
 
@@ -14,7 +16,13 @@ constexpr uint32_t kSequenceMod = 1U << 16;
 
 }  // namespace
 
-ReceptionStats::ReceptionStats(int clock_rate) : clock_rate_(clock_rate > 0 ? clock_rate : 8000) {}
+ReceptionStats::ReceptionStats(int clock_rate) : clock_rate_(clock_rate) {
+  if (clock_rate_ <= 0) {
+    // A codec table bug: keep serving with the telephony clock rather than divide by zero.
+    KEFU_BUG("ReceptionStats with a clock rate that is not positive");
+    clock_rate_ = 8000;
+  }
+}
 
 void ReceptionStats::startEpoch(uint16_t sequence) {
   earlier_expected_ += epochExpected();
@@ -52,7 +60,9 @@ void ReceptionStats::onPacket(uint16_t sequence, uint32_t rtp_timestamp, int64_t
 
   // Interarrival jitter (A.8), with the arrival in timestamp units. Differences of the wrapping
   // 32-bit timestamp are taken as signed so a wrap is a small step.
-  const int64_t arrival_units = arrival_us * clock_rate_ / 1'000'000;
+  // Split so that a wall-clock arrival (about 1.7e15 us) times 48000 does not overflow.
+  const int64_t arrival_units =
+      arrival_us / 1'000'000 * clock_rate_ + arrival_us % 1'000'000 * clock_rate_ / 1'000'000;
   if (have_transit_) {
     const int64_t d = (arrival_units - last_arrival_units_) -
                       static_cast<int32_t>(rtp_timestamp - last_timestamp_);

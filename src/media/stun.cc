@@ -89,12 +89,13 @@ bool integrityOf(std::span<const uint8_t> prefix, uint16_t length, std::string_v
                  std::array<uint8_t, kIntegritySize>& mac) {
   // One-shot HMAC() wants contiguous input, so the header copy with the patched length is
   // fed through an EVP_MAC context instead of copying the whole message.
-  EVP_MAC* algorithm = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  // Fetching the algorithm searches OpenSSL's provider tables; do it once per process. The
+  // EVP_MAC is immutable and may be shared between threads; each call gets its own context.
+  static EVP_MAC* const algorithm = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
   if (algorithm == nullptr) {
     return false;
   }
   EVP_MAC_CTX* context = EVP_MAC_CTX_new(algorithm);
-  EVP_MAC_free(algorithm);
   if (context == nullptr) {
     return false;
   }

@@ -80,6 +80,20 @@ TEST(ReceptionStatsTest, JitterFollowsRfc3550OnAHandMadeSeries) {
   EXPECT_EQ(stats.reportBlock(1, 0, 0, 0).jitter, 4u);
 }
 
+TEST(ReceptionStatsTest, WallClockArrivalsDoNotOverflow) {
+  // Arrivals on the Unix clock in 2026 (1.78e15 us) at Opus's 48 kHz: 30 ms late every other
+  // packet must show as jitter, not as an overflow.
+  ReceptionStats stats(48000);
+  const int64_t start_us = 1'780'000'000'000'000;
+  for (int i = 0; i < 200; ++i) {
+    const int64_t late_us = i % 2 == 1 ? 30'000 : 0;
+    stats.onPacket(static_cast<uint16_t>(i), static_cast<uint32_t>(i * 960),
+                   start_us + i * kPacketUs + late_us);
+  }
+  // |D| is 1440 units (30 ms) every packet, so J converges to 1440 units = 30 ms.
+  EXPECT_NEAR(stats.jitterMs(), 30.0, 0.1);
+}
+
 TEST(ReceptionStatsTest, JitterIsZeroForAPerfectStream) {
   ReceptionStats stats(48000);
   for (int i = 0; i < 50; ++i) {

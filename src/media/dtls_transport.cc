@@ -10,6 +10,7 @@
 #include <array>
 #include <cctype>
 #include <mutex>
+#include <thread>
 
 #include "media/internal/dtls_glue.h"
 
@@ -249,7 +250,15 @@ bool DtlsTransport::looksLikeDtls(std::span<const uint8_t> datagram) {
   return !datagram.empty() && datagram[0] >= 20 && datagram[0] <= 63;
 }
 
+bool DtlsTransport::isOwnThread() {
+  if (thread_ == std::thread::id()) {
+    thread_ = std::this_thread::get_id();
+  }
+  return thread_ == std::this_thread::get_id();
+}
+
 void DtlsTransport::start(int64_t now_ms) {
+  KEFU_ASSERT(isOwnThread());
   if (state_ != State::New) {
     return;
   }
@@ -265,6 +274,7 @@ void DtlsTransport::start(int64_t now_ms) {
 }
 
 void DtlsTransport::onDatagram(std::span<const uint8_t> datagram, int64_t now_ms) {
+  KEFU_ASSERT(isOwnThread());
   now_ms_ = now_ms;
   if (!isWellFormedDtls(datagram)) {
     ++malformed_datagrams_;
@@ -305,6 +315,7 @@ void DtlsTransport::advanceHandshake(int64_t now_ms) {
 }
 
 int64_t DtlsTransport::onTimer(int64_t now_ms) {
+  KEFU_ASSERT(isOwnThread());
   now_ms_ = now_ms;
   if (state_ != State::Handshaking) {
     return -1;
@@ -350,6 +361,7 @@ void DtlsTransport::updateTimer() {
 }
 
 bool DtlsTransport::popOutgoing(std::vector<uint8_t>& datagram) {
+  KEFU_ASSERT(isOwnThread());
   if (outgoing_.empty()) {
     return false;
   }
@@ -366,6 +378,7 @@ void DtlsTransport::flushPending() {
 }
 
 void DtlsTransport::close() {
+  KEFU_ASSERT(isOwnThread());
   if (state_ == State::Connected) {
     ERR_clear_error();
     SSL_shutdown(ssl_);

@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -86,6 +87,7 @@ class DtlsTransport {
   void updateTimer();
   void drainApplicationData();
   void flushPending();
+  bool isOwnThread();
 
   // Shared; outlives nothing in particular.
   DtlsCertificatePtr certificate_;
@@ -95,6 +97,7 @@ class DtlsTransport {
   const DtlsTransportConfig config_;
 
   // Owned.
+  std::thread::id thread_;  // the media thread, bound by the first call (checked in debug builds)
   ssl_st* ssl_ = nullptr;
   std::span<const uint8_t> incoming_;      // the datagram being read, valid during onDatagram
   std::vector<uint8_t> pending_datagram_;  // records OpenSSL wrote since its last flush

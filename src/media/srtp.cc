@@ -5,6 +5,7 @@
 #include <climits>
 #include <mutex>
 #include <string>
+#include <thread>
 
 namespace kefu::media {
 
@@ -110,6 +111,14 @@ std::size_t srtpMasterKeySize(SrtpSuite /*suite*/) { return SRTP_AES_128_KEY_LEN
 struct SrtpSession::Contexts {
   Direction outbound;
   Direction inbound;
+  std::thread::id thread;  // the media thread, bound by the first packet (checked in debug)
+
+  bool isOwnThread() {
+    if (thread == std::thread::id()) {
+      thread = std::this_thread::get_id();
+    }
+    return thread == std::this_thread::get_id();
+  }
 };
 
 Result<std::unique_ptr<SrtpSession>> SrtpSession::create(const SrtpKeyMaterial& outbound,
@@ -129,6 +138,7 @@ SrtpSession::SrtpSession(std::unique_ptr<Contexts> contexts) : contexts_(std::mo
 SrtpSession::~SrtpSession() = default;
 
 std::size_t SrtpSession::protectRtp(std::span<uint8_t> buffer, std::size_t size) {
+  KEFU_ASSERT(contexts_->isOwnThread());
   if (size < 12 || size > buffer.size() || buffer.size() - size < kSrtpMaxOverhead ||
       size > INT_MAX - kSrtpMaxOverhead) {
     return 0;
@@ -142,6 +152,7 @@ std::size_t SrtpSession::protectRtp(std::span<uint8_t> buffer, std::size_t size)
 }
 
 std::size_t SrtpSession::protectRtcp(std::span<uint8_t> buffer, std::size_t size) {
+  KEFU_ASSERT(contexts_->isOwnThread());
   if (size < 8 || size > buffer.size() || buffer.size() - size < kSrtpMaxOverhead ||
       size > INT_MAX - kSrtpMaxOverhead) {
     return 0;
@@ -155,6 +166,7 @@ std::size_t SrtpSession::protectRtcp(std::span<uint8_t> buffer, std::size_t size
 }
 
 std::optional<std::size_t> SrtpSession::unprotectRtp(std::span<uint8_t> buffer, std::size_t size) {
+  KEFU_ASSERT(contexts_->isOwnThread());
   if (size < 12 || size > buffer.size() || size > INT_MAX) {
     ++auth_failures_;
     return std::nullopt;
@@ -170,6 +182,7 @@ std::optional<std::size_t> SrtpSession::unprotectRtp(std::span<uint8_t> buffer, 
 }
 
 std::optional<std::size_t> SrtpSession::unprotectRtcp(std::span<uint8_t> buffer, std::size_t size) {
+  KEFU_ASSERT(contexts_->isOwnThread());
   if (size < 8 || size > buffer.size() || size > INT_MAX) {
     ++auth_failures_;
     return std::nullopt;

@@ -12,6 +12,9 @@ constexpr std::size_t kNarrowSamples = kFrameSamples / 2;
 // -10 dBm0 per tone, the usual telephone level; spandsp's default twist.
 constexpr int kToneLevelDbm0 = -10;
 constexpr int kTwistDb = 0;
+// Silence after each digit, so that digits sent one after the other (even the same digit twice)
+// reach a detector as separate digits: Q.24 asks for at least 40 ms between digits.
+constexpr int kGapMs = 60;
 
 }  // namespace
 
@@ -57,13 +60,12 @@ void DtmfGenerator::start(char digit, int duration_ms) {
     return;
   }
   char upper = digit >= 'a' && digit <= 'd' ? static_cast<char>(digit - 'a' + 'A') : digit;
-  // A fresh transmitter each time: one digit with no off time after it, so the tone lasts
-  // exactly `duration_ms` and what follows is ours to decide.
+  // A fresh transmitter each time: one digit of exactly `duration_ms`, then the gap.
   dtmf_tx_init(state_->tx);
   dtmf_tx_set_level(state_->tx, kToneLevelDbm0, kTwistDb);
-  dtmf_tx_set_timing(state_->tx, duration_ms, 0);
+  dtmf_tx_set_timing(state_->tx, duration_ms, kGapMs);
   dtmf_tx_put(state_->tx, &upper, 1);
-  remaining_samples_ = duration_ms * kNarrowRate / 1000;
+  remaining_samples_ = (duration_ms + kGapMs) * kNarrowRate / 1000;
 }
 
 bool DtmfGenerator::active() const { return remaining_samples_ > 0; }

@@ -44,9 +44,10 @@ class DtmfGenerator {
   DtmfGenerator(const DtmfGenerator&) = delete;
   DtmfGenerator& operator=(const DtmfGenerator&) = delete;
 
-  /** Starts a digit of `duration_ms` tone; an unknown digit leaves the generator idle. */
+  /** Starts a digit: `duration_ms` of tone, then 60 ms of silence so the next digit stands apart.
+   *  An unknown digit leaves the generator idle. */
   void start(char digit, int duration_ms);
-  /** @return true while tone remains to be written. */
+  /** @return true while tone (or the silence after it) remains to be written. */
   bool active() const;
   /** Writes the next 20 ms of tone (or silence after it) into `frame`; @return false when done. */
   bool fill(AudioFrame& frame);
@@ -55,7 +56,7 @@ class DtmfGenerator {
   struct State;
   std::unique_ptr<State> state_;
   Resampler upsampler_{8000, kInternalRate};
-  int remaining_samples_ = 0;  // at 8 kHz, tone still to generate
+  int remaining_samples_ = 0;  // at 8 kHz, tone and gap still to generate
 };
 
 }  // namespace kefu::media

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 #include "media/codec.h"
@@ -31,16 +32,16 @@ std::string generateAndDetect(std::string_view digits, std::optional<CodecId> co
   for (char digit : digits) {
     generator.start(digit, 100);
     AudioFrame frame;
-    int tone_frames = 0;
+    int frames = 0;
     while (generator.fill(frame)) {
-      ++tone_frames;
+      ++frames;
       feed(frame);
     }
-    EXPECT_EQ(tone_frames, 5) << digit;
-    for (int i = 0; i < 5; ++i) {
-      frame.samples.fill(0);
-      feed(frame);
-    }
+    EXPECT_EQ(frames, 8) << digit;  // 100 ms of tone, 60 ms of silence
+  }
+  for (int i = 0; i < 5; ++i) {
+    AudioFrame silence;
+    feed(silence);
   }
   return detected;
 }
@@ -53,6 +54,7 @@ TEST(DtmfTest, DetectsEveryGeneratedDigit) {
 
 TEST(DtmfTest, DetectsASequenceOfAllSixteenDigits) {
   EXPECT_EQ(generateAndDetect(kAllDigits, std::nullopt), kAllDigits);
+  // Back to back with no pause of the caller's: the generator's own gap keeps them apart.
   EXPECT_EQ(generateAndDetect("5555", std::nullopt), "5555");
 }
 
@@ -73,11 +75,15 @@ TEST(DtmfTest, GeneratesTheTwoTonesOfADigit) {
   while (generator.fill(frame)) {
     pcm.insert(pcm.end(), frame.samples.begin(), frame.samples.end());
   }
-  ASSERT_EQ(pcm.size(), 10 * kFrameSamples);
+  ASSERT_EQ(pcm.size(), 13 * kFrameSamples);  // 200 ms of tone, 60 ms of silence
   std::span<const int16_t> steady = std::span(pcm).subspan(kFrameSamples, 8 * kFrameSamples);
   // '1' is 697 Hz + 1209 Hz; both well above a neighbouring row or column frequency.
   EXPECT_GT(tonePower(steady, kInternalRate, 697), 10 * tonePower(steady, kInternalRate, 770));
   EXPECT_GT(tonePower(steady, kInternalRate, 1209), 10 * tonePower(steady, kInternalRate, 1336));
+  // -10 dBm0 per tone is about 0.2 of full scale (G.711's 3.17 dBm0 full-scale sine).
+  EXPECT_NEAR(std::sqrt(tonePower(steady, kInternalRate, 697)), 0.22, 0.05);
+  // The gap is silent, once the resampler's short tail has passed.
+  EXPECT_LT(rmsLevel(std::span(pcm).last(kFrameSamples * 2)), 0.001);
   EXPECT_FALSE(generator.active());
   EXPECT_FALSE(generator.fill(frame));
   EXPECT_EQ(rmsLevel(frame.view()), 0.0);

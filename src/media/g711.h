@@ -4,7 +4,9 @@
 // one lookup in a table built at compile time. The encoders follow the reference segment search
 // on 14-bit (mu-law) and 13-bit (A-law) input, so the tables are indexed by the top bits only.
 
+#include <algorithm>
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 
@@ -14,7 +16,6 @@ namespace g711_detail {
 constexpr uint8_t encodeUlawSlow(int16_t pcm) {
   constexpr int kBias = 0x21;
   constexpr int kClip = 8159;
-  constexpr std::array<int, 8> kSegmentEnd = {0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF};
   int value = pcm >> 2;
   int mask = 0xFF;
   if (value < 0) {
@@ -25,12 +26,11 @@ constexpr uint8_t encodeUlawSlow(int16_t pcm) {
     value = kClip;
   }
   value += kBias;
-  int segment = 0;
-  while (segment < 8 && value > kSegmentEnd[static_cast<std::size_t>(segment)]) {
-    ++segment;
-  }
+  // The segment ends are 0x3F, 0x7F, ... 0x1FFF: the segment is the bit width above 6 bits.
+  // (Computed, not searched, so building the table stays within compilers' constexpr budgets.)
+  int segment = std::max(0, static_cast<int>(std::bit_width(static_cast<unsigned>(value))) - 6);
   if (segment >= 8) {
-    return static_cast<uint8_t>(0x7F ^ mask);
+    return static_cast<uint8_t>(0x7F ^ mask);  // only the clipped maximum
   }
   int code = (segment << 4) | ((value >> (segment + 1)) & 0x0F);
   return static_cast<uint8_t>(code ^ mask);
@@ -43,20 +43,14 @@ constexpr int16_t decodeUlawSlow(uint8_t code) {
 }
 
 constexpr uint8_t encodeAlawSlow(int16_t pcm) {
-  constexpr std::array<int, 8> kSegmentEnd = {0x1F, 0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF};
   int value = pcm >> 3;
   int mask = 0xD5;
   if (value < 0) {
     value = -value - 1;
     mask = 0x55;
   }
-  int segment = 0;
-  while (segment < 8 && value > kSegmentEnd[static_cast<std::size_t>(segment)]) {
-    ++segment;
-  }
-  if (segment >= 8) {
-    return static_cast<uint8_t>(0x7F ^ mask);
-  }
+  // The segment ends are 0x1F, 0x3F, ... 0xFFF: the segment is the bit width above 5 bits.
+  int segment = std::max(0, static_cast<int>(std::bit_width(static_cast<unsigned>(value))) - 5);
   int code = segment << 4;
   code |= segment < 2 ? (value >> 1) & 0x0F : (value >> segment) & 0x0F;
   return static_cast<uint8_t>(code ^ mask);
@@ -111,7 +105,9 @@ inline constexpr std::array<int16_t, 256> kAlawDecode = makeDecodeTable<decodeAl
 
 /** @return the mu-law code of a linear sample. Pure; any thread. */
 inline uint8_t linearToUlaw(int16_t pcm) {
-  return g711_detail::kUlawEncode[static_cast<std::size_t>((pcm >> 2) + 8192)];
+  // The top 14 bits in two's complement, offset to 0..16383 by flipping their sign bit.
+  return g711_detail::kUlawEncode[(static_cast<std::size_t>(static_cast<uint16_t>(pcm)) >> 2) ^
+                                  0x2000U];
 }
 
 /** @return the linear sample of a mu-law code. Pure; any thread. */
@@ -119,7 +115,8 @@ inline int16_t ulawToLinear(uint8_t code) { return g711_detail::kUlawDecode[code
 
 /** @return the A-law code of a linear sample. Pure; any thread. */
 inline uint8_t linearToAlaw(int16_t pcm) {
-  return g711_detail::kAlawEncode[static_cast<std::size_t>((pcm >> 3) + 4096)];
+  return g711_detail::kAlawEncode[(static_cast<std::size_t>(static_cast<uint16_t>(pcm)) >> 3) ^
+                                  0x1000U];
 }
 
 /** @return the linear sample of an A-law code. Pure; any thread. */

@@ -123,6 +123,15 @@ const internal::HttpSeries& Metrics::httpSeriesSlow(std::string_view route, std:
 }
 
 void Metrics::addCallbackGauge(std::string name, std::string help, std::function<double()> read) {
+  addCallback(std::move(name), std::move(help), std::move(read), /*counter=*/false);
+}
+
+void Metrics::addCallbackCounter(std::string name, std::string help, std::function<double()> read) {
+  addCallback(std::move(name), std::move(help), std::move(read), /*counter=*/true);
+}
+
+void Metrics::addCallback(std::string name, std::string help, std::function<double()> read,
+                          bool counter) {
   if (!prometheus::CheckMetricName(name) || !read) {
     KEFU_BUG("callback gauge with an invalid name or no callback: " + name);
     return;
@@ -136,7 +145,7 @@ void Metrics::addCallbackGauge(std::string name, std::string help, std::function
     KEFU_BUG("callback gauge name already taken: " + name);
     return;
   }
-  callbacks_.push_back({std::move(name), std::move(help), std::move(read)});
+  callbacks_.push_back({std::move(name), std::move(help), std::move(read), counter});
 }
 
 std::vector<prometheus::MetricFamily> Metrics::scrapeTimeFamilies() const {
@@ -177,7 +186,8 @@ std::vector<prometheus::MetricFamily> Metrics::scrapeTimeFamilies() const {
   }
   for (auto& gauge : callbacks) {
     families.push_back(singleValueFamily(std::move(gauge.name), std::move(gauge.help),
-                                         MetricType::Gauge, gauge.read()));
+                                         gauge.counter ? MetricType::Counter : MetricType::Gauge,
+                                         gauge.read()));
   }
   return families;
 }

@@ -63,6 +63,8 @@ class Metrics {
    * valid metric name or that is already taken is reported with KEFU_BUG and ignored.
    */
   void addCallbackGauge(std::string name, std::string help, std::function<double()> read);
+  /** As addCallbackGauge(), for a value that only grows (exported as a counter, `_total`). */
+  void addCallbackCounter(std::string name, std::string help, std::function<double()> read);
 
   /** @return the Prometheus text exposition format (version 0.0.4) of every metric. Any thread. */
   std::string render() const;
@@ -78,10 +80,13 @@ class Metrics {
                                              int status);
   std::vector<prometheus::MetricFamily> scrapeTimeFamilies() const;
 
+  void addCallback(std::string name, std::string help, std::function<double()> read, bool counter);
+
   struct CallbackGauge {
     std::string name;
     std::string help;
     std::function<double()> read;
+    bool counter = false;
   };
 
   std::unique_ptr<prometheus::Registry> registry_;

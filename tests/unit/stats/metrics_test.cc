@@ -140,6 +140,20 @@ TEST(MetricsTest, ReadsCallbackGaugesAtEveryScrape) {
             std::string::npos);
 }
 
+TEST(MetricsTest, ExportsCallbackCountersWithTheCounterType) {
+  Metrics metrics(testBuild());
+  double packets = 41;
+  metrics.addCallbackCounter("kefu_media_packets_received_total", "RTP packets received.",
+                             [&] { return packets; });
+  packets = 42;
+  const auto text = metrics.render();
+  EXPECT_EQ(sampleValue(text, "kefu_media_packets_received_total"), 42);
+  EXPECT_NE(text.find("# TYPE kefu_media_packets_received_total counter"), std::string::npos);
+  // A counter and a gauge share one namespace.
+  metrics.addCallbackGauge("kefu_media_packets_received_total", "", [] { return 0.0; });
+  EXPECT_EQ(sampleValue(metrics.render(), "kefu_media_packets_received_total"), 42);
+}
+
 TEST(MetricsTest, ExportsBugCountAndRejectsTakenOrInvalidGaugeNames) {
   Metrics metrics(testBuild());
   const double bugs_before = sampleValue(metrics.render(), "kefu_bugs_total");

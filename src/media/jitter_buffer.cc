@@ -20,6 +20,8 @@ constexpr double kJitterGain = 1.0 / 16.0;
 constexpr double kJitterMultiple = 4.0;
 // A timestamp step above this between consecutive packets is a new timeline (re-INVITE).
 constexpr double kTimelineJumpMs = 1000.0;
+// How fast the target may fall: 25 ms per second of packets.
+constexpr double kTargetFallPerPacketMs = 0.5;
 
 }  // namespace
 
@@ -32,6 +34,7 @@ JitterBuffer::JitterBuffer(Config config) : config_(config) {
   payloads_.resize(config_.capacity * kMaxPayloadBytes);
   stats_.target_delay_ms = std::max(config_.min_delay_ms, kFrameMs);
   stats_.target_delay_ms = std::min(stats_.target_delay_ms, config_.max_delay_ms);
+  target_ms_ = stats_.target_delay_ms;
 }
 
 int64_t JitterBuffer::unwrap(uint16_t sequence) const {
@@ -81,10 +84,14 @@ void JitterBuffer::updateJitter(uint32_t timestamp, int64_t arrival_ms) {
   have_transit_ = true;
   last_timestamp_ = timestamp;
   last_arrival_ms_ = arrival_ms;
-  double target = kFrameMs + kJitterMultiple * stats_.jitter_ms;
-  target = std::clamp(target, static_cast<double>(config_.min_delay_ms),
-                      static_cast<double>(config_.max_delay_ms));
-  stats_.target_delay_ms = static_cast<int>(std::lround(target));
+  // The target rises at once with the jitter but falls slowly: J swings after every spike and
+  // decays between them, and a target that followed it down would make the buffer shrink and
+  // grow again (each a discarded or a concealed frame) around every spike.
+  double wanted = kFrameMs + kJitterMultiple * stats_.jitter_ms;
+  target_ms_ = std::max(wanted, target_ms_ - kTargetFallPerPacketMs);
+  target_ms_ = std::clamp(target_ms_, static_cast<double>(config_.min_delay_ms),
+                          static_cast<double>(config_.max_delay_ms));
+  stats_.target_delay_ms = static_cast<int>(std::lround(target_ms_));
 }
 
 void JitterBuffer::discardOldest() {

@@ -15,15 +15,16 @@ namespace kefu::media {
  * payload is copied into a slot of kMaxPayloadBytes): put() and pop() never allocate.
  *
  * Packets are played in sequence order, one per pop(). The target delay follows the RFC 3550
- * interarrival jitter estimate (target = one packet + 4 x jitter, between min and max). A talk
- * spurt (the first packet, or one after a silence) waits in the buffer for the target delay before
- * it plays. During a spurt the delay actually applied (how long played packets waited) is steered
- * to the target: one concealed frame is inserted to grow it, one frame discarded to shrink it, at
- * most once per 10 frames. A missing packet with later ones buffered is Lost; with nothing buffered
- * the buffer conceals without moving on (a late packet still plays) and goes silent (Empty) after
- * max_delay. Sequence numbers are unwrapped, so the wrap at 65535 is seamless. A packet far outside
- * the window that the next packet confirms (a new source after a re-INVITE) restarts the buffer.
- * Lives on one media thread.
+ * interarrival jitter estimate (target = one packet + 4 x jitter, between min and max); it rises
+ * at once and falls by at most 25 ms per second of packets, so it does not swing after every
+ * spike. A talk spurt (the first packet, or one after a silence) waits in the buffer for the target
+ * delay before it plays. During a spurt the delay actually applied (how long played packets waited)
+ * is steered to the target: one concealed frame is inserted to grow it, one frame discarded to
+ * shrink it, at most once per 10 frames. A missing packet with later ones buffered is Lost; with
+ * nothing buffered the buffer conceals without moving on (a late packet still plays) and goes
+ * silent (Empty) after max_delay. Sequence numbers are unwrapped, so the wrap at 65535 is seamless.
+ * A packet far outside the window that the next packet confirms (a new source after a re-INVITE)
+ * restarts the buffer. Lives on one media thread.
  */
 class JitterBuffer {
  public:
@@ -131,6 +132,7 @@ class JitterBuffer {
   bool have_played_ = false;
   int64_t last_played_ = 0;
   uint32_t last_played_timestamp_ = 0;
+  double target_ms_ = 0;  // the target delay before rounding
   // RFC 3550 jitter state.
   bool have_transit_ = false;
   uint32_t last_timestamp_ = 0;

@@ -246,6 +246,8 @@ DtlsTransport::~DtlsTransport() {
   }
 }
 
+bool DtlsTransport::retransmitsOnCallerTime() { return canSteerOpenSslTimer(); }
+
 bool DtlsTransport::looksLikeDtls(std::span<const uint8_t> datagram) {
   return !datagram.empty() && datagram[0] >= 20 && datagram[0] <= 63;
 }
@@ -263,7 +265,6 @@ void DtlsTransport::start(int64_t now_ms) {
     return;
   }
   now_ms_ = now_ms;
-  started_ms_ = now_ms;
   handshake_deadline_ms_ = now_ms + config_.handshake_timeout_ms;
   state_ = State::Handshaking;
   if (role_ == Role::Client) {
@@ -353,6 +354,9 @@ void DtlsTransport::updateTimer() {
   timeval left{};
   if (DTLSv1_get_timeout(ssl_, &left) != 1) {
     retransmit_at_ms_ = -1;  // OpenSSL stopped its timer: the peer answered our last flight.
+  } else if (!canSteerOpenSslTimer()) {
+    // OpenSSL's wall-clock timer decides; come back when it says it expires.
+    retransmit_at_ms_ = now_ms_ + left.tv_sec * 1000 + left.tv_usec / 1000;
   }
   next_timer_ms_ = handshake_deadline_ms_;
   if (retransmit_at_ms_ >= 0) {

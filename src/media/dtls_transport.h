@@ -74,6 +74,9 @@ class DtlsTransport {
   /** @return how many times the handshake timer resent our last flight. */
   uint64_t retransmissions() const { return retransmissions_; }
 
+  /** @return whether retransmissions follow the now_ms passed in (OpenSSL 3.0/3.1, Debian 12)
+   *  rather than OpenSSL's wall clock (3.2 and later, where it no longer exposes its timer). */
+  static bool retransmitsOnCallerTime();
   /** @return whether a datagram's first byte is a DTLS record (RFC 7983: 20..63). */
   static bool looksLikeDtls(std::span<const uint8_t> datagram);
 
@@ -110,7 +113,6 @@ class DtlsTransport {
   State state_ = State::New;
   std::string failure_reason_;
   bool fingerprint_checked_ = false;
-  int64_t started_ms_ = 0;
   int64_t next_timer_ms_ = -1;
   int64_t retransmit_interval_ms_ = 0;
   std::pair<SrtpKeyMaterial, SrtpKeyMaterial> keys_;

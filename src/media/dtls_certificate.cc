@@ -64,7 +64,7 @@ Result<X509*> makeSelfSignedCertificate(EVP_PKEY* key) {
   ok = ok && X509_set_version(certificate, 2) == 1;
   // Valid from a day ago (peers with a slow clock) for 30 days; browsers ignore validity for
   // DTLS-SRTP, and the process makes a new certificate at every start.
-  ok = ok && X509_gmtime_adj(X509_getm_notBefore(certificate), -24 * 3600) != nullptr;
+  ok = ok && X509_gmtime_adj(X509_getm_notBefore(certificate), -24L * 3600) != nullptr;
   ok = ok && X509_gmtime_adj(X509_getm_notAfter(certificate), 30L * 24 * 3600) != nullptr;
   X509_NAME* name = X509_get_subject_name(certificate);
   ok = ok &&
@@ -128,7 +128,7 @@ std::string certificateFingerprint(X509* certificate, std::string_view algorithm
   }
   constexpr char kHex[] = "0123456789ABCDEF";
   std::string text;
-  text.reserve(length * 3);
+  text.reserve(std::size_t{length} * 3);
   for (unsigned int i = 0; i < length; ++i) {
     if (i > 0) {
       text += ':';

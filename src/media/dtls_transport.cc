@@ -31,8 +31,8 @@ constexpr bool kCanSteerOpenSslTimer = false;
 #endif
 
 bool canSteerOpenSslTimer() {
-  static const bool can = kCanSteerOpenSslTimer && OpenSSL_version_num() < 0x30200000L;
-  return can;
+  // The library loaded at run time must agree with the headers we were built with.
+  return kCanSteerOpenSslTimer && OpenSSL_version_num() < 0x30200000L;
 }
 
 constexpr unsigned int kParkedTimerUs = 3600u * 1000000u;  // an hour: never reached
@@ -432,7 +432,7 @@ void DtlsTransport::onConnected() {
   // RFC 5764 section 4.2: client key, server key, client salt, server salt.
   const std::size_t key_size = srtpMasterKeySize(suite);
   const std::size_t salt_size = srtpKeyAndSaltSize(suite) - key_size;
-  std::array<uint8_t, 2 * 46> material{};
+  std::array<uint8_t, std::size_t{2} * 46> material{};
   const std::size_t total = 2 * (key_size + salt_size);
   ERR_clear_error();
   if (SSL_export_keying_material(ssl_, material.data(), total, kExporterLabel.data(),

@@ -57,7 +57,9 @@ struct Wire {
       : bytes(packet.size() + kSrtpMaxOverhead), size(packet.size()) {
     std::copy(packet.begin(), packet.end(), bytes.begin());
   }
-  std::vector<uint8_t> content() const { return {bytes.begin(), bytes.begin() + size}; }
+  std::vector<uint8_t> content() const {
+    return {bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(size)};
+  }
 };
 
 struct Pair {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "core/assert.h"
+
 namespace kefu::media {
 namespace {
 
@@ -88,8 +90,6 @@ const SdpFormat* findTelephoneEvent(const SdpMedia& media, int clock_rate) {
   return nullptr;
 }
 
-std::string_view suiteOf(const SdpCrypto& crypto) { return crypto.suite; }
-
 /** The index of the first audio RTP stream with a port, or -1. */
 int findAudio(const SessionDescription& description) {
   for (std::size_t i = 0; i < description.media.size(); ++i) {
@@ -102,14 +102,14 @@ int findAudio(const SessionDescription& description) {
 }
 
 /** A rejected copy of an offered stream (RFC 3264 section 6): port 0, formats kept, mid echoed. */
-SdpMedia rejected(const SdpMedia& offered) {
+SdpMedia rejected(const SdpMedia& offered, const std::string& our_address) {
   SdpMedia media;
   media.type = offered.type;
   media.port = 0;
   media.protocol = offered.protocol;
   media.formats = offered.formats;
   media.mid = offered.mid;
-  media.connection_address = offered.connection_address;
+  media.connection_address = our_address;
   media.direction = Direction::Inactive;
   return media;
 }
@@ -202,7 +202,7 @@ Result<Answer> answerOffer(const SessionDescription& offer, const LocalMedia& lo
   if (security == MediaSecurity::Sdes) {
     for (const SdpCrypto& theirs : offered.crypto) {
       auto ours = std::find_if(local.crypto.begin(), local.crypto.end(),
-                               [&](const SdpCrypto& c) { return suiteOf(c) == theirs.suite; });
+                               [&](const SdpCrypto& c) { return c.suite == theirs.suite; });
       if (ours != local.crypto.end()) {
         negotiated.remote_crypto = theirs;
         negotiated.local_crypto = SdpCrypto{theirs.tag, ours->suite, ours->key_params};
@@ -257,7 +257,7 @@ Result<Answer> answerOffer(const SessionDescription& offer, const LocalMedia& lo
   for (std::size_t i = 0; i < offer.media.size(); ++i) {
     const SdpMedia& media = offer.media[i];
     if (static_cast<int>(i) != audio_index) {
-      description.media.push_back(rejected(media));
+      description.media.push_back(rejected(media, local.address));
       continue;
     }
     SdpMedia& ours = description.media.emplace_back();
@@ -311,8 +311,14 @@ SessionDescription makeOffer(const LocalMedia& local) {
       media.protocol = "UDP/TLS/RTP/SAVPF";
       break;
   }
+  std::vector<CodecId> codecs = local.codecs;
+  if (codecs.empty()) {
+    // An m= line needs a format; G.711 is what every peer can take.
+    KEFU_BUG("makeOffer without codecs");
+    codecs.push_back(CodecId::Pcmu);
+  }
   std::set<int> used;
-  for (CodecId codec : local.codecs) {
+  for (CodecId codec : codecs) {
     if (codecSpec(codec).static_payload_type >= 0) {
       used.insert(codecSpec(codec).static_payload_type);
     }
@@ -326,7 +332,7 @@ SessionDescription makeOffer(const LocalMedia& local) {
     return next_dynamic;
   };
   std::vector<int> rates;
-  for (CodecId codec : local.codecs) {
+  for (CodecId codec : codecs) {
     const CodecSpec& spec = codecSpec(codec);
     if (std::any_of(media.formats.begin(), media.formats.end(),
                     [&](const SdpFormat& f) { return codecOf(f) == codec; })) {

@@ -1,0 +1,559 @@
+#include "sip/internal/sofia_stack.h"
+
+#include <sofia-sip/msg_addr.h>
+#include <sofia-sip/nta_tag.h>
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/su_log.h>
+#include <sofia-sip/tport_tag.h>
+#include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <netdb.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "sip/internal/sofia_message.h"
+
+namespace kefu::sip::internal {
+namespace {
+
+constexpr const char* kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER";
+constexpr su_duration_t kExpiryTickMs = 1000;
+
+bool isSipUri(const url_t* url) {
+  return url != nullptr && (url->url_type == url_sip || url->url_type == url_sips);
+}
+
+std::string listenUrl(const char* scheme, const SipListen& listen, const char* transport) {
+  std::string host = listen.host;
+  if (host.find(':') != std::string::npos && host.front() != '[') {
+    host = "[" + host + "]";  // an IPv6 address
+  }
+  std::string url = std::string(scheme) + ":" + host + ":" + std::to_string(listen.port);
+  if (transport != nullptr) {
+    url += std::string(";transport=") + transport;
+  }
+  return url;
+}
+
+}  // namespace
+
+SofiaSipStack::SofiaSipStack(SipConfig config, SipStackListener& listener, const TimeSource& time)
+    : listener_(listener),
+      time_(time),
+      config_(std::move(config)),
+      registrar_(config_.registrar, time, randomBytes(32)) {}
+
+SofiaSipStack::~SofiaSipStack() {
+  if (thread_.joinable()) {
+    post([this] {
+      if (nua_ != nullptr) {
+        nua_shutdown(nua_);  // nua_r_shutdown breaks the root when it completes
+      } else {
+        su_root_break(root_);
+      }
+    });
+    thread_.join();
+  }
+  if (event_fd_ >= 0) {
+    ::close(event_fd_);
+  }
+}
+
+Result<void> SofiaSipStack::start() {
+  event_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (event_fd_ < 0) {
+    return Error::internal(std::string("eventfd: ") + std::strerror(errno));
+  }
+  std::promise<Result<void>> started;
+  auto result = started.get_future();
+  thread_ = std::thread([this, &started] { run(started); });
+  Result<void> outcome = result.get();
+  if (!outcome.ok()) {
+    thread_.join();
+  }
+  return outcome;
+}
+
+void SofiaSipStack::run(std::promise<Result<void>>& started) {
+  su_init();
+  root_ = su_root_create(nullptr);
+  if (root_ == nullptr) {
+    su_deinit();
+    started.set_value(Error::internal("su_root_create failed"));
+    return;
+  }
+  Result<void> created = createNua();
+  if (!created.ok()) {
+    su_root_destroy(root_);
+    root_ = nullptr;
+    su_deinit();
+    started.set_value(created);
+    return;
+  }
+  su_wait_create(&wait_, event_fd_, SU_WAIT_IN);
+  wait_index_ = su_root_register(root_, &wait_, &SofiaSipStack::wakeup, this, 0);
+  expiry_timer_ = su_timer_create(su_root_task(root_), kExpiryTickMs);
+  su_timer_set_for_ever(expiry_timer_, &SofiaSipStack::expiryTimer, this);
+  started.set_value(Result<void>{});  // `started` is gone after this line
+
+  su_root_run(root_);
+
+  su_timer_destroy(expiry_timer_);
+  su_root_deregister(root_, wait_index_);
+  for (auto& [id, nh] : dialogs_) {
+    nua_handle_destroy(nh);
+  }
+  dialogs_.clear();
+  answered_.clear();
+  dialog_of_handle_.clear();
+  counters_.dialogs_active = 0;
+  nua_destroy(nua_);
+  nua_ = nullptr;
+  su_root_destroy(root_);
+  root_ = nullptr;
+  su_deinit();
+}
+
+Result<void> SofiaSipStack::createNua() {
+  if (!config_.udp && !config_.tcp && config_.tls.host.empty()) {
+    return Error::invalid("sip.listen", "no SIP transport is enabled");
+  }
+  const char* transport = nullptr;
+  if (config_.udp && !config_.tcp) {
+    transport = "udp";
+  } else if (config_.tcp && !config_.udp) {
+    transport = "tcp";
+  }
+  const std::string sip_url = listenUrl("sip", config_.sip, transport);
+  const bool tls = !config_.tls.host.empty();
+  const std::string sips_url = tls ? listenUrl("sips", config_.tls, nullptr) : std::string();
+  if (tls) {
+    // sofia only logs a bad certificate and carries on without TLS, so check it here.
+    const std::string agent = config_.tls_certificate_dir + "/agent.pem";
+    if (::access(agent.c_str(), R_OK) != 0) {
+      return Error::invalid("sip.tls.certificate_dir", "cannot read " + agent);
+    }
+  }
+  const bool plain = config_.udp || config_.tcp;
+  nua_ = nua_create(
+      root_, &SofiaSipStack::nuaCallback, reinterpret_cast<nua_magic_t*>(this),
+      TAG_IF(plain, NUTAG_URL(sip_url.c_str())), TAG_IF(tls, NUTAG_SIPS_URL(sips_url.c_str())),
+      TAG_IF(tls, TPTAG_CERTIFICATE(config_.tls_certificate_dir.c_str())),
+      NUTAG_USER_AGENT(config_.user_agent.c_str()), NUTAG_ALLOW("REGISTER"),
+      NUTAG_APPL_METHOD("REGISTER"), NUTAG_APPL_METHOD("OPTIONS"), NUTAG_MEDIA_ENABLE(0),
+      NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0), NUTAG_AUTOACK(1),
+      // Answer to the source port even without rport: phones behind NAT and test tools that
+      // put an unreachable sent-by in Via still get their responses.
+      NTATAG_SERVER_RPORT(2), NTATAG_MAXSIZE(config_.max_message_size), TAG_END());
+  if (nua_ == nullptr) {
+    std::string where = plain ? sip_url : std::string();
+    if (tls) {
+      where += (where.empty() ? "" : " or ") + sips_url;
+    }
+    return Error::invalid(plain ? "sip.listen" : "sip.tls.listen",
+                          "cannot listen on " + where + " (address in use or not local?)");
+  }
+  nua_set_params(nua_, SIPTAG_ALLOW_STR(kAllow), SIPTAG_ACCEPT_STR("application/sdp"), TAG_END());
+  return {};
+}
+
+void SofiaSipStack::post(Command command) {
+  {
+    const std::lock_guard lock(commands_mutex_);
+    commands_.push_back(std::move(command));
+  }
+  const uint64_t one = 1;
+  if (::write(event_fd_, &one, sizeof one) != sizeof one) {
+    // The counter is full only after 2^64 - 1 unread posts; the pending wakeup drains them all.
+  }
+}
+
+int SofiaSipStack::wakeup(su_root_magic_t* /*magic*/, su_wait_t* /*wait*/, su_wakeup_arg_t* arg) {
+  static_cast<SofiaSipStack*>(static_cast<void*>(arg))->drainCommands();
+  return 0;
+}
+
+void SofiaSipStack::drainCommands() {
+  uint64_t count = 0;
+  if (::read(event_fd_, &count, sizeof count) < 0) {
+    // EAGAIN: another wakeup already drained the counter; the queue is still checked below.
+  }
+  std::vector<Command> batch;
+  {
+    const std::lock_guard lock(commands_mutex_);
+    batch.swap(commands_);
+  }
+  for (auto& command : batch) {
+    command();
+  }
+}
+
+void SofiaSipStack::expiryTimer(su_root_magic_t* /*magic*/, su_timer_t* /*timer*/,
+                                su_timer_arg_t* arg) {
+  static_cast<SofiaSipStack*>(static_cast<void*>(arg))->onExpiryTimer();
+}
+
+void SofiaSipStack::onExpiryTimer() {
+  for (const auto& change : registrar_.expire()) {
+    listener_.onRegistration(change);
+  }
+}
+
+void SofiaSipStack::setCredentials(CredentialMapPtr credentials) {
+  registrar_.setCredentials(std::move(credentials));
+}
+
+void SofiaSipStack::setCallListener(SipCallListener* listener) { call_listener_ = listener; }
+
+void SofiaSipStack::answerInvite(DialogId dialog, int status, std::string reason, std::string sdp) {
+  post([this, dialog, status, reason = std::move(reason), sdp = std::move(sdp)] {
+    auto it = dialogs_.find(dialog);
+    if (it == dialogs_.end()) {
+      return;
+    }
+    const char* phrase = reason.empty() ? sip_status_phrase(status) : reason.c_str();
+    if (answered_.count(dialog) != 0) {
+      return;  // a final answer was already sent
+    }
+    if (status >= 200) {
+      answered_.insert(dialog);
+    }
+    nua_respond(it->second, status, phrase != nullptr ? phrase : "",
+                TAG_IF(!sdp.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+                TAG_IF(!sdp.empty(), SIPTAG_PAYLOAD_STR(sdp.c_str())), TAG_END());
+    countResponse(status);
+  });
+}
+
+void SofiaSipStack::hangUp(DialogId dialog) {
+  post([this, dialog] {
+    auto it = dialogs_.find(dialog);
+    if (it == dialogs_.end()) {
+      return;
+    }
+    nua_handle_t* nh = it->second;
+    if (answered_.count(dialog) == 0) {
+      // BYE is only for a confirmed dialog; an INVITE still ringing is refused instead.
+      nua_respond(nh, 480, "Temporarily Unavailable", TAG_END());
+      countResponse(480);
+      answered_.insert(dialog);
+      return;
+    }
+    nua_bye(nh, TAG_END());
+  });
+}
+
+std::vector<Registration> SofiaSipStack::registrations() const {
+  return registrar_.registrations();
+}
+
+std::vector<std::string> SofiaSipStack::contactsOf(std::string_view extension) const {
+  std::vector<Registration> mine;
+  for (auto& r : registrar_.registrations()) {
+    if (r.extension == extension) {
+      mine.push_back(std::move(r));
+    }
+  }
+  std::stable_sort(mine.begin(), mine.end(), [](const Registration& a, const Registration& b) {
+    return a.registered_at > b.registered_at;
+  });
+  std::vector<std::string> out;
+  for (auto& r : mine) {
+    out.push_back(std::move(r.contact));
+  }
+  return out;
+}
+
+void SofiaSipStack::nuaCallback(nua_event_t event, int status, char const* phrase, nua_t* /*nua*/,
+                                nua_magic_t* magic, nua_handle_t* nh, nua_hmagic_t* /*hmagic*/,
+                                sip_t const* sip, tagi_t tags[]) {
+  static_cast<SofiaSipStack*>(static_cast<void*>(magic))
+      ->onNuaEvent(event, status, phrase, nh, sip, tags);
+}
+
+void SofiaSipStack::countRequest(nua_event_t event) {
+  switch (event) {
+    case nua_i_invite:
+      ++counters_.requests_invite;
+      break;
+    case nua_i_register:
+      ++counters_.requests_register;
+      break;
+    case nua_i_options:
+      ++counters_.requests_options;
+      break;
+    default:
+      ++counters_.requests_other;
+      break;
+  }
+}
+
+void SofiaSipStack::countResponse(int status) {
+  if (status < 200) {
+    ++counters_.responses_1xx;
+  } else if (status < 300) {
+    ++counters_.responses_2xx;
+  } else if (status < 400) {
+    ++counters_.responses_3xx;
+  } else if (status < 500) {
+    ++counters_.responses_4xx;
+  } else if (status < 600) {
+    ++counters_.responses_5xx;
+  } else {
+    ++counters_.responses_6xx;
+  }
+}
+
+void SofiaSipStack::onNuaEvent(nua_event_t event, int status, const char* phrase,
+                               nua_handle_t* nh, const sip_t* sip, tagi_t tags[]) {
+  switch (event) {
+    case nua_i_register:
+      countRequest(event);
+      onRegister(nh, sip);
+      return;
+    case nua_i_options:
+      countRequest(event);
+      onOptions(nh, sip);
+      return;
+    case nua_i_invite:
+      countRequest(event);
+      onInvite(nh, sip);
+      return;
+    case nua_i_cancel:
+      dialogEvent(nh, DialogEvent::Kind::Cancelled, 487, "Request Terminated");
+      return;
+    case nua_i_ack:
+      dialogEvent(nh, DialogEvent::Kind::Acked, 0, {});
+      return;
+    case nua_i_bye:
+      countRequest(event);
+      dialogEvent(nh, DialogEvent::Kind::ByeReceived, 0, {});
+      return;
+    case nua_i_state:
+      onCallState(nh, tags);
+      return;
+    case nua_r_shutdown:
+      if (status >= 200) {
+        su_root_break(root_);
+      }
+      return;
+    case nua_i_error:
+      spdlog::debug("sip: nua error {} {}", status, phrase != nullptr ? phrase : "");
+      return;
+    case nua_i_message:
+    case nua_i_method:
+    case nua_i_info:
+    case nua_i_refer:
+    case nua_i_subscribe:
+    case nua_i_notify:
+    case nua_i_publish:
+    case nua_i_update:
+    case nua_i_prack:
+      countRequest(event);
+      onOtherRequest(event, nh, sip);
+      return;
+    default:
+      return;
+  }
+}
+
+std::string SofiaSipStack::sourceOfCurrentRequest() {
+  msg_t* msg = nua_current_request(nua_);
+  if (msg == nullptr) {
+    return {};
+  }
+  su_addrinfo_t* ai = msg_addrinfo(msg);
+  if (ai == nullptr || ai->ai_addr == nullptr) {
+    return {};
+  }
+  char host[NI_MAXHOST] = {};
+  char port[NI_MAXSERV] = {};
+  if (getnameinfo(ai->ai_addr, static_cast<socklen_t>(ai->ai_addrlen), host, sizeof host, port,
+                  sizeof port, NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+    return {};
+  }
+  return std::string(host) + ":" + port;
+}
+
+// Answers 400 (or 416 for a Request-URI we cannot route) when the request cannot be acted on;
+// @return true when it did.
+bool SofiaSipStack::refuseBadRequest(nua_handle_t* nh, const sip_t* sip, bool destroy_handle) {
+  int status = 0;
+  std::string phrase;
+  if (sip == nullptr || sip->sip_request == nullptr) {
+    status = 400;
+    phrase = "Bad Request";
+  } else if (auto bad = badEssentialHeader(*sip)) {
+    status = 400;
+    phrase = "Bad " + *bad + " Header";
+  } else if (sip->sip_cseq == nullptr || sip->sip_request->rq_method != sip->sip_cseq->cs_method ||
+             (sip->sip_request->rq_method == sip_method_unknown &&
+              std::strcmp(sip->sip_request->rq_method_name, sip->sip_cseq->cs_method_name) != 0)) {
+    status = 400;
+    phrase = "CSeq Method Does Not Match";
+  } else if (!isSipUri(sip->sip_request->rq_url) && sip->sip_request->rq_url->url_type != url_tel) {
+    status = 416;
+    phrase = "Unsupported URI Scheme";
+  }
+  if (status == 0) {
+    return false;
+  }
+  if (status == 400) {
+    ++counters_.malformed;
+  }
+  nua_respond(nh, status, phrase.c_str(), NUTAG_WITH_THIS(nua_), TAG_END());
+  countResponse(status);
+  if (destroy_handle) {
+    nua_handle_destroy(nh);
+  }
+  return true;
+}
+
+void SofiaSipStack::onRegister(nua_handle_t* nh, const sip_t* sip) {
+  if (refuseBadRequest(nh, sip, true)) {
+    return;
+  }
+  const RegisterRequest request = readRegister(*sip, sourceOfCurrentRequest(), viaTransport(*sip));
+  std::vector<BindingChange> changes;
+  const RegisterResponse answer = registrar_.handle(request, changes);
+  if (answer.status == 400) {
+    ++counters_.malformed;
+  }
+  std::string contacts;
+  for (const auto& c : answer.contacts) {
+    contacts += (contacts.empty() ? "" : ", ") + c;
+  }
+  const std::string min_expires =
+      answer.min_expires ? std::to_string(*answer.min_expires) : std::string();
+  nua_respond(nh, answer.status, answer.reason.c_str(), NUTAG_WITH_THIS(nua_),
+              TAG_IF(!answer.www_authenticate.empty(),
+                     SIPTAG_WWW_AUTHENTICATE_STR(answer.www_authenticate.c_str())),
+              TAG_IF(!contacts.empty(), SIPTAG_CONTACT_STR(contacts.c_str())),
+              TAG_IF(!min_expires.empty(), SIPTAG_MIN_EXPIRES_STR(min_expires.c_str())),
+              TAG_END());
+  countResponse(answer.status);
+  nua_handle_destroy(nh);
+  for (const auto& change : changes) {
+    listener_.onRegistration(change);
+  }
+}
+
+void SofiaSipStack::onOptions(nua_handle_t* nh, const sip_t* sip) {
+  if (refuseBadRequest(nh, sip, true)) {
+    return;
+  }
+  nua_respond(nh, 200, "OK", NUTAG_WITH_THIS(nua_), SIPTAG_ALLOW_STR(kAllow),
+              SIPTAG_ACCEPT_STR("application/sdp"), TAG_END());
+  countResponse(200);
+  nua_handle_destroy(nh);
+}
+
+void SofiaSipStack::onOtherRequest(nua_event_t event, nua_handle_t* nh, const sip_t* sip) {
+  // nua has answered these already (405 for methods we do not allow, 501 for unknown ones, 481
+  // outside a dialog); a handle it created for a request outside a dialog is ours to release.
+  (void)event;
+  (void)sip;
+  if (dialog_of_handle_.find(nh) == dialog_of_handle_.end()) {
+    nua_handle_destroy(nh);
+  }
+}
+
+void SofiaSipStack::onInvite(nua_handle_t* nh, const sip_t* sip) {
+  const DialogId id = next_dialog_++;
+  dialogs_.emplace(id, nh);
+  dialog_of_handle_.emplace(nh, id);
+  ++counters_.dialogs_active;
+  // The handle stays ours until nua reports the call terminated (onCallState releases it).
+  if (refuseBadRequest(nh, sip, false)) {
+    answered_.insert(id);
+    return;
+  }
+  if (sip->sip_payload != nullptr && sip->sip_payload->pl_len > 0) {
+    const bool is_sdp = sip->sip_content_type != nullptr &&
+                        sip->sip_content_type->c_type != nullptr &&
+                        strcasecmp(sip->sip_content_type->c_type, "application/sdp") == 0;
+    if (!is_sdp) {
+      nua_respond(nh, 415, "Unsupported Media Type", SIPTAG_ACCEPT_STR("application/sdp"),
+                  TAG_END());
+      countResponse(415);
+      answered_.insert(id);
+      return;
+    }
+  }
+  SipCallListener* call_listener = call_listener_.load();
+  if (call_listener == nullptr) {
+    nua_respond(nh, 480, "Temporarily Unavailable", TAG_END());
+    countResponse(480);
+    answered_.insert(id);
+    return;
+  }
+  IncomingInvite invite;
+  invite.dialog = id;
+  invite.request_uri = urlToString(sip->sip_request->rq_url);
+  if (sip->sip_from != nullptr) {
+    invite.from_uri = urlToString(sip->sip_from->a_url);
+    if (sip->sip_from->a_display != nullptr) {
+      invite.from_display = sip->sip_from->a_display;
+    }
+  }
+  if (sip->sip_to != nullptr) {
+    invite.to_uri = urlToString(sip->sip_to->a_url);
+  }
+  if (sip->sip_call_id != nullptr && sip->sip_call_id->i_id != nullptr) {
+    invite.call_id = sip->sip_call_id->i_id;
+  }
+  if (sip->sip_payload != nullptr && sip->sip_payload->pl_data != nullptr) {
+    invite.content_type = "application/sdp";
+    invite.sdp.assign(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+  }
+  if (sip->sip_user_agent != nullptr && sip->sip_user_agent->g_string != nullptr) {
+    invite.user_agent = sip->sip_user_agent->g_string;
+  }
+  invite.source = viaTransport(*sip) + ":" + sourceOfCurrentRequest();
+  call_listener->onIncomingInvite(invite);
+}
+
+void SofiaSipStack::onCallState(nua_handle_t* nh, tagi_t tags[]) {
+  int state = nua_callstate_init;
+  tl_gets(tags, NUTAG_CALLSTATE_REF(state), TAG_END());
+  if (state != nua_callstate_terminated) {
+    return;
+  }
+  auto it = dialog_of_handle_.find(nh);
+  if (it == dialog_of_handle_.end()) {
+    return;
+  }
+  dialogEvent(nh, DialogEvent::Kind::Terminated, 0, {});
+  dialogs_.erase(it->second);
+  answered_.erase(it->second);
+  dialog_of_handle_.erase(it);
+  --counters_.dialogs_active;
+  nua_handle_destroy(nh);
+}
+
+void SofiaSipStack::dialogEvent(nua_handle_t* nh, DialogEvent::Kind kind, int status,
+                                std::string reason) {
+  auto it = dialog_of_handle_.find(nh);
+  SipCallListener* call_listener = call_listener_.load();
+  if (it == dialog_of_handle_.end() || call_listener == nullptr) {
+    return;
+  }
+  call_listener->onDialogEvent(DialogEvent{it->second, kind, status, std::move(reason)});
+}
+
+}  // namespace kefu::sip::internal
+
+namespace kefu::sip {
+
+Result<SipStackPtr> startSipStack(const SipConfig& config, SipStackListener& listener,
+                                  const TimeSource& time) {
+  auto stack = std::make_unique<internal::SofiaSipStack>(config, listener, time);
+  KEFU_TRY(stack->start());
+  return SipStackPtr(std::move(stack));
+}
+
+}  // namespace kefu::sip

@@ -1,0 +1,97 @@
+#pragma once
+
+#include <sofia-sip/nua.h>
+#include <sofia-sip/su_wait.h>
+
+#include <functional>
+#include <future>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "sip/sip_stack.h"
+
+namespace kefu::sip::internal {
+
+/**
+ * The SipStack on sofia-sip. The SIP thread (started by start()) owns the su_root, the nua, the
+ * registrar's bindings and the dialog table; everything in the "SIP thread" group below is touched
+ * only there. Other threads reach it through post(), which queues a command and signals an eventfd
+ * that the su_root watches: an eventfd rather than su_msg because it needs no sofia task on the
+ * posting thread (call control and the API threads are not sofia threads), and the queue is ours
+ * to bound and drain in order.
+ */
+class SofiaSipStack final : public SipStack {
+ public:
+  SofiaSipStack(SipConfig config, SipStackListener& listener, const TimeSource& time);
+  ~SofiaSipStack() override;
+
+  /** Starts the SIP thread; @return an error naming the bad setting. Called once, by the owner. */
+  Result<void> start();
+
+  void setCredentials(CredentialMapPtr credentials) override;
+  void setCallListener(SipCallListener* listener) override;
+  void answerInvite(DialogId dialog, int status, std::string reason, std::string sdp) override;
+  void hangUp(DialogId dialog) override;
+  std::vector<Registration> registrations() const override;
+  std::vector<std::string> contactsOf(std::string_view extension) const override;
+  const SipCounters& counters() const override { return counters_; }
+  const RegistrarCounters& registrarCounters() const override { return registrar_.counters(); }
+
+ private:
+  using Command = std::function<void()>;
+
+  void post(Command command);
+  void run(std::promise<Result<void>>& started);
+  Result<void> createNua();
+  void drainCommands();
+  void onExpiryTimer();
+  void onNuaEvent(nua_event_t event, int status, const char* phrase, nua_handle_t* nh,
+                  const sip_t* sip, tagi_t tags[]);
+  void onRegister(nua_handle_t* nh, const sip_t* sip);
+  void onOptions(nua_handle_t* nh, const sip_t* sip);
+  void onInvite(nua_handle_t* nh, const sip_t* sip);
+  void onOtherRequest(nua_event_t event, nua_handle_t* nh, const sip_t* sip);
+  void onCallState(nua_handle_t* nh, tagi_t tags[]);
+  bool refuseBadRequest(nua_handle_t* nh, const sip_t* sip, bool destroy_handle);
+  void countResponse(int status);
+  void countRequest(nua_event_t event);
+  void dialogEvent(nua_handle_t* nh, DialogEvent::Kind kind, int status, std::string reason);
+  std::string sourceOfCurrentRequest();
+
+  static void nuaCallback(nua_event_t event, int status, char const* phrase, nua_t* nua,
+                          nua_magic_t* magic, nua_handle_t* nh, nua_hmagic_t* hmagic,
+                          sip_t const* sip, tagi_t tags[]);
+  static int wakeup(su_root_magic_t* magic, su_wait_t* wait, su_wakeup_arg_t* arg);
+  static void expiryTimer(su_root_magic_t* magic, su_timer_t* timer, su_timer_arg_t* arg);
+
+  // Not owned, outlive this.
+  SipStackListener& listener_;
+  const TimeSource& time_;
+  std::atomic<SipCallListener*> call_listener_{nullptr};
+
+  // Owned.
+  const SipConfig config_;
+  Registrar registrar_;
+  SipCounters counters_;
+  int event_fd_ = -1;
+  std::mutex commands_mutex_;
+  std::vector<Command> commands_;
+  bool stopping_ = false;  // guarded by commands_mutex_
+  std::thread thread_;
+
+  // SIP thread.
+  su_root_t* root_ = nullptr;
+  nua_t* nua_ = nullptr;
+  su_timer_t* expiry_timer_ = nullptr;
+  su_wait_t wait_{};
+  int wait_index_ = -1;
+  DialogId next_dialog_ = 1;
+  std::map<DialogId, nua_handle_t*> dialogs_;
+  std::map<nua_handle_t*, DialogId> dialog_of_handle_;
+  std::set<DialogId> answered_;  // dialogs whose final response was sent
+};
+
+}  // namespace kefu::sip::internal

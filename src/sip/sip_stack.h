@@ -1,0 +1,158 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "core/time_source.h"
+#include "sip/registrar.h"
+#include "sip/registration.h"
+
+namespace kefu::sip {
+
+/** Where the stack listens. An empty host disables that listener. */
+struct SipListen {
+  std::string host;  // an IP address ("0.0.0.0" for all)
+  uint16_t port = 0;
+};
+
+/** How the SIP stack runs; see docs/sip.md. */
+struct SipConfig {
+  /** UDP and TCP share one address and port (sofia binds both from one `sip:` URL); either can be
+   *  switched off. */
+  SipListen sip{"127.0.0.1", 5060};
+  bool udp = true;
+  bool tcp = true;
+  /** TLS (`sips:`); off when `tls.host` is empty. */
+  SipListen tls;
+  /** A directory holding `agent.pem` (certificate and private key) and optionally `cafile.pem`. */
+  std::string tls_certificate_dir;
+  std::string user_agent = "Kefu";
+  RegistrarConfig registrar;
+  /** Largest SIP message accepted (bytes); larger ones are refused and counted as malformed. */
+  std::size_t max_message_size = 65536;
+};
+
+/** A dialog (today: an incoming INVITE) as call control names it; never reused in a process. */
+using DialogId = uint64_t;
+
+/** An INVITE that created a new dialog, in value types. */
+struct IncomingInvite {
+  DialogId dialog = 0;
+  std::string request_uri;
+  std::string from_uri;
+  std::string from_display;
+  std::string to_uri;
+  std::string call_id;
+  std::string content_type;  // empty when there is no body
+  std::string sdp;           // the offer (empty: the offer will come in our 200's answer / ACK)
+  std::string user_agent;
+  std::string source;  // the transport's peer address ("udp:127.0.0.1:5062")
+};
+
+/** What happened to a dialog after its INVITE. */
+struct DialogEvent {
+  enum class Kind {
+    Cancelled,   // the caller sent CANCEL before we answered (487 has been sent)
+    Acked,       // our 2xx was acknowledged
+    ByeReceived, // the peer hung up (200 has been sent)
+    Terminated,  // the dialog is gone; its DialogId is released after this event
+  };
+  DialogId dialog = 0;
+  Kind kind = Kind::Terminated;
+  int status = 0;      // for Terminated: the final status that ended it, when known
+  std::string reason;  // the phrase or the Reason header
+};
+
+/** Figures for /metrics. Every field is atomic; read from any thread. */
+struct SipCounters {
+  std::atomic<uint64_t> requests_invite{0};
+  std::atomic<uint64_t> requests_register{0};
+  std::atomic<uint64_t> requests_options{0};
+  std::atomic<uint64_t> requests_other{0};  // every other method, known or not
+  std::atomic<uint64_t> malformed{0};       // requests answered 400 by us and bad messages sofia
+                                            // dropped or answered itself
+  std::atomic<uint64_t> responses_1xx{0};   // responses we sent, by class (final ones we chose)
+  std::atomic<uint64_t> responses_2xx{0};
+  std::atomic<uint64_t> responses_3xx{0};
+  std::atomic<uint64_t> responses_4xx{0};
+  std::atomic<uint64_t> responses_5xx{0};
+  std::atomic<uint64_t> responses_6xx{0};
+  std::atomic<uint64_t> dialogs_active{0};
+};
+
+/**
+ * Registration changes and dialogs. Every method is called on the SIP thread: an implementation
+ * posts what it needs to its own loop and returns at once; it must not call back into the stack
+ * synchronously except through the posted commands (which are safe from any thread).
+ */
+class SipStackListener {
+ public:
+  virtual ~SipStackListener() = default;
+  /** A binding appeared, was removed (unregister) or expired. */
+  virtual void onRegistration(const BindingChange& change) = 0;
+};
+
+/**
+ * The call layer's view of incoming dialogs. Without one, INVITEs are answered 480 Temporarily
+ * Unavailable. Called on the SIP thread; post and return.
+ */
+class SipCallListener {
+ public:
+  virtual ~SipCallListener() = default;
+  /** A new INVITE; answer it with SipStack::answerInvite() (from any thread). */
+  virtual void onIncomingInvite(const IncomingInvite& invite) = 0;
+  /** CANCEL, ACK, BYE or the end of a dialog. */
+  virtual void onDialogEvent(const DialogEvent& event) = 0;
+};
+
+/**
+ * Kefu's SIP stack: one SIP thread running sofia-sip's su_root with one nua (UDP, TCP, TLS), the
+ * registrar, OPTIONS and the INVITE entry for call control. Public methods may be called from
+ * any thread: those that act on SIP post a command to the SIP thread (through an eventfd the
+ * su_root watches) and never wait for it. Destroying the stack shuts nua down (pending
+ * transactions are answered or dropped) and joins the thread.
+ */
+class SipStack {
+ public:
+  virtual ~SipStack() = default;
+
+  /** Swaps the credentials the registrar checks against. Any thread. */
+  virtual void setCredentials(CredentialMapPtr credentials) = 0;
+  /** Sets (or clears, with nullptr) the call listener; it must outlive the stack or be cleared
+   *  first. Any thread; takes effect for INVITEs that arrive after the SIP thread applies it. */
+  virtual void setCallListener(SipCallListener* listener) = 0;
+
+  /** Answers an incoming INVITE: 1xx (180, 183 with `sdp` for early media) or a final status (2xx
+   *  with our answer `sdp`). Unknown or finished dialogs are ignored. Any thread (posted). */
+  virtual void answerInvite(DialogId dialog, int status, std::string reason, std::string sdp) = 0;
+  /** Ends an established dialog with BYE (or 487-style refusal when not answered yet). Any
+   *  thread (posted). */
+  virtual void hangUp(DialogId dialog) = 0;
+
+  /** @return every registered contact now (a snapshot). Any thread. */
+  virtual std::vector<Registration> registrations() const = 0;
+  /** @return where to send a call for `extension`: its registered contact URIs, newest first.
+   *  Any thread (reads the snapshot). */
+  virtual std::vector<std::string> contactsOf(std::string_view extension) const = 0;
+
+  /** @return the stack's counters. Any thread. */
+  virtual const SipCounters& counters() const = 0;
+  /** @return the registrar's counters. Any thread. */
+  virtual const RegistrarCounters& registrarCounters() const = 0;
+};
+using SipStackPtr = std::unique_ptr<SipStack>;
+
+/**
+ * Starts the SIP thread and binds the listeners; @return an error naming the bad setting
+ * (`sip.listen` when a port is taken, `sip.tls.certificate_dir` when the certificate cannot be
+ * loaded). `listener` and `time` outlive the stack.
+ */
+Result<SipStackPtr> startSipStack(const SipConfig& config, SipStackListener& listener,
+                                  const TimeSource& time);
+
+}  // namespace kefu::sip

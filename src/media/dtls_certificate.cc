@@ -99,7 +99,7 @@ Result<SSL_CTX*> makeContext(X509* certificate, EVP_PKEY* key) {
                               "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-SHA") == 1 &&
       SSL_CTX_set1_groups_list(context, "X25519:P-256:P-384") == 1 &&
       // Unlike the rest of OpenSSL, this one returns 0 on success.
-      SSL_CTX_set_tlsext_use_srtp(context, "SRTP_AES128_CM_SHA1_80:SRTP_AEAD_AES_128_GCM") == 0;
+      SSL_CTX_set_tlsext_use_srtp(context, "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80") == 0;
   if (!ok) {
     SSL_CTX_free(context);
     return Error::internal(openSslError("configuring the DTLS context failed"));

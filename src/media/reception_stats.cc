@@ -91,7 +91,8 @@ double ReceptionStats::lossPercent() const {
   if (expected_packets <= 0) {
     return 0.0;
   }
-  return std::max<int64_t>(lost(), 0) * 100.0 / static_cast<double>(expected_packets);
+  return static_cast<double>(std::max<int64_t>(lost(), 0)) * 100.0 /
+         static_cast<double>(expected_packets);
 }
 
 ReportBlock ReceptionStats::reportBlock(uint32_t remote_ssrc, uint32_t last_sr, int64_t now_us,

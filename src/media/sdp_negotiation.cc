@@ -324,7 +324,7 @@ SessionDescription makeOffer(const LocalMedia& local) {
     }
   }
   int next_dynamic = kFirstDynamicPayloadType;
-  auto dynamicPayloadType = [&] {
+  auto allocate_payload_type = [&] {
     while (used.contains(next_dynamic)) {
       ++next_dynamic;
     }
@@ -339,7 +339,7 @@ SessionDescription makeOffer(const LocalMedia& local) {
       continue;  // listed twice by the caller
     }
     const int payload_type =
-        spec.static_payload_type >= 0 ? spec.static_payload_type : dynamicPayloadType();
+        spec.static_payload_type >= 0 ? spec.static_payload_type : allocate_payload_type();
     media.formats.push_back({payload_type, std::string(spec.name), spec.clock_rate, spec.channels,
                              codec == CodecId::Opus ? std::string(kOpusFmtp) : std::string()});
     if (std::find(rates.begin(), rates.end(), spec.clock_rate) == rates.end()) {
@@ -349,7 +349,7 @@ SessionDescription makeOffer(const LocalMedia& local) {
   if (local.telephone_events) {
     // One telephone-event per clock rate: RFC 4733 events run at the codec's clock.
     for (int rate : rates) {
-      media.formats.push_back({dynamicPayloadType(), std::string(kTelephoneEventName), rate, 1,
+      media.formats.push_back({allocate_payload_type(), std::string(kTelephoneEventName), rate, 1,
                                std::string(kTelephoneEventFmtp)});
     }
   }

@@ -91,11 +91,11 @@ bool integrityOf(std::span<const uint8_t> prefix, uint16_t length, std::string_v
   // fed through an EVP_MAC context instead of copying the whole message.
   // Fetching the algorithm searches OpenSSL's provider tables; do it once per process. The
   // EVP_MAC is immutable and may be shared between threads; each call gets its own context.
-  static EVP_MAC* const algorithm = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  if (algorithm == nullptr) {
+  static EVP_MAC* const kHmacAlgorithm = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (kHmacAlgorithm == nullptr) {
     return false;
   }
-  EVP_MAC_CTX* context = EVP_MAC_CTX_new(algorithm);
+  EVP_MAC_CTX* context = EVP_MAC_CTX_new(kHmacAlgorithm);
   if (context == nullptr) {
     return false;
   }

@@ -137,12 +137,24 @@ class FigureBook {
   /** @return an agent's figures over [from_ms, to_ms). */
   AgentFigures agentFigures(const std::string& agent_id, std::int64_t from_ms,
                             std::int64_t to_ms) const;
-  /** @return a queue's figures per interval of `length_ms` aligned on multiples of it. */
+  /**
+   * Sets the wall clock of the log's times: wall-clock ms (since the Unix epoch) = log ms +
+   * `offset_ms`. Intervals then start on wall-clock multiples of their length (a 15-minute
+   * interval at :00, :15, :30 and :45 UTC) instead of multiples of the log's monotonic ms.
+   */
+  void setWallClockOffset(std::int64_t offset_ms) { wall_clock_offset_ms_ = offset_ms; }
+  /** @return wall-clock ms − log ms (0 until setWallClockOffset()). */
+  std::int64_t wallClockOffsetMs() const { return wall_clock_offset_ms_; }
+
+  /**
+   * @return a queue's figures per interval of `length_ms` covering [from_ms, to_ms), aligned on
+   * wall-clock multiples of the length (see setWallClockOffset()); times in log ms.
+   */
   std::vector<IntervalFigures<QueueFigures>> queueIntervals(const std::string& queue_id,
                                                             std::int64_t from_ms,
                                                             std::int64_t to_ms,
                                                             std::int64_t length_ms) const;
-  /** @return an agent's figures per interval of `length_ms` aligned on multiples of it. */
+  /** @return an agent's figures per interval of `length_ms`, aligned as queueIntervals(). */
   std::vector<IntervalFigures<AgentFigures>> agentIntervals(const std::string& agent_id,
                                                             std::int64_t from_ms,
                                                             std::int64_t to_ms,
@@ -299,6 +311,7 @@ class FigureBook {
   std::map<std::string, AgentBook> agents_;
   std::unordered_map<std::string, Interaction> interactions_;
   std::int64_t now_ms_ = 0;
+  std::int64_t wall_clock_offset_ms_ = 0;
   std::uint64_t recorded_ = 0;
   std::uint64_t ignored_ = 0;
   std::string last_ignored_reason_;

@@ -75,6 +75,26 @@ class RoutingEngine {
   // Configuration.
   /** @return AlreadyExists for a known queue id, InvalidArgument for a bad setting. */
   [[nodiscard]] Result<void> addQueue(QueueRouting routing);
+  /**
+   * Applies a known queue's new settings at once: agents are re-matched against its skills,
+   * waiting interactions re-staged against its relaxation and routed by its (new) strategy.
+   * @return NotFound for an unknown queue id, InvalidArgument for a bad setting.
+   */
+  [[nodiscard]] Result<void> updateQueue(QueueRouting routing);
+  /**
+   * Takes a queue out of routing; interactions already answered from it finish normally.
+   * @return NotFound for an unknown id, Conflict while interactions wait or ring in it.
+   */
+  [[nodiscard]] Result<void> removeQueue(std::string_view queue_id);
+  /** @return a known queue's settings, nullopt for an unknown id. */
+  std::optional<QueueRouting> queueRouting(std::string_view queue_id) const;
+  /**
+   * Replaces a logged-in agent's skills at once: its queues are re-matched and it takes what now
+   * waits for it. @return NotFound when the agent is not logged in, InvalidArgument for a bad
+   * level.
+   */
+  [[nodiscard]] Result<void> updateAgentSkills(std::string_view agent_id,
+                                               std::vector<SkillLevel> skills);
 
   // Agents: logged_out → ready ⇄ not_ready(reason); reserved/busy/wrap_up come from the work.
   /** Logs in as Ready. @return Conflict when already logged in. */
@@ -214,6 +234,7 @@ class RoutingEngine {
     std::deque<std::int64_t> handle_ms;
     std::int64_t first_wait_rule_ms = 0;  // 0: none
     std::string first_wait_rule_target;
+    bool removed = false;  // removeQueue(): its slot stays for the work still referring to it
   };
   enum class TimerKind { Relax, WaitOverflow, StickyEnd, RingTimeout, WrapUpEnd };
   struct Timer {
@@ -227,6 +248,19 @@ class RoutingEngine {
     }
   };
 
+  /** What every public call starts with: the timers due now have run; `ix` is the one named. */
+  struct Call {
+    std::int64_t at = 0;
+    Slot ix = NoSlot;
+  };
+  static Error conflict(std::string message);
+  /** Runs the timers already due. @return now, in ms. */
+  std::int64_t catchUp();
+  /** catchUp(), then finds a customer's interaction. @return NotFound naming it when unknown. */
+  Result<Call> dueInteraction(std::string_view interaction_id);
+
+  /** Applies `routing` to a queue's runtime (stages, sets, wait rule); the sets are emptied. */
+  static void configure(QueueRt& q, QueueRouting routing);
   std::int64_t nowMs() const;
   void runDue(std::int64_t now);
   void schedule(std::int64_t at, TimerKind kind, Slot slot, std::uint64_t gen);

@@ -385,4 +385,29 @@ void RestApi::addCustomerRoutes() {
   });
 }
 
+void RestApi::addSyncRoutes() {
+  if (!deps_.sync_status) {
+    return;
+  }
+  const Roles viewers{Role::Admin, Role::Supervisor, Role::Auditor};
+  router_.add("GET", "/api/v1/sync/status", viewers, [this](const RouteContext&) {
+    auto status = deps_.sync_status();
+    if (!status) {
+      return errorResponse(status.error());
+    }
+    const auto& s = *status;
+    std::string out;
+    JsonWriter w(out);
+    w.beginObject().key("peer").value(s.peer);
+    w.key("link").value(!s.enabled ? "off" : s.connected && s.peer_reachable ? "up" : "down");
+    w.key("connected").raw(s.connected ? "true" : "false");
+    w.key("peer_reachable").raw(s.peer_reachable ? "true" : "false");
+    w.key("backlog").value(s.backlog).key("oldest_pending_age_ms").value(s.oldest_pending_age_ms);
+    w.key("published_seq").value(s.published_seq).key("acked_seq").value(s.acked_seq);
+    w.key("applied").value(s.applied).key("duplicates").value(s.duplicates);
+    w.key("rejected").value(s.rejected).key("last_lag_ms").value(s.last_lag_ms).endObject();
+    return jsonResponse(200, std::move(out));
+  });
+}
+
 }  // namespace kefu::api

@@ -55,6 +55,7 @@ RestApi::RestApi(RestDependencies deps) : deps_(std::move(deps)), router_(deps_.
   addStaffingRoutes();
   addSessionRoutes();
   addCustomerRoutes();
+  addSyncRoutes();
 }
 
 void RestApi::addAuthRoutes() {

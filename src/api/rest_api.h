@@ -18,6 +18,22 @@
 
 namespace kefu::api {
 
+/** The site link as GET /api/v1/sync/status shows it. */
+struct SyncStatusView {
+  bool enabled = false;  // false: no link configured (an all-in-one site)
+  std::string peer;
+  bool connected = false;
+  bool peer_reachable = false;
+  std::int64_t backlog = 0;
+  std::int64_t oldest_pending_age_ms = 0;
+  std::int64_t published_seq = 0;
+  std::int64_t acked_seq = 0;
+  std::int64_t applied = 0;
+  std::int64_t duplicates = 0;
+  std::int64_t rejected = 0;
+  std::int64_t last_lag_ms = 0;
+};
+
 /** What the REST routes work on; all outlive the RestApi. */
 struct RestDependencies {
   auth::Authenticator& authenticator;
@@ -41,6 +57,8 @@ struct RestDependencies {
   privacy::TokenizerPtr tokenizer;
   /** False on a site that holds no data key (an edge site): it cannot show personal values. */
   bool personal_data_available = true;
+  /** @return the site link's state (`enabled` false on a site without a link). */
+  std::function<Result<SyncStatusView>()> sync_status;
 };
 
 /**
@@ -65,6 +83,7 @@ class RestApi {
   void addStaffingRoutes();   // Erlang C: staffing_routes.cc
   void addSessionRoutes();    // agents' login and states, queues' live state: session_routes.cc
   void addCustomerRoutes();   // customers and the audit trail: customer_routes.cc
+  void addSyncRoutes();       // the site link's state: customer_routes.cc
 
   RestDependencies deps_;
   Router router_;

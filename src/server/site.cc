@@ -17,9 +17,11 @@
 #include "privacy/key_ring.h"
 #include "server/demo_data.h"
 #include "stats/metrics.h"
+#include "server/link_store.h"
 #include "store/store.h"
 
 #ifndef KEFU_VERSION
+#include "sync/site_link.h"
 #define KEFU_VERSION "0.0.0"
 #endif
 #ifndef KEFU_COMMIT
@@ -83,6 +85,8 @@ Result<store::StoreOptions> privacyStoreOptions(const Config& config) {
   options.residency = {siteKind(config.site.role), std::move(overrides).value()};
   const auto path = keyFilePath(config);
   std::error_code ec;
+  // Core and edge sites each own entities the other replicates: their changes go to the outbox.
+  options.outbox = config.site.role != SiteRole::All;
   if (config.site.role == SiteRole::Edge) {
     // An edge site never holds data keys; a token key lets it recognise returning callers.
     if (!std::filesystem::exists(path, ec)) {
@@ -129,6 +133,8 @@ struct Site::Parts {
   std::unique_ptr<api::RestApi> api;
   std::unique_ptr<api::HttpServer> http;
 };
+  std::unique_ptr<LinkStore> link_store;
+  std::unique_ptr<sync::SiteLink> link;
 
 Result<std::unique_ptr<Site>> Site::start(const Config& config) {
   KEFU_TRY(setLogLevel(toString(config.log.level)));
@@ -185,11 +191,73 @@ Result<std::unique_ptr<Site>> Site::start(const Config& config) {
         if (!version) {
           return version.error();
         }
+  if (!config.sync.nats_url.empty()) {
+    if (config.site.role == SiteRole::All || config.sync.peer.empty()) {
+      return Error::invalid("sync.peer", "a site link needs site.role core or edge and sync.peer");
+    }
+    // The core site owns customers; the edge site takes them (as tokens) from the core only.
+    parts->link_store = std::make_unique<LinkStore>(store.replication(), config.sync.peer,
+                                                    config.site.role == SiteRole::Edge);
+    auto link = sync::SiteLink::start({config.site.name, config.sync.peer, config.sync.nats_url},
+                                      *parts->link_store, parts->time);
+    if (!link) {
+      return link.error();
+    }
+    parts->link = std::move(link).value();
+  }
+  std::function<Result<api::SyncStatusView>()> sync_status =
+      [link = parts->link.get(), &store, peer = config.sync.peer,
+       time = &parts->time]() -> Result<api::SyncStatusView> {
+    auto stats = store.replication().outboxStats();
+    if (!stats) {
+      return stats.error();
+    }
+    api::SyncStatusView view;
+    view.enabled = link != nullptr;
+    view.peer = peer;
+    view.backlog = stats->backlog;
+    view.oldest_pending_age_ms =
+        stats->backlog > 0 ? toUnixMillis(time->systemTime()) - stats->oldest_at_ms : 0;
+    if (link != nullptr) {
+      auto l = link->status();
+      view.connected = l.connected;
+      view.peer_reachable = l.peer_reachable;
+      view.published_seq = l.published_seq;
+      view.acked_seq = l.acked_seq;
+      view.applied = l.applied;
+      view.duplicates = l.duplicates;
+      view.rejected = l.rejected;
+      view.last_lag_ms = l.last_lag_ms;
+    }
+    return view;
+  };
+  auto render_metrics = [metrics = parts->metrics.get(), sync_status] {
+    std::string text = metrics->render();
+    if (auto s = sync_status(); s && s->enabled) {
+      text +=
+          "# HELP kefu_sync_link_up Whether the site link to the peer answers (1) or not.\n"
+          "# TYPE kefu_sync_link_up gauge\n";
+      text += fmt::format("kefu_sync_link_up{{peer=\"{}\"}} {}\n", s->peer,
+                          s->connected && s->peer_reachable ? 1 : 0);
+      text +=
+          "# HELP kefu_sync_backlog Changes waiting for the peer's acknowledgement.\n"
+          "# TYPE kefu_sync_backlog gauge\n";
+      text += fmt::format("kefu_sync_backlog{{peer=\"{}\"}} {}\n", s->peer, s->backlog);
+      text +=
+          "# HELP kefu_sync_lag_ms Age of the last change from the peer when applied.\n"
+          "# TYPE kefu_sync_lag_ms gauge\n";
+      text += fmt::format("kefu_sync_lag_ms{{peer=\"{}\"}} {}\n", s->peer, s->last_lag_ms);
+      text +=
+          "# HELP kefu_sync_rejected_total Changes from the peer refused as malformed or "
+          "forged.\n# TYPE kefu_sync_rejected_total counter\n";
+      text += fmt::format("kefu_sync_rejected_total{{peer=\"{}\"}} {}\n", s->peer, s->rejected);
+    }
+    return text;
+  };
         return {};
       },
-      [metrics = parts->metrics.get()] { return metrics->render(); }, config.site.name,
-      std::string(toString(config.site.role)), &store.customers(), &store.audit(),
-      options->tokenizer, options->cipher != nullptr});
+      render_metrics, config.site.name, std::string(toString(config.site.role)), &store.customers(),
+      &store.audit(), options->tokenizer, options->cipher != nullptr, sync_status});
   parts->http = std::make_unique<api::HttpServer>(
       api::HttpServerOptions{config.http.listen.host, config.http.listen.port,
                              static_cast<std::size_t>(config.http.threads),
@@ -225,11 +293,16 @@ void Site::stop(std::chrono::milliseconds grace) {
 int runSite(const Config& config) {
   // Block the stop signals before any thread starts, so only sigwait() below receives them.
   sigset_t stop_signals;
+  if (parts_->link) {
+    parts_->link->stop();  // before the store it reads and writes
+  }
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  parts_->link.reset();
+  parts_->link_store.reset();
 
   auto site = Site::start(config);
   if (!site) {

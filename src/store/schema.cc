@@ -15,7 +15,7 @@ constexpr auto O = DataClass::Operational;
 // and audit records identify nobody without the core site's keys, so they are operational.
 constexpr auto C = DataClass::Core;
 
-constexpr std::array<ColumnClass, 58> Columns{{
+constexpr std::array<ColumnClass, 70> Columns{{
     {"users", "id", O},
     {"users", "username", O},
     {"users", "display_name", O},
@@ -74,6 +74,19 @@ constexpr std::array<ColumnClass, 58> Columns{{
     {"audit_head", "id", O},
     {"audit_head", "seq", O},
     {"audit_head", "hash", O},
+    // The outbox holds what may cross the link: a customer's id and tokens, never its values.
+    {"sync_outbox", "seq", O},
+    {"sync_outbox", "entity_type", O},
+    {"sync_outbox", "entity_id", O},
+    {"sync_outbox", "op", O},
+    {"sync_outbox", "payload", O},
+    {"sync_outbox", "created_at", O},
+    {"sync_counter", "id", O},
+    {"sync_counter", "seq", O},
+    {"sync_inbox", "origin", O},
+    {"sync_inbox", "entity_type", O},
+    {"sync_inbox", "entity_id", O},
+    {"sync_inbox", "last_seq", O},
 }};
 
 }  // namespace

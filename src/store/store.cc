@@ -7,6 +7,7 @@
 #include "store/internal/sql_audit_trail.h"
 #include "store/internal/sql_customer_repository.h"
 #include "store/internal/sql_queue_repository.h"
+#include "store/internal/sql_replication.h"
 #include "store/internal/sql_session_repository.h"
 #include "store/internal/sql_skill_repository.h"
 #include "store/internal/sql_user_repository.h"
@@ -27,8 +28,9 @@ class SqlStore final : public Store {
         skills_(*database_),
         agents_(*database_),
         queues_(*database_),
-        customers_(*database_, options.cipher, options.tokenizer),
-        audit_(*database_) {}
+        customers_(*database_, options.cipher, options.tokenizer, options.outbox),
+        audit_(*database_),
+        replication_(*database_) {}
 
   std::string_view backend() const override { return database_->backend(); }
   Result<int> migrate() override { return database_->migrate(internal::migrations()); }
@@ -41,6 +43,7 @@ class SqlStore final : public Store {
   acd::QueueRepository& queues() override { return queues_; }
   crm::CustomerRepository& customers() override { return customers_; }
   privacy::AuditTrail& audit() override { return audit_; }
+  Replication& replication() override { return replication_; }
 
   Result<std::int64_t> execForTest(std::string_view sql,
                                    const std::vector<std::string>& params) override {
@@ -67,6 +70,7 @@ class SqlStore final : public Store {
   internal::SqlQueueRepository queues_;
   internal::SqlCustomerRepository customers_;
   internal::SqlAuditTrail audit_;
+  internal::SqlReplication replication_;
 };
 
 }  // namespace

@@ -26,6 +26,63 @@ struct StoreOptions {
   privacy::FieldCipherPtr cipher;
   /** Tokens of customers' phone and ID numbers; null when the site has no token key. */
   privacy::TokenizerPtr tokenizer;
+  /** Whether changes to entities this site owns are written to the site link's outbox. */
+  bool outbox = false;
+};
+
+/** One change waiting in the outbox for the far site's acknowledgement. */
+struct OutboxEntry {
+  std::int64_t seq = 0;  // 1, 2, 3, … in commit order, never reused
+  std::string entity_type;
+  std::string entity_id;
+  std::string op;       // upsert, delete
+  std::string payload;  // the entity as it crosses the link (no core-class value)
+  std::int64_t at_ms = 0;
+};
+
+struct OutboxStats {
+  std::int64_t backlog = 0;        // entries not yet acknowledged
+  std::int64_t oldest_at_ms = 0;   // when the oldest of them was written; 0 when none
+  std::int64_t last_seq = 0;       // the highest number ever given
+  std::int64_t acked_through = 0;  // every entry up to here is retired
+};
+
+/** A change from the far site, as the link delivered it. */
+struct InboundChange {
+  std::string origin;  // the site that owns the entity
+  std::int64_t seq = 0;
+  std::string entity_type;
+  std::string entity_id;
+  std::string op;
+  std::string payload;
+};
+
+/** What one entity looks like as the link carries it, hashed: equal on both sites when in sync. */
+struct EntityChecksum {
+  std::string entity_type;
+  std::string entity_id;
+  std::string checksum;
+  bool operator==(const EntityChecksum&) const = default;
+};
+
+/** The site link's storage: the outbox this site publishes, the inbox it applies. Thread-safe. */
+class Replication {
+ public:
+  virtual ~Replication() = default;
+  /** @return up to `limit` outbox entries after number `after_seq`, in order. */
+  virtual Result<std::vector<OutboxEntry>> pendingOutbox(std::int64_t after_seq,
+                                                         std::size_t limit) = 0;
+  /** Deletes the entries up to `up_to_seq` (acknowledged end to end); @return how many. */
+  virtual Result<std::int64_t> retireOutbox(std::int64_t up_to_seq) = 0;
+  virtual Result<OutboxStats> outboxStats() = 0;
+  /**
+   * Applies a change from the far site unless it was applied already or a newer change to the
+   * same entity was (idempotent, in order per entity); @return whether it changed anything.
+   * InvalidArgument for a change this site cannot apply (never throws on bad payloads).
+   */
+  virtual Result<bool> applyInbound(const InboundChange& change) = 0;
+  /** @return the checksum of every replicated entity this site holds, by type and id. */
+  virtual Result<std::vector<EntityChecksum>> checksums() = 0;
 };
 
 /**
@@ -50,6 +107,7 @@ class Store {
   virtual acd::QueueRepository& queues() = 0;
   virtual crm::CustomerRepository& customers() = 0;
   virtual privacy::AuditTrail& audit() = 0;
+  virtual Replication& replication() = 0;
 
   /**
    * Runs one raw statement through the same residency guard as every repository; @return the rows

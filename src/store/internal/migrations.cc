@@ -208,9 +208,59 @@ INSERT INTO audit_head (id, seq, hash)
   VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
 )sql";
 
-constexpr std::array<Migration, 2> All{{
+// Version 3: the site link's outbox (changes waiting for the far site's acknowledgement, numbered
+// by a counter row so that numbers follow commit order without gaps) and the inbox positions
+// (the last change applied per origin site and entity, for idempotent, ordered applying).
+constexpr std::string_view V3Sqlite = R"sql(
+CREATE TABLE sync_outbox (
+  seq INTEGER PRIMARY KEY,
+  entity_type TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  op TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE sync_counter (
+  id INTEGER PRIMARY KEY,
+  seq INTEGER NOT NULL
+);
+INSERT INTO sync_counter (id, seq) VALUES (1, 0);
+CREATE TABLE sync_inbox (
+  origin TEXT NOT NULL,
+  entity_type TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  last_seq INTEGER NOT NULL,
+  PRIMARY KEY (origin, entity_type, entity_id)
+);
+)sql";
+
+constexpr std::string_view V3Postgres = R"sql(
+CREATE TABLE sync_outbox (
+  seq BIGINT PRIMARY KEY,
+  entity_type TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  op TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE sync_counter (
+  id INTEGER PRIMARY KEY,
+  seq BIGINT NOT NULL
+);
+INSERT INTO sync_counter (id, seq) VALUES (1, 0);
+CREATE TABLE sync_inbox (
+  origin TEXT NOT NULL,
+  entity_type TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  last_seq BIGINT NOT NULL,
+  PRIMARY KEY (origin, entity_type, entity_id)
+);
+)sql";
+
+constexpr std::array<Migration, 3> All{{
     {1, "users, sessions, skills, agents, queues", V1Sqlite, V1Postgres},
     {2, "customers, customer tokens, audit trail", V2Sqlite, V2Postgres},
+    {3, "site link outbox and inbox", V3Sqlite, V3Postgres},
 }};
 
 }  // namespace

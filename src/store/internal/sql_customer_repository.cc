@@ -1,6 +1,7 @@
 #include "store/internal/sql_customer_repository.h"
 
 #include "store/internal/repository_support.h"
+#include "store/internal/sql_replication.h"
 
 namespace kefu::store::internal {
 namespace {
@@ -108,18 +109,18 @@ Result<void> SqlCustomerRepository::writeTokens(SqlSession& session,
   if (!removed) {
     return removed.error();
   }
-  if (!tokenizer_) {
-    return {};
-  }
   std::vector<std::pair<std::string, std::string>> tokens;  // token, kind
-  for (const auto& phone : customer.phones) {
-    if (auto token = tokenizer_->phoneToken(phone)) {
-      tokens.emplace_back(std::move(*token), "phone");
+  if (tokenizer_) {
+    for (const auto& phone : customer.phones) {
+      if (auto token = tokenizer_->phoneToken(phone)) {
+        tokens.emplace_back(std::move(*token), "phone");
+      }
+    }
+    if (auto token = tokenizer_->idNumberToken(customer.id_number)) {
+      tokens.emplace_back(std::move(*token), "id_number");
     }
   }
-  if (auto token = tokenizer_->idNumberToken(customer.id_number)) {
-    tokens.emplace_back(std::move(*token), "id_number");
-  }
+  std::vector<std::pair<std::string, std::string>> stored;  // kind, token
   for (auto& [token, kind] : tokens) {
     // A customer may list the same number twice; the token is stored once.
     auto exists =
@@ -137,6 +138,18 @@ Result<void> SqlCustomerRepository::writeTokens(SqlSession& session,
     if (!inserted) {
       return inserted.error();
     }
+    stored.emplace_back(kind, token);
+  }
+  if (!outbox_) {
+    return {};
+  }
+  // The change and its event commit together: the link can never miss it nor see it early.
+  auto queued =
+      appendOutbox(session, database_.backend(), "customer", customer.id, "upsert",
+                   customerLinkPayload(customer.created_at_ms, customer.updated_at_ms, stored),
+                   customer.updated_at_ms);
+  if (!queued) {
+    return queued.error();
   }
   return {};
 }
@@ -267,6 +280,12 @@ Result<void> SqlCustomerRepository::remove(std::string_view id) {
     }
     if (*changed == 0) {
       return notFoundError("customer", id);
+    }
+    if (outbox_) {
+      auto queued = appendOutbox(session, database_.backend(), "customer", id, "delete", "", 0);
+      if (!queued) {
+        return queued.error();
+      }
     }
     return {};
   });

@@ -15,9 +15,13 @@ namespace kefu::store::internal {
  */
 class SqlCustomerRepository final : public crm::CustomerRepository {
  public:
+  /** With `outbox`, every change is also written to the site link's outbox, in its transaction. */
   SqlCustomerRepository(SqlDatabase& database, privacy::FieldCipherPtr cipher,
-                        privacy::TokenizerPtr tokenizer)
-      : database_(database), cipher_(std::move(cipher)), tokenizer_(std::move(tokenizer)) {}
+                        privacy::TokenizerPtr tokenizer, bool outbox)
+      : database_(database),
+        cipher_(std::move(cipher)),
+        tokenizer_(std::move(tokenizer)),
+        outbox_(outbox) {}
 
   Result<void> create(const crm::Customer& customer) override;
   Result<crm::Customer> get(std::string_view id) override;
@@ -34,6 +38,7 @@ class SqlCustomerRepository final : public crm::CustomerRepository {
   Result<crm::Customer> toCustomer(const SqlRow& row) const;
   Result<std::string> openField(const SqlRow& row, std::size_t column, std::string_view name,
                                 std::string_view id) const;
+  /** Replaces the customer's tokens, then writes the change to the outbox when enabled. */
   Result<void> writeTokens(SqlSession& session, const crm::Customer& customer) const;
   Result<std::vector<crm::Customer>> queryCustomers(std::string_view sql, std::string_view key);
 
@@ -42,6 +47,7 @@ class SqlCustomerRepository final : public crm::CustomerRepository {
   // Shared, immutable; null when the site has no keys.
   privacy::FieldCipherPtr cipher_;
   privacy::TokenizerPtr tokenizer_;
+  bool outbox_;
 };
 
 }  // namespace kefu::store::internal

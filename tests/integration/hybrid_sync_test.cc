@@ -1,0 +1,263 @@
+// Two real sites on loopback: a core site on PostgreSQL and an edge site on SQLite, each with its
+// own real nats-server (JetStream, one domain per site); the core's dials the edge's as a leafnode
+// over mutual TLS. Customers made on the core reach the edge as tokens only, and nothing personal
+// ever reaches the edge's database, its streams or either server's logs.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nats/nats.h>
+
+#include <chrono>
+#include <thread>
+
+#include "store/store.h"
+#include "support/nats_server.h"
+#include "support/postgres_cluster.h"
+#include "support/site_fixture.h"
+
+namespace kefu::test {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+/** A planted phone number and ID number per customer: what must never reach the edge. */
+std::string plantedPhone(int i) { return "1391234" + std::to_string(1000 + i); }
+std::string plantedId(int i) { return "5101011990" + std::to_string(10000000 + i); }
+
+class HybridSyncTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    certs_ = TestCertificates::make();
+    edge_nats_ =
+        NatsServer::start({"edge", true, 0, certs_->ca, certs_->hub_cert, certs_->hub_key});
+    ASSERT_NE(edge_nats_, nullptr);
+    core_nats_ = NatsServer::start(
+        {"core", false, edge_nats_->leafPort(), certs_->ca, certs_->leaf_cert, certs_->leaf_key});
+    ASSERT_NE(core_nats_, nullptr);
+    keys_dir_ =
+        std::filesystem::temp_directory_path() / ("kefu-hybrid-keys-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(keys_dir_);
+
+    core_config_.site.name = "core";
+    core_config_.site.role = server::SiteRole::Core;
+    core_config_.storage.url = freshStorageUrl(Backend::Postgres);
+    core_config_.privacy.key_file = (keys_dir_ / "core.keys").string();
+    core_config_.sync = {core_nats_->clientUrl(), "edge"};
+    edge_config_.site.name = "edge";
+    edge_config_.site.role = server::SiteRole::Edge;
+    edge_config_.storage.url = freshStorageUrl(Backend::Sqlite);
+    edge_config_.privacy.key_file = (keys_dir_ / "edge.keys").string();  // absent: no keys at all
+    edge_config_.sync = {edge_nats_->clientUrl(), "core"};
+    for (auto* config : {&core_config_, &edge_config_}) {
+      config->http.listen = {"127.0.0.1", 0};
+      config->auth.admin_password = AdminPassword;
+      config->log.level = server::LogLevel::Warn;
+    }
+    core_ = startSite(core_config_);
+    edge_ = startSite(edge_config_);
+    ASSERT_TRUE(core_ && edge_);
+    core_token_ = login(*core_);
+    edge_token_ = login(*edge_);
+  }
+
+  void TearDown() override {
+    for (auto* site : {&core_, &edge_}) {
+      if (*site) {
+        (*site)->stop(1s);
+        site->reset();
+      }
+    }
+    core_nats_.reset();
+    edge_nats_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(keys_dir_, ignored);
+    std::filesystem::remove_all(edgeDatabaseDir(), ignored);
+  }
+
+  static std::unique_ptr<server::Site> startSite(const server::Config& config) {
+    auto site = server::Site::start(config);
+    EXPECT_TRUE(site.ok()) << site.error().message;
+    return site.ok() ? std::move(site).value() : nullptr;
+  }
+
+  static std::string login(server::Site& site) {
+    auto reply = HttpClient(site.httpPort())
+                     .post("/api/v1/auth/login",
+                           Json{{"username", "admin"}, {"password", AdminPassword}}.dump());
+    return Json::parse(reply.body).value("token", "");
+  }
+
+  HttpClient coreClient() {
+    HttpClient c(core_->httpPort());
+    c.setToken(core_token_);
+    return c;
+  }
+  HttpClient edgeClient() {
+    HttpClient c(edge_->httpPort());
+    c.setToken(edge_token_);
+    return c;
+  }
+
+  std::filesystem::path edgeDatabaseDir() const {
+    return std::filesystem::path(edge_config_.storage.url.substr(7)).parent_path();
+  }
+
+  /** Creates customer `i` on the core; @return its id. */
+  std::string createOnCore(int i) {
+    auto reply =
+        coreClient().post("/api/v1/customers", Json{{"name", "Customer " + std::to_string(i)},
+                                                    {"phones", {plantedPhone(i)}},
+                                                    {"id_number", plantedId(i)}}
+                                                   .dump());
+    EXPECT_EQ(reply.status, 201) << reply.body;
+    return Json::parse(reply.body).value("id", "");
+  }
+
+  Json edgeCustomers() { return Json::parse(edgeClient().get("/api/v1/customers").body); }
+
+  Json syncStatus(HttpClient client) { return Json::parse(client.get("/api/v1/sync/status").body); }
+
+  /** Waits up to `limit` for `done`; @return whether it happened. */
+  template <class Predicate>
+  static bool eventually(Predicate done, std::chrono::milliseconds limit = 20s) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (done()) {
+        return true;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return done();
+  }
+
+  std::unique_ptr<TestCertificates> certs_;
+  std::unique_ptr<NatsServer> edge_nats_;
+  std::unique_ptr<NatsServer> core_nats_;
+  std::filesystem::path keys_dir_;
+  server::Config core_config_;
+  server::Config edge_config_;
+  std::unique_ptr<server::Site> core_;
+  std::unique_ptr<server::Site> edge_;
+  std::string core_token_;
+  std::string edge_token_;
+};
+
+TEST_F(HybridSyncTest, CustomersReachTheEdgeAsTokensOnlyAndNothingPersonalLeaks) {
+  constexpr int N = 20;
+  std::vector<std::string> ids;
+  for (int i = 0; i < N; ++i) {
+    ids.push_back(createOnCore(i));
+  }
+  ASSERT_TRUE(eventually([&] { return edgeCustomers().value("count", 0) == N; }))
+      << edgeCustomers().dump() << "\ncore: " << syncStatus(coreClient()).dump()
+      << "\nedge: " << syncStatus(edgeClient()).dump();
+
+  // The edge knows each customer by id and tokens, and recognises a returning caller by token.
+  auto core_view = Json::parse(coreClient().get("/api/v1/customers/" + ids[3]).body);
+  auto edge_view =
+      Json::parse(edgeClient().get("/api/v1/customers/" + ids[3] + "?reveal=true").body);
+  EXPECT_EQ(edge_view["tokens"], core_view["tokens"]);
+  EXPECT_EQ(edge_view["name"], "");
+  EXPECT_EQ(edge_view["phones"], Json::array());
+  EXPECT_EQ(edge_view["personal_data_available"], false);
+  auto found = Json::parse(
+      edgeClient()
+          .post("/api/v1/customers/lookup", Json{{"token", core_view["tokens"][0]}}.dump())
+          .body);
+  ASSERT_EQ(found["count"], 1);
+  EXPECT_EQ(found["items"][0]["id"], ids[3]);
+
+  // Updates and deletions follow; the core's outbox empties once the edge has acknowledged.
+  auto updated =
+      coreClient().put("/api/v1/customers/" + ids[0],
+                       Json{{"name", "Customer 0"}, {"phones", {plantedPhone(100)}}}.dump());
+  ASSERT_EQ(updated.status, 200) << updated.body;
+  ASSERT_EQ(coreClient().del("/api/v1/customers/" + ids[1]).status, 204);
+  const Json new_tokens = Json::parse(updated.body)["tokens"];
+  EXPECT_TRUE(eventually([&] {
+    return edgeCustomers().value("count", 0) == N - 1 &&
+           Json::parse(edgeClient().get("/api/v1/customers/" + ids[0]).body)["tokens"] ==
+               new_tokens;
+  }));
+  EXPECT_TRUE(eventually([&] { return syncStatus(coreClient()).value("backlog", -1) == 0; }))
+      << syncStatus(coreClient()).dump();
+  EXPECT_TRUE(eventually([&] { return syncStatus(coreClient())["link"] == "up"; }));
+  EXPECT_EQ(syncStatus(edgeClient())["applied"], N + 2);
+  EXPECT_EQ(syncStatus(edgeClient())["rejected"], 0);
+
+  // Planted numbers appear nowhere on the edge: database files, stream store, logs; nor in any
+  // stream or log of the core's nats-server (the link carries tokens only).
+  edge_->stop(1s);
+  for (int i : {0, 2, 7, N - 1, 100}) {
+    for (const auto& value : {plantedPhone(i), plantedId(i)}) {
+      EXPECT_THAT(filesContaining(edgeDatabaseDir(), value), ::testing::IsEmpty()) << value;
+      EXPECT_THAT(filesContaining(edge_nats_->dir(), value), ::testing::IsEmpty()) << value;
+      EXPECT_THAT(filesContaining(core_nats_->dir(), value), ::testing::IsEmpty()) << value;
+    }
+  }
+  // The scan can find things: the tokens are there.
+  EXPECT_THAT(filesContaining(edge_nats_->dir(), std::string(core_view["tokens"][0])),
+              ::testing::Not(::testing::IsEmpty()));
+}
+
+TEST_F(HybridSyncTest, BothSitesServeWithTheLinkDownAndTheBacklogDrains) {
+  ASSERT_TRUE(eventually([&] { return syncStatus(coreClient())["link"] == "up"; }));
+  edge_nats_->kill();
+  ASSERT_TRUE(eventually([&] { return syncStatus(coreClient())["link"] == "down"; }));
+  constexpr int N = 50;
+  for (int i = 0; i < N; ++i) {
+    createOnCore(i);  // the core keeps serving
+  }
+  EXPECT_EQ(edgeClient().get("/api/v1/customers").status, 200);  // so does the edge
+  EXPECT_EQ(syncStatus(coreClient())["backlog"], N);
+  ASSERT_TRUE(edge_nats_->restart());
+  EXPECT_TRUE(eventually([&] { return edgeCustomers().value("count", 0) == N; }, 30s))
+      << syncStatus(coreClient()).dump() << "\n"
+      << syncStatus(edgeClient()).dump();
+  EXPECT_TRUE(eventually([&] { return syncStatus(coreClient()).value("backlog", -1) == 0; }));
+  EXPECT_EQ(syncStatus(edgeClient())["applied"], N);
+}
+
+TEST_F(HybridSyncTest, ForgedCertificateIsRefusedAndLogged) {
+  auto rogue = NatsServer::start(
+      {"rogue", false, edge_nats_->leafPort(), certs_->ca, certs_->rogue_cert, certs_->rogue_key});
+  ASSERT_NE(rogue, nullptr);
+  EXPECT_TRUE(eventually(
+      [&] {
+        const std::string log = edge_nats_->log();
+        return log.find("TLS handshake error") != std::string::npos ||
+               log.find("certificate") != std::string::npos;
+      },
+      10s))
+      << edge_nats_->log();
+  EXPECT_THAT(edge_nats_->log(), ::testing::Not(HasSubstr("rogue")));  // never joined as a leaf
+}
+
+TEST_F(HybridSyncTest, GarbageAndForgedChangesOnTheLinkAreRejected) {
+  ASSERT_TRUE(eventually([&] { return syncStatus(coreClient())["link"] == "up"; }));
+  // Bytes published straight into the core's outbound subject, as a compromised core-side client
+  // could: they reach the edge's stream, where the edge must refuse them and keep going.
+  natsConnection* nc = nullptr;
+  ASSERT_EQ(natsConnection_ConnectTo(&nc, core_nats_->clientUrl().c_str()), NATS_OK);
+  jsCtx* js = nullptr;
+  ASSERT_EQ(natsConnection_JetStream(&js, nc, nullptr), NATS_OK);
+  for (const std::string garbage :
+       {"not json", "{\"v\":1}",
+        "{\"v\":1,\"origin\":\"core\",\"seq\":999999,"
+        "\"entity_type\":\"customer\",\"entity_id\":\"cu_x\",\"op\":"
+        "\"upsert\",\"payload\":\"name=13912341000\",\"at_ms\":1,\"base\":0}"}) {
+    ASSERT_EQ(js_Publish(nullptr, js, "kefu.out.core", garbage.data(),
+                         static_cast<int>(garbage.size()), nullptr, nullptr),
+              NATS_OK);
+  }
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+  EXPECT_TRUE(eventually([&] { return syncStatus(edgeClient()).value("rejected", 0) == 3; }))
+      << syncStatus(edgeClient()).dump();
+  createOnCore(1);
+  EXPECT_TRUE(eventually([&] { return edgeCustomers().value("count", 0) == 1; }));
+}
+
+}  // namespace
+}  // namespace kefu::test

@@ -385,6 +385,16 @@ std::vector<ConfigKey> makeConfigKeys() {
       [](std::string_view text) { return privacy::ResidencyPolicy::parseOverrides(text).ok(); },
       "Residency overrides of the schema's data classes, per entity or per field (classes: "
       "`core`, `operational`, `content`); an edge site never stores a core-class value in clear."));
+  keys.push_back(textKey(
+      "sync.nats_url", KEFU_CONFIG_FIELD(sync.nats_url), "`nats://host:port`; optional",
+      "nats://host:port", [](std::string_view t) { return t.empty() || t.starts_with("nats://"); },
+      "This site's own nats-server (JetStream, domain = `site.name`), which carries the site link "
+      "to the peer; empty: no link. Core and edge sites write an outbox either way."));
+  keys.push_back(textKey(
+      "sync.peer", KEFU_CONFIG_FIELD(sync.peer), "site name; required with `sync.nats_url`",
+      "1 to 63 letters, digits, '-' or '_', starting with a letter or digit",
+      [](std::string_view t) { return t.empty() || isSiteName(t); },
+      "The far site's `site.name` (and JetStream domain)."));
   return keys;
 }
 
@@ -439,16 +449,6 @@ std::size_t editDistance(std::string_view a, std::string_view b) {
     for (std::size_t j = 1; j <= b.size(); ++j) {
       std::size_t above = row[j];
       row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-  keys.push_back(textKey(
-      "sync.nats_url", KEFU_CONFIG_FIELD(sync.nats_url), "`nats://host:port`; optional",
-      "nats://host:port", [](std::string_view t) { return t.empty() || t.starts_with("nats://"); },
-      "This site's own nats-server (JetStream, domain = `site.name`), which carries the site link "
-      "to the peer; empty: no link. Core and edge sites write an outbox either way."));
-  keys.push_back(textKey(
-      "sync.peer", KEFU_CONFIG_FIELD(sync.peer), "site name; required with `sync.nats_url`",
-      "1 to 63 letters, digits, '-' or '_', starting with a letter or digit",
-      [](std::string_view t) { return t.empty() || isSiteName(t); },
-      "The far site's `site.name` (and JetStream domain)."));
       diagonal = above;
     }
   }

@@ -93,6 +93,11 @@ struct Config {
   Events events;
   Demo demo;
   Privacy privacy;
+  struct Sync {
+    std::string nats_url;  // this site's nats-server; empty: no site link
+    std::string peer;      // the far site's name (its JetStream domain)
+    bool operator==(const Sync&) const = default;
+  } sync;
 
   bool operator==(const Config&) const = default;
 };
@@ -105,11 +110,6 @@ struct ConfigKey {
   bool secret = false;    // printed as *** and never echoed in an error message
   std::string_view
       bare_flag_value;  // what `--demo-seed` alone means; empty: the flag needs a value
-  struct Sync {
-    std::string nats_url;  // this site's nats-server; empty: no site link
-    std::string peer;      // the far site's name (its JetStream domain)
-    bool operator==(const Sync&) const = default;
-  } sync;
   /** Parses, validates and stores `text`; @return an error whose message says what is expected. */
   std::function<Result<void>(Config&, std::string_view text)> set;
   /** @return the value as text `set` accepts, or nullopt when an optional key is unset. */

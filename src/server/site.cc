@@ -16,12 +16,13 @@
 #include "interaction/contact_center.h"
 #include "privacy/key_ring.h"
 #include "server/demo_data.h"
-#include "stats/metrics.h"
 #include "server/link_store.h"
+#include "server/site_media.h"
+#include "stats/metrics.h"
 #include "store/store.h"
+#include "sync/site_link.h"
 
 #ifndef KEFU_VERSION
-#include "sync/site_link.h"
 #define KEFU_VERSION "0.0.0"
 #endif
 #ifndef KEFU_COMMIT
@@ -83,8 +84,6 @@ Result<store::StoreOptions> privacyStoreOptions(const Config& config) {
     return overrides.error();
   }
   options.residency = {siteKind(config.site.role), std::move(overrides).value()};
-  const auto path = keyFilePath(config);
-  std::error_code ec;
   // Core and edge sites each own entities the other replicates: their changes go to the outbox.
   options.outbox = config.site.role != SiteRole::All;
   if (config.site.role == SiteRole::Edge) {
@@ -127,14 +126,15 @@ struct Site::Parts {
   store::StorePtr store;
   EventBus events;
   std::unique_ptr<stats::Metrics> metrics;
+  std::unique_ptr<SiteMedia> media;
   std::unique_ptr<auth::Authenticator> authenticator;
   std::unique_ptr<interaction::ContactCenter> contact_center;
   std::unique_ptr<BlockingPool> pool;
+  std::unique_ptr<LinkStore> link_store;
+  std::unique_ptr<sync::SiteLink> link;
   std::unique_ptr<api::RestApi> api;
   std::unique_ptr<api::HttpServer> http;
 };
-  std::unique_ptr<LinkStore> link_store;
-  std::unique_ptr<sync::SiteLink> link;
 
 Result<std::unique_ptr<Site>> Site::start(const Config& config) {
   KEFU_TRY(setLogLevel(toString(config.log.level)));
@@ -177,20 +177,17 @@ Result<std::unique_ptr<Site>> Site::start(const Config& config) {
 
   parts->metrics = std::make_unique<stats::Metrics>(stats::Metrics::BuildInfo{
       KEFU_VERSION, KEFU_COMMIT, config.site.name, std::string(toString(config.site.role))});
+  auto media = SiteMedia::start(config, parts->events, *parts->metrics);
+  if (!media) {
+    return media.error();
+  }
+  parts->media = std::move(media).value();
   // Requests wait on storage in this pool: as many threads as connections, at least two per API
   // thread.
   parts->pool = std::make_unique<BlockingPool>(
       std::max<std::size_t>(static_cast<std::size_t>(config.storage.pool_size),
                             2 * static_cast<std::size_t>(config.http.threads)));
   auto& store = *parts->store;
-  parts->api = std::make_unique<api::RestApi>(api::RestDependencies{
-      *parts->authenticator, store.users(), store.skills(), store.agents(), store.queues(),
-      parts->events, parts->time, *parts->contact_center,
-      [&store]() -> Result<void> {
-        auto version = store.schemaVersion();
-        if (!version) {
-          return version.error();
-        }
   if (!config.sync.nats_url.empty()) {
     if (config.site.role == SiteRole::All || config.sync.peer.empty()) {
       return Error::invalid("sync.peer", "a site link needs site.role core or edge and sync.peer");
@@ -254,6 +251,14 @@ Result<std::unique_ptr<Site>> Site::start(const Config& config) {
     }
     return text;
   };
+  parts->api = std::make_unique<api::RestApi>(api::RestDependencies{
+      *parts->authenticator, store.users(), store.skills(), store.agents(), store.queues(),
+      parts->events, parts->time, *parts->contact_center,
+      [&store]() -> Result<void> {
+        auto version = store.schemaVersion();
+        if (!version) {
+          return version.error();
+        }
         return {};
       },
       render_metrics, config.site.name, std::string(toString(config.site.role)), &store.customers(),
@@ -283,26 +288,33 @@ void Site::stop(std::chrono::milliseconds grace) {
   }
   parts_->http->stop(grace);
   parts_->pool->shutdown();  // runs what is queued: no write is cut in half
+  if (parts_->link) {
+    parts_->link->stop();  // before the store it reads and writes
+  }
   parts_->contact_center->stop();
+  parts_->media.reset();  // stops the media threads; sessions send their last RTCP
   parts_->http.reset();
   parts_->api.reset();
   parts_->pool.reset();
+  parts_->link.reset();
+  parts_->link_store.reset();
   parts_->store.reset();  // closes connections; SQLite checkpoints its WAL
 }
 
 int runSite(const Config& config) {
   // Block the stop signals before any thread starts, so only sigwait() below receives them.
   sigset_t stop_signals;
-  if (parts_->link) {
-    parts_->link->stop();  // before the store it reads and writes
-  }
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
-  parts_->link.reset();
-  parts_->link_store.reset();
+  // Each media session holds two sockets: allow as many descriptors as the system lets us.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
 
   auto site = Site::start(config);
   if (!site) {

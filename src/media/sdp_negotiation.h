@@ -20,11 +20,14 @@ struct LocalMedia {
   uint16_t port = 0;
   std::vector<CodecId> codecs;  // in our preference order
   bool telephone_events = true;
+  // makeOffer offers this. answerOffer requires it when it is not None; with None it follows
+  // the offer (plain RTP, SDES or DTLS-SRTP) as far as the keys below allow.
   MediaSecurity security = MediaSecurity::None;
   std::vector<SdpCrypto> crypto;   // our SDES offers (Sdes), filled by the caller
   std::string ice_ufrag, ice_pwd;  // ICE-lite credentials (DtlsSrtp), with one host candidate
-  std::string fingerprint_algorithm, fingerprint,
-      setup;  // DtlsSrtp: we answer "passive" to "actpass"
+  // DtlsSrtp: our certificate's fingerprint. `setup` is what makeOffer offers (default
+  // "actpass"); an answer is "passive" to "actpass" or "active", "active" to "passive".
+  std::string fingerprint_algorithm, fingerprint, setup;
   uint64_t session_id = 0, session_version = 0;
 };
 

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 
@@ -86,6 +87,8 @@ Result<store::StoreOptions> privacyStoreOptions(const Config& config) {
   options.residency = {siteKind(config.site.role), std::move(overrides).value()};
   // Core and edge sites each own entities the other replicates: their changes go to the outbox.
   options.outbox = config.site.role != SiteRole::All;
+  const auto path = keyFilePath(config);
+  std::error_code ec;
   if (config.site.role == SiteRole::Edge) {
     // An edge site never holds data keys; a token key lets it recognise returning callers.
     if (!std::filesystem::exists(path, ec)) {

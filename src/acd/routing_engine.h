@@ -36,6 +36,12 @@ struct AgentLogin {
   int chat_capacity = -1;  // chats held at once; -1: the engine's default
 };
 
+/** The logged-in agents who qualify for a queue, at any stage of its relaxation. */
+struct QueueStaffing {
+  std::size_t staffed = 0;  // logged in and not in not_ready
+  std::size_t ready = 0;    // of those, ready for a new interaction now
+};
+
 /** Where a waiting interaction stands, for announcements. */
 struct WaitEstimate {
   std::size_t position = 0;  // 1: next
@@ -144,6 +150,8 @@ class RoutingEngine {
   [[nodiscard]] Result<WaitEstimate> estimate(std::string_view interaction_id) const;
   std::optional<AgentState> agentState(std::string_view agent_id) const;
   std::size_t waitingCount(std::string_view queue_id) const;
+  /** @return who can serve a queue now; all zeros for an unknown queue. */
+  QueueStaffing staffing(std::string_view queue_id) const;
   std::size_t liveInteractionCount() const { return ids_.size(); }
   const std::vector<RoutingEvent>& eventLog() const { return log_; }
   void clearEventLogForTest() { log_.clear(); }

@@ -64,6 +64,23 @@ std::size_t RoutingEngine::waitingCount(std::string_view queue_id) const {
   return q == NoSlot ? 0 : queues_[q].size;
 }
 
+QueueStaffing RoutingEngine::staffing(std::string_view queue_id) const {
+  QueueStaffing staffing;
+  const Slot q = findQueue(queue_id);
+  if (q == NoSlot) {
+    return staffing;
+  }
+  for (const auto& agent : agents_) {
+    if (agent.logged_in && agent.shown != AgentState::NotReady && memberOf(agent, q)) {
+      ++staffing.staffed;
+      if (agent.shown == AgentState::Ready) {
+        ++staffing.ready;
+      }
+    }
+  }
+  return staffing;
+}
+
 std::string RoutingEngine::checkInvariantsForTest() const {
   std::vector<std::size_t> sizes(queues_.size(), 0);
   for (Slot ix = 0; ix < interactions_.size(); ++ix) {

@@ -22,6 +22,14 @@ struct Resource {
   std::function<Result<T>(const Json& body, T base, bool creating)> from_json;
   /** Runs after a create was stored (e.g. a new queue joins routing); may be empty. */
   std::function<void(const T&)> after_create = {};
+  /** Runs after an update was stored (e.g. routing follows a queue's new skills); may be empty. */
+  std::function<void(const T&)> after_update = {};
+  /**
+   * Runs before a delete with the stored entity; its error (e.g. Conflict: a queue still holds
+   * interactions) refuses the delete. `undo` is called when the store then fails. May be empty.
+   */
+  std::function<Result<void>(const T&)> before_delete = {};
+  std::function<void(const T&)> undo_before_delete = {};
 };
 
 template <class T>
@@ -83,6 +91,9 @@ void addCrudRoutes(Router& router, const RestDependencies& deps, Resource<T> r) 
                if (auto updated = r.repository.update(*entity); !updated) {
                  return errorResponse(updated.error());
                }
+               if (r.after_update) {
+                 r.after_update(*entity);
+               }
                auto json = toJson(*entity);
                publish(deps, r.event_type + ".updated", entity->id, json);
                return jsonResponse(200, std::move(json));
@@ -91,7 +102,21 @@ void addCrudRoutes(Router& router, const RestDependencies& deps, Resource<T> r) 
   router.add("DELETE", r.path + "/{id}", r.writers,
              [&deps, r](const RouteContext& ctx) -> HttpResponse {
                std::string id(ctx.params[0]);
+               std::optional<T> stored;
+               if (r.before_delete) {
+                 auto found = r.repository.get(id);
+                 if (!found) {
+                   return errorResponse(found.error());
+                 }
+                 if (auto allowed = r.before_delete(*found); !allowed) {
+                   return errorResponse(allowed.error());
+                 }
+                 stored = std::move(*found);
+               }
                if (auto removed = r.repository.remove(id); !removed) {
+                 if (stored && r.undo_before_delete) {
+                   r.undo_before_delete(*stored);
+                 }
                  return errorResponse(removed.error());
                }
                publish(deps, r.event_type + ".deleted", id, idJson(id));
@@ -111,20 +136,49 @@ void RestApi::addDirectoryRoutes() {
                              [](const Json& body, acd::Skill base, bool) {
                                return skillFromJson(body, std::move(base));
                              }});
-  addCrudRoutes<acd::Agent>(router_, deps_,
-                            {"/api/v1/agents", "ag", "agent", deps_.agents, anyone, managers,
-                             [](const Json& body, acd::Agent base, bool creating) {
-                               return agentFromJson(body, std::move(base), creating);
-                             }});
+  addCrudRoutes<acd::Agent>(
+      router_, deps_,
+      {"/api/v1/agents",
+       "ag",
+       "agent",
+       deps_.agents,
+       anyone,
+       managers,
+       [](const Json& body, acd::Agent base, bool creating) {
+         return agentFromJson(body, std::move(base), creating);
+       },
+       {},
+       [this](const acd::Agent& agent) {
+         // A logged-in agent's new skills route at once; otherwise they apply at its login.
+         if (auto applied = deps_.contact_center.updateAgentSkills(agent.id, agent.skills);
+             !applied) {
+           KEFU_BUG("routing refused the stored skills of agent " + agent.id + ": " +
+                    applied.error().message);
+         }
+       }});
   addCrudRoutes<acd::Queue>(
       router_, deps_,
       {"/api/v1/queues", "q", "queue", deps_.queues, anyone, admins,
        [](const Json& body, acd::Queue base, bool) { return queueFromJson(body, std::move(base)); },
        [this](const acd::Queue& queue) {
-         // Routing takes new queues at once; changes to a queue's routing
-         // apply from the next start (the engine has no reconfiguration yet).
-         (void)deps_.contact_center.addQueue({queue});
-       }});
+         // Routing takes new queues, their changes and their removal at once.
+         if (auto added = deps_.contact_center.addQueue({queue}); !added) {
+           KEFU_BUG("routing refused stored queue " + queue.id + ": " + added.error().message);
+         }
+       },
+       [this](const acd::Queue& queue) {
+         if (auto updated = deps_.contact_center.updateQueue(queue); !updated) {
+           KEFU_BUG("routing refused stored queue " + queue.id + ": " + updated.error().message);
+         }
+       },
+       [this](const acd::Queue& queue) -> Result<void> {
+         auto removed = deps_.contact_center.removeQueue(queue.id);
+         if (!removed && removed.error().code == ErrorCode::NotFound) {
+           return {};  // not in routing (it never started there): only the store has it
+         }
+         return removed;
+       },
+       [this](const acd::Queue& queue) { (void)deps_.contact_center.addQueue({queue}); }});
 }
 
 }  // namespace kefu::api

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "api/figure_routes.h"
 #include "api/rest_api.h"
 #include "api/route_support.h"
 
@@ -78,6 +79,8 @@ std::string queueStatusJson(const std::string& queue_id,
   w.key("waiting").value(static_cast<std::int64_t>(status.live.waiting));
   w.key("callbacks_pending").value(static_cast<std::int64_t>(status.live.callbacks_pending));
   w.key("longest_wait_ms").value(status.live.longest_wait_ms);
+  w.key("agents_staffed").value(static_cast<std::int64_t>(status.staffing.staffed));
+  w.key("agents_ready").value(static_cast<std::int64_t>(status.staffing.ready));
   w.key("today").beginObject();
   w.key("offered").value(static_cast<std::int64_t>(f.offered));
   w.key("answered").value(static_cast<std::int64_t>(f.answered));
@@ -148,6 +151,7 @@ void RestApi::addSessionRoutes() {
     }
     return jsonResponse(200, agentLiveJson(agent->id, deps_.contact_center.agentLive(agent->id)));
   });
+  addFigureRoutes(router_, deps_);
   router_.add("GET", "/api/v1/queues/{id}/live", anyone, [this](const RouteContext& ctx) {
     auto queue = deps_.queues.get(ctx.params[0]);
     if (!queue) {

@@ -4,8 +4,31 @@
 
 namespace kefu::interaction {
 
+namespace {
+
+std::int64_t monotonicMs(const TimeSource& time) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             time.monotonicTime().time_since_epoch())
+      .count();
+}
+
+/** @return `intervals` with their starts moved from the log's clock by `offset_ms`. */
+template <class Figures>
+std::vector<acd::IntervalFigures<Figures>> shifted(
+    std::vector<acd::IntervalFigures<Figures>> intervals, std::int64_t offset_ms) {
+  for (auto& interval : intervals) {
+    interval.start_ms += offset_ms;
+  }
+  return intervals;
+}
+
+}  // namespace
+
 ContactCenter::ContactCenter(const TimeSource& time, EventSink sink)
-    : time_(time), sink_(std::move(sink)), loop_(time), engine_(time, {}, this) {}
+    : time_(time), sink_(std::move(sink)), loop_(time), engine_(time, {}, this) {
+  // The log's times are monotonic; the figures' intervals are asked for in wall-clock time.
+  figures_.setWallClockOffset(toUnixMillis(time_.systemTime()) - monotonicMs(time_));
+}
 
 ContactCenter::~ContactCenter() { stop(); }
 
@@ -62,6 +85,32 @@ Result<void> ContactCenter::addQueue(acd::QueueRouting routing) {
   return onLoop([&] { return engine_.addQueue(std::move(routing)); });
 }
 
+Result<void> ContactCenter::updateQueue(const acd::Queue& queue) {
+  return onLoop([&]() -> Result<void> {
+    auto routing = engine_.queueRouting(queue.id);
+    if (!routing) {
+      return engine_.addQueue({queue});
+    }
+    routing->queue = queue;
+    return engine_.updateQueue(std::move(*routing));
+  });
+}
+
+Result<void> ContactCenter::removeQueue(const std::string& queue_id) {
+  return onLoop([&] { return engine_.removeQueue(queue_id); });
+}
+
+Result<void> ContactCenter::updateAgentSkills(const std::string& agent_id,
+                                              std::vector<acd::SkillLevel> skills) {
+  return onLoop([&]() -> Result<void> {
+    auto updated = engine_.updateAgentSkills(agent_id, std::move(skills));
+    if (!updated && updated.error().code == ErrorCode::NotFound) {
+      return {};  // not logged in: the stored skills apply at its next login
+    }
+    return updated;
+  });
+}
+
 Result<void> ContactCenter::login(acd::AgentLogin login) {
   return onLoop([&] { return engine_.login(std::move(login)); });
 }
@@ -93,7 +142,26 @@ ContactCenter::QueueStatus ContactCenter::queueStatus(const std::string& queue_i
                         .count();
     auto from = mono_now - (now - midnight);
     return QueueStatus{figures_.queueLive(queue_id),
-                       figures_.queueFigures(queue_id, from, mono_now + 1)};
+                       figures_.queueFigures(queue_id, from, mono_now + 1),
+                       engine_.staffing(queue_id)};
+  });
+}
+
+std::vector<acd::IntervalFigures<acd::QueueFigures>> ContactCenter::queueIntervals(
+    const std::string& queue_id, std::int64_t from_ms, std::int64_t to_ms, std::int64_t length_ms) {
+  return onLoop([&] {
+    const std::int64_t offset = figures_.wallClockOffsetMs();
+    return shifted(figures_.queueIntervals(queue_id, from_ms - offset, to_ms - offset, length_ms),
+                   offset);
+  });
+}
+
+std::vector<acd::IntervalFigures<acd::AgentFigures>> ContactCenter::agentIntervals(
+    const std::string& agent_id, std::int64_t from_ms, std::int64_t to_ms, std::int64_t length_ms) {
+  return onLoop([&] {
+    const std::int64_t offset = figures_.wallClockOffsetMs();
+    return shifted(figures_.agentIntervals(agent_id, from_ms - offset, to_ms - offset, length_ms),
+                   offset);
   });
 }
 

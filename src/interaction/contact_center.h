@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "acd/kpi.h"
 #include "acd/routing_engine.h"
@@ -36,6 +37,15 @@ class ContactCenter final : private acd::RoutingEngine::Listener {
 
   /** Adds a queue to routing; AlreadyExists for a known one. */
   Result<void> addQueue(acd::QueueRouting routing);
+  /**
+   * Applies a stored queue's new settings to routing at once, keeping its engine-side settings
+   * (relaxation, overflow…); a queue routing does not know yet is added. Any thread but the loop.
+   */
+  Result<void> updateQueue(const acd::Queue& queue);
+  /** Takes a queue out of routing; Conflict while interactions wait or ring in it. */
+  Result<void> removeQueue(const std::string& queue_id);
+  /** Applies an agent's new skills at once when it is logged in (else at its next login). */
+  Result<void> updateAgentSkills(const std::string& agent_id, std::vector<acd::SkillLevel> skills);
 
   // An agent's session: log in with its stored skills, ready / not ready with a reason, log out.
   Result<void> login(acd::AgentLogin login);
@@ -48,8 +58,23 @@ class ContactCenter final : private acd::RoutingEngine::Listener {
   struct QueueStatus {
     acd::QueueLive live;
     acd::QueueFigures today;  // since the last UTC midnight on the loop's clock
+    acd::QueueStaffing staffing;
   };
   QueueStatus queueStatus(const std::string& queue_id);
+
+  /**
+   * @return a queue's figures per interval of `length_ms`, the intervals starting on wall-clock
+   * multiples of it and covering [from_ms, to_ms); every time in Unix ms. Any thread but the loop.
+   */
+  std::vector<acd::IntervalFigures<acd::QueueFigures>> queueIntervals(const std::string& queue_id,
+                                                                      std::int64_t from_ms,
+                                                                      std::int64_t to_ms,
+                                                                      std::int64_t length_ms);
+  /** @return an agent's figures per interval, as queueIntervals(). */
+  std::vector<acd::IntervalFigures<acd::AgentFigures>> agentIntervals(const std::string& agent_id,
+                                                                      std::int64_t from_ms,
+                                                                      std::int64_t to_ms,
+                                                                      std::int64_t length_ms);
 
  private:
   void onRoutingEvent(const acd::RoutingEvent& event) override;

@@ -222,8 +222,7 @@ std::string digestResponse(const DigestCredentials& c, std::string_view password
   return md5Hex(ha1 + ":" + c.nonce + ":" + c.nc + ":" + c.cnonce + ":" + c.qop + ":" + ha2);
 }
 
-NonceIssuer::NonceIssuer(std::string secret, const TimeSource& time,
-                         std::chrono::seconds lifetime)
+NonceIssuer::NonceIssuer(std::string secret, const TimeSource& time, std::chrono::seconds lifetime)
     : time_(time), secret_(std::move(secret)), lifetime_(lifetime) {}
 
 std::string NonceIssuer::sign(std::string_view stamp) const {

@@ -173,9 +173,10 @@ RegisterResponse Registrar::handle(const RegisterRequest& request,
   // CSeq not higher) is out of order and changes nothing.
   if (existing != bindings_.end()) {
     for (const auto& binding : existing->second) {
-      const bool touched =
-          wildcard || std::any_of(request.contacts.begin(), request.contacts.end(),
-                                  [&](const RegisterContact& c) { return c.uri == binding.contact; });
+      const bool touched = wildcard || std::any_of(request.contacts.begin(), request.contacts.end(),
+                                                   [&](const RegisterContact& c) {
+                                                     return c.uri == binding.contact;
+                                                   });
       if (touched && binding.call_id == request.call_id && request.cseq <= binding.cseq) {
         return refuse(500, "Out Of Order");
       }
@@ -187,8 +188,8 @@ RegisterResponse Registrar::handle(const RegisterRequest& request,
       return refuse(503, "Registrar Full");
     }
   }
-  std::vector<Binding> updated = existing != bindings_.end() ? existing->second
-                                                              : std::vector<Binding>{};
+  std::vector<Binding> updated =
+      existing != bindings_.end() ? existing->second : std::vector<Binding>{};
   std::vector<BindingChange> pending;
   if (wildcard) {
     for (const auto& binding : updated) {
@@ -210,9 +211,8 @@ RegisterResponse Registrar::handle(const RegisterRequest& request,
       }
       continue;
     }
-    Binding binding{contact.uri,         request.call_id,    request.cseq,
-                    now + seconds(expiry), time_.systemTime(), request.source,
-                    request.transport,   request.user_agent};
+    Binding binding{contact.uri,        request.call_id, request.cseq,      now + seconds(expiry),
+                    time_.systemTime(), request.source,  request.transport, request.user_agent};
     if (it != updated.end()) {
       *it = std::move(binding);
     } else {
@@ -246,10 +246,9 @@ RegisterResponse Registrar::okResponse(const std::string& aor) {
   const MonotonicTime now = time_.monotonicTime();
   if (auto it = bindings_.find(aor); it != bindings_.end()) {
     for (const auto& binding : it->second) {
-      const auto left =
-          std::chrono::duration_cast<seconds>(binding.expires_at - now).count();
-      r.contacts.push_back("<" + binding.contact + ">;expires=" +
-                           std::to_string(std::max<int64_t>(left, 0)));
+      const auto left = std::chrono::duration_cast<seconds>(binding.expires_at - now).count();
+      r.contacts.push_back("<" + binding.contact +
+                           ">;expires=" + std::to_string(std::max<int64_t>(left, 0)));
     }
   }
   return r;
@@ -302,10 +301,10 @@ void Registrar::publish() {
   const SystemTime wall = time_.systemTime();
   for (const auto& [aor, list] : bindings_) {
     for (const auto& b : list) {
-      snapshot->push_back(Registration{aor, b.contact, b.registered_at,
-                                       wall + std::chrono::duration_cast<SystemTime::duration>(
-                                                  b.expires_at - now),
-                                       b.source, b.transport, b.user_agent});
+      snapshot->push_back(
+          Registration{aor, b.contact, b.registered_at,
+                       wall + std::chrono::duration_cast<SystemTime::duration>(b.expires_at - now),
+                       b.source, b.transport, b.user_agent});
     }
   }
   counters_.active = snapshot->size();

@@ -16,7 +16,8 @@
 
 namespace kefu::sip {
 
-/** Extension → SIP password. The site builds a new map whenever agents change and swaps it whole. */
+/** Extension → SIP password. The site builds a new map whenever agents change and swaps it whole.
+ */
 using CredentialMap = std::map<std::string, std::string, std::less<>>;
 using CredentialMapPtr = std::shared_ptr<const CredentialMap>;
 
@@ -35,11 +36,11 @@ struct RegistrarConfig {
 
 /** One Contact of a REGISTER, as the SIP adapter read it. */
 struct RegisterContact {
-  bool wildcard = false;             // `Contact: *`
-  std::string uri;                   // the contact URI, printed
-  std::string scheme;                // "sip", "sips", ... (lowercase)
-  std::optional<int64_t> expires;    // the expires= contact parameter, when valid
-  bool bad_expires = false;          // an expires= that is not a number
+  bool wildcard = false;           // `Contact: *`
+  std::string uri;                 // the contact URI, printed
+  std::string scheme;              // "sip", "sips", ... (lowercase)
+  std::optional<int64_t> expires;  // the expires= contact parameter, when valid
+  bool bad_expires = false;        // an expires= that is not a number
 };
 
 /** A REGISTER request in value types: what the registrar needs, nothing from sofia. */
@@ -62,9 +63,9 @@ struct RegisterRequest {
 struct RegisterResponse {
   int status = 500;
   std::string reason;
-  std::string www_authenticate;          // for 401
-  std::optional<int64_t> min_expires;    // for 423
-  std::vector<std::string> contacts;     // for 200: every current binding with ;expires=
+  std::string www_authenticate;        // for 401
+  std::optional<int64_t> min_expires;  // for 423
+  std::vector<std::string> contacts;   // for 200: every current binding with ;expires=
 };
 
 /** What a REGISTER or the expiry timer changed, for the stack's listener. */
@@ -95,7 +96,8 @@ class Registrar {
   /** Replaces the credentials (any thread); later REGISTERs use the new map. */
   void setCredentials(CredentialMapPtr credentials);
 
-  /** Handles one REGISTER; @return the answer, and appends what changed to `changes`. SIP thread. */
+  /** Handles one REGISTER; @return the answer, and appends what changed to `changes`. SIP thread.
+   */
   RegisterResponse handle(const RegisterRequest& request, std::vector<BindingChange>& changes);
 
   /** Removes bindings whose time is up; @return what it removed. SIP thread. */
@@ -142,7 +144,7 @@ class Registrar {
   mutable std::mutex credentials_mutex_;
   CredentialMapPtr credentials_;
   std::map<std::string, std::vector<Binding>, std::less<>> bindings_;  // SIP thread
-  std::map<std::string, Failures, std::less<>> failures_;               // SIP thread
+  std::map<std::string, Failures, std::less<>> failures_;              // SIP thread
   mutable std::mutex snapshot_mutex_;
   std::shared_ptr<const std::vector<Registration>> snapshot_;
   RegistrarCounters counters_;

@@ -9,7 +9,7 @@ namespace kefu::sip {
 /** One registered contact of an extension, as /api/v1/registrations shows it. */
 struct Registration {
   std::string extension;
-  std::string contact;     // where calls for the extension go
+  std::string contact;  // where calls for the extension go
   SystemTime registered_at;
   SystemTime expires_at;
   std::string source;      // the address the REGISTER came from

@@ -57,10 +57,10 @@ struct IncomingInvite {
 /** What happened to a dialog after its INVITE. */
 struct DialogEvent {
   enum class Kind {
-    Cancelled,   // the caller sent CANCEL before we answered (487 has been sent)
-    Acked,       // our 2xx was acknowledged
-    ByeReceived, // the peer hung up (200 has been sent)
-    Terminated,  // the dialog is gone; its DialogId is released after this event
+    Cancelled,    // the caller sent CANCEL before we answered (487 has been sent)
+    Acked,        // our 2xx was acknowledged
+    ByeReceived,  // the peer hung up (200 has been sent)
+    Terminated,   // the dialog is gone; its DialogId is released after this event
   };
   DialogId dialog = 0;
   Kind kind = Kind::Terminated;

@@ -113,9 +113,8 @@ RegisterRequest readRegister(const sip_t& sip, std::string source, std::string t
   for (const sip_contact_t* m = sip.sip_contact; m != nullptr; m = m->m_next) {
     RegisterContact contact;
     const std::string scheme = urlScheme(m->m_url);
-    if (scheme == "*" ||
-        (m->m_url->url_scheme == nullptr && m->m_url->url_host != nullptr &&
-         std::string_view(m->m_url->url_host) == "*")) {
+    if (scheme == "*" || (m->m_url->url_scheme == nullptr && m->m_url->url_host != nullptr &&
+                          std::string_view(m->m_url->url_host) == "*")) {
       contact.wildcard = true;
     } else {
       contact.uri = urlToString(m->m_url);
@@ -128,7 +127,16 @@ RegisterRequest readRegister(const sip_t& sip, std::string source, std::string t
     r.contacts.push_back(std::move(contact));
   }
   if (sip.sip_authorization != nullptr) {
-    r.authorization = headerValue(reinterpret_cast<const sip_header_t*>(sip.sip_authorization));
+    // Rebuilt from the parsed parameters: sofia's printer of this header drops the last
+    // parameter when the encoded length estimate is short (seen with baresip's `nc=`).
+    std::string value =
+        sip.sip_authorization->au_scheme != nullptr ? sip.sip_authorization->au_scheme : "";
+    const char* const* params = sip.sip_authorization->au_params;
+    for (std::size_t i = 0; params != nullptr && params[i] != nullptr; ++i) {
+      value += (i == 0 ? " " : ", ");
+      value += params[i];
+    }
+    r.authorization = std::move(value);
   }
   if (sip.sip_user_agent != nullptr && sip.sip_user_agent->g_string != nullptr) {
     r.user_agent = sip.sip_user_agent->g_string;
@@ -139,10 +147,26 @@ RegisterRequest readRegister(const sip_t& sip, std::string source, std::string t
 }
 
 std::optional<std::string> badEssentialHeader(const sip_t& sip) {
-  static constexpr std::array<std::string_view, 20> kEssential{
-      "to",     "t",       "from", "f",          "call-id", "i",          "cseq",
-      "via",    "v",       "contact", "m",       "content-length", "l",   "content-type",
-      "c",      "expires", "max-forwards", "authorization", "route", "record-route"};
+  static constexpr std::array<std::string_view, 20> kEssential{"to",
+                                                               "t",
+                                                               "from",
+                                                               "f",
+                                                               "call-id",
+                                                               "i",
+                                                               "cseq",
+                                                               "via",
+                                                               "v",
+                                                               "contact",
+                                                               "m",
+                                                               "content-length",
+                                                               "l",
+                                                               "content-type",
+                                                               "c",
+                                                               "expires",
+                                                               "max-forwards",
+                                                               "authorization",
+                                                               "route",
+                                                               "record-route"};
   for (const sip_error_t* e = sip.sip_error; e != nullptr; e = e->er_next) {
     if (e->er_name == nullptr) {
       continue;

@@ -1,5 +1,6 @@
 #include "sip/internal/sofia_stack.h"
 
+#include <netdb.h>
 #include <sofia-sip/msg_addr.h>
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/nua_tag.h>
@@ -9,8 +10,6 @@
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
-
-#include <netdb.h>
 
 #include <algorithm>
 #include <cstring>
@@ -308,8 +307,8 @@ void SofiaSipStack::countResponse(int status) {
   }
 }
 
-void SofiaSipStack::onNuaEvent(nua_event_t event, int status, const char* phrase,
-                               nua_handle_t* nh, const sip_t* sip, tagi_t tags[]) {
+void SofiaSipStack::onNuaEvent(nua_event_t event, int status, const char* phrase, nua_handle_t* nh,
+                               const sip_t* sip, tagi_t tags[]) {
   switch (event) {
     case nua_i_register:
       countRequest(event);
@@ -433,8 +432,7 @@ void SofiaSipStack::onRegister(nua_handle_t* nh, const sip_t* sip) {
               TAG_IF(!answer.www_authenticate.empty(),
                      SIPTAG_WWW_AUTHENTICATE_STR(answer.www_authenticate.c_str())),
               TAG_IF(!contacts.empty(), SIPTAG_CONTACT_STR(contacts.c_str())),
-              TAG_IF(!min_expires.empty(), SIPTAG_MIN_EXPIRES_STR(min_expires.c_str())),
-              TAG_END());
+              TAG_IF(!min_expires.empty(), SIPTAG_MIN_EXPIRES_STR(min_expires.c_str())), TAG_END());
   countResponse(answer.status);
   nua_handle_destroy(nh);
   for (const auto& change : changes) {

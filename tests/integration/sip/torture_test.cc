@@ -55,7 +55,9 @@ const std::vector<Expectation>& expectations() {
       {"bcast.dat", {kNoResponse}, "a 200 response: endpoint discards"},
       {"cparam01.dat", {401}, "valid REGISTER: succeeds once authenticated -> challenge first"},
       {"regescrt.dat", {401}, "valid REGISTER: succeeds once authenticated -> challenge first"},
-      {"inv2543.dat", {480, 400}, "RFC 2543 INVITE: accepted -> 480 (TCP: no Content-Length -> 400)"},
+      {"inv2543.dat",
+       {480, 400},
+       "RFC 2543 INVITE: accepted -> 480 (TCP: no Content-Length -> 400)"},
   };
   return kTable;
 }
@@ -76,8 +78,8 @@ std::string withViaTransport(std::string bytes, std::string_view transport) {
     }
     if (name.rfind("via", 0) == 0 || name.rfind("v:", 0) == 0 || name.rfind("v ", 0) == 0) {
       for (std::size_t i = line; i + 3 < bytes.size(); ++i) {
-        if (bytes[i] == '/' && (bytes.compare(i + 1, 3, "UDP") == 0 ||
-                                bytes.compare(i + 1, 3, "TCP") == 0)) {
+        if (bytes[i] == '/' &&
+            (bytes.compare(i + 1, 3, "UDP") == 0 || bytes.compare(i + 1, 3, "TCP") == 0)) {
           bytes.replace(i + 1, 3, transport);
           return bytes;
         }

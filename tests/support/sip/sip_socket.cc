@@ -213,11 +213,10 @@ std::string optionsRequest(uint16_t port, uint16_t local_port, std::string_view 
                            std::string_view call_id) {
   const std::string t(transport);
   const std::string lp = std::to_string(local_port);
-  return "OPTIONS sip:kefu@127.0.0.1:" + std::to_string(port) + " SIP/2.0\r\n" +
-         "Via: SIP/2.0/" + t + " 127.0.0.1:" + lp + ";branch=z9hG4bK" + std::string(call_id) +
-         ";rport\r\n" + "Max-Forwards: 70\r\n" +
-         "From: <sip:probe@127.0.0.1>;tag=" + std::string(call_id) + "\r\n" +
-         "To: <sip:kefu@127.0.0.1>\r\n" + "Call-ID: " + std::string(call_id) + "\r\n" +
+  return "OPTIONS sip:kefu@127.0.0.1:" + std::to_string(port) + " SIP/2.0\r\n" + "Via: SIP/2.0/" +
+         t + " 127.0.0.1:" + lp + ";branch=z9hG4bK" + std::string(call_id) + ";rport\r\n" +
+         "Max-Forwards: 70\r\n" + "From: <sip:probe@127.0.0.1>;tag=" + std::string(call_id) +
+         "\r\n" + "To: <sip:kefu@127.0.0.1>\r\n" + "Call-ID: " + std::string(call_id) + "\r\n" +
          "CSeq: 1 OPTIONS\r\n" + "Contact: <sip:probe@127.0.0.1:" + lp + ">\r\n" +
          "Content-Length: 0\r\n\r\n";
 }

@@ -55,8 +55,8 @@ class RegistrarTest : public ::testing::Test {
     if (challenge.status != 401) {
       return challenge;
     }
-    r.authorization = authorization(username.empty() ? r.to_user : username, nonceOf(challenge),
-                                    password);
+    r.authorization =
+        authorization(username.empty() ? r.to_user : username, nonceOf(challenge), password);
     r.cseq += 1;
     return registrar_.handle(r, changes_);
   }
@@ -92,8 +92,8 @@ TEST_F(RegistrarTest, WithoutCredentialsChallengesAndBindsNothing) {
 }
 
 TEST_F(RegistrarTest, RightPasswordCreatesBindingWithExpiry) {
-  auto r = registerWith(request("1001", {contact("sip:1001@10.0.0.1:5062", 120)}),
-                        "right-password");
+  auto r =
+      registerWith(request("1001", {contact("sip:1001@10.0.0.1:5062", 120)}), "right-password");
   ASSERT_EQ(r.status, 200);
   ASSERT_EQ(r.contacts.size(), 1u);
   EXPECT_EQ(r.contacts[0], "<sip:1001@10.0.0.1:5062>;expires=120");
@@ -164,7 +164,8 @@ TEST_F(RegistrarTest, LongExpiryIsShortenedToTheMaximum) {
   req.expires_header = 999999;
   auto r = registerWith(req, "right-password");
   ASSERT_EQ(r.status, 200);
-  EXPECT_EQ(r.contacts[0], "<sip:a@h>;expires=" + std::to_string(RegistrarConfig{}.max_expiry.count()));
+  EXPECT_EQ(r.contacts[0],
+            "<sip:a@h>;expires=" + std::to_string(RegistrarConfig{}.max_expiry.count()));
 }
 
 TEST_F(RegistrarTest, BindingExpiresOnTheTimer) {
@@ -187,8 +188,9 @@ TEST_F(RegistrarTest, ExpiresZeroRemovesOneContactAndWildcardRemovesAll) {
                 .status,
             200);
   EXPECT_EQ(registrar_.registrations().size(), 2u);
-  ASSERT_EQ(registerWith(request("1001", {contact("sip:a@h", 0)}, "c", 10), "right-password").status,
-            200);
+  ASSERT_EQ(
+      registerWith(request("1001", {contact("sip:a@h", 0)}, "c", 10), "right-password").status,
+      200);
   EXPECT_EQ(registrar_.contactsOf("1001"), std::vector<std::string>{"sip:b@h"});
 
   RegisterContact star;
@@ -205,8 +207,9 @@ TEST_F(RegistrarTest, ExpiresZeroRemovesOneContactAndWildcardRemovesAll) {
 }
 
 TEST_F(RegistrarTest, OlderCSeqInTheSameCallIdIsRefused) {
-  ASSERT_EQ(registerWith(request("1001", {contact("sip:a@h", 100)}, "c", 50), "right-password").status,
-            200);
+  ASSERT_EQ(
+      registerWith(request("1001", {contact("sip:a@h", 100)}, "c", 50), "right-password").status,
+      200);
   // registerWith adds one to the CSeq for the authenticated try: 5 + 1 < 51.
   EXPECT_EQ(registerWith(request("1001", {contact("sip:a@h", 0)}, "c", 5), "right-password").status,
             500);

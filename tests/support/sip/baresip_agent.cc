@@ -1,0 +1,91 @@
+#include "support/sip/baresip_agent.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace kefu::sip::testing {
+
+std::string makeTempDir(const std::string& prefix) {
+  std::string pattern = "/tmp/" + prefix + "XXXXXX";
+  char* made = ::mkdtemp(pattern.data());
+  return made != nullptr ? std::string(made) : std::string();
+}
+
+BaresipAgent::BaresipAgent(const std::string& dir, uint16_t sip_port, const BaresipAccount& account)
+    : dir_(dir), user_(account.user), sip_port_(sip_port) {
+  {
+    std::ofstream config(dir_ + "/config");
+    config << "net_interface 127.0.0.1\n"
+           << "sip_listen 127.0.0.1:" << sip_port << "\n"
+           << "audio_player aubridge,nil\naudio_alert aubridge,nil\naudio_source aubridge,nil\n"
+           << "module_path /usr/lib/baresip/modules\n"
+           << "module g711.so\nmodule aubridge.so\n"
+           << "module_tmp account.so\nmodule_app menu.so\n"
+           << "sip_verify_server no\n"
+           << "statmode_default off\n";
+  }
+  {
+    const char* scheme = account.transport == "tls" ? "sips" : "sip";
+    std::ofstream accounts(dir_ + "/accounts");
+    accounts << "<" << scheme << ":" << account.user << "@127.0.0.1:" << account.registrar_port
+             << ";transport=" << account.transport << ">;regint=" << account.regint
+             << ";auth_pass=" << account.password << ";answermode=manual\n";
+  }
+  std::ofstream(dir_ + "/contacts").close();
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    const int out = ::open((dir_ + "/baresip.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int in = ::open("/dev/null", O_RDONLY);
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    ::setpgid(0, 0);
+    ::execlp("baresip", "baresip", "-f", dir_.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+}
+
+BaresipAgent::~BaresipAgent() {
+  if (pid_ <= 0) {
+    return;
+  }
+  ::kill(pid_, SIGTERM);
+  for (int i = 0; i < 50; ++i) {
+    if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+      pid_ = -1;
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  kill();
+}
+
+void BaresipAgent::kill() {
+  if (pid_ <= 0) {
+    return;
+  }
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+std::string BaresipAgent::log() const {
+  std::ifstream in(dir_ + "/baresip.log");
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+std::string BaresipAgent::contactHostPort() const {
+  return "@127.0.0.1:" + std::to_string(sip_port_);
+}
+
+}  // namespace kefu::sip::testing

@@ -1,5 +1,6 @@
 #include "sip/internal/sofia_message.h"
 
+#include <sofia-sip/msg_header.h>
 #include <sofia-sip/msg_types.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/su_alloc.h>
@@ -167,13 +168,23 @@ std::optional<std::string> badEssentialHeader(const sip_t& sip) {
                                                                "authorization",
                                                                "route",
                                                                "record-route"};
-  for (const sip_error_t* e = sip.sip_error; e != nullptr; e = e->er_next) {
-    if (e->er_name == nullptr) {
+  // The error list holds both unparsable headers (msg_error_class, named by er_name) and
+  // surplus copies of single-value headers (their own class): each is named by its class.
+  for (const msg_header_t* h = reinterpret_cast<const msg_header_t*>(sip.sip_error); h != nullptr;
+       h = h->sh_next) {
+    const msg_hclass_t* cls = h->sh_class;
+    const char* raw_name = nullptr;
+    if (cls == msg_error_class) {
+      raw_name = h->sh_error->er_name;
+    } else if (cls != nullptr) {
+      raw_name = cls->hc_name;
+    }
+    if (raw_name == nullptr) {
       continue;
     }
-    const std::string name = lower(e->er_name);
+    const std::string name = lower(raw_name);
     if (std::find(kEssential.begin(), kEssential.end(), name) != kEssential.end()) {
-      return std::string(e->er_name);
+      return std::string(raw_name);
     }
   }
   return std::nullopt;

@@ -8,6 +8,7 @@
 #include <exception>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "core/log.h"
@@ -298,6 +299,112 @@ void addAuditCommand(CLI::App& app, int& exit_code) {
   verify->callback([options, &exit_code] { exit_code = verifyAudit(*options); });
 }
 
+/** Prints the outbox (what the peer has not acknowledged) and how far the inbox got. */
+int syncStatus(const ConfigOptions& options) {
+  auto config = loadAndWarn(options);
+  if (!config.ok()) {
+    printError(config.error());
+    return ExitUsage;
+  }
+  auto store = openMigratedStore(*config);
+  if (!store) {
+    printError(store.error());
+    return ExitFailure;
+  }
+  auto stats = (*store)->replication().outboxStats();
+  auto checksums = (*store)->replication().checksums();
+  if (!stats || !checksums) {
+    printError(!stats ? stats.error() : checksums.error());
+    return ExitFailure;
+  }
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  std::cout << fmt::format("site {} ({}), peer {}\n", config->site.name,
+                           toString(config->site.role),
+                           config->sync.peer.empty() ? "none" : config->sync.peer);
+  std::cout << fmt::format("outbox: {} change(s) waiting for the peer's acknowledgement",
+                           stats->backlog);
+  if (stats->backlog > 0) {
+    std::cout << fmt::format(", oldest {} ms old", now - stats->oldest_at_ms);
+  }
+  std::cout << fmt::format("\nacknowledged through change {}; last change {}\n",
+                           stats->acked_through, stats->last_seq);
+  std::cout << fmt::format("replicated entities held: {}\n", checksums->size());
+  std::cout << "link state, lag and rejections: GET /api/v1/sync/status or /metrics\n";
+  return ExitOk;
+}
+
+/** Compares every replicated entity's checksum on this site and on the peer's database. */
+int syncVerify(const ConfigOptions& options, const std::string& peer_url) {
+  auto config = loadAndWarn(options);
+  if (!config.ok()) {
+    printError(config.error());
+    return ExitUsage;
+  }
+  auto store = openMigratedStore(*config);
+  if (!store) {
+    printError(store.error());
+    return ExitFailure;
+  }
+  auto peer = store::openStore(peer_url);
+  if (!peer) {
+    printError(peer.error());
+    return ExitFailure;
+  }
+  auto here = (*store)->replication().checksums();
+  auto there = (*peer)->replication().checksums();
+  if (!here || !there) {
+    printError(!here ? here.error() : there.error());
+    return ExitFailure;
+  }
+  std::map<std::pair<std::string, std::string>, std::string> local;
+  for (const auto& c : *here) {
+    local[{c.entity_type, c.entity_id}] = c.checksum;
+  }
+  std::size_t differences = 0;
+  for (const auto& c : *there) {
+    auto it = local.find({c.entity_type, c.entity_id});
+    if (it == local.end()) {
+      std::cout << fmt::format("{} {}: only on the peer\n", c.entity_type, c.entity_id);
+      ++differences;
+      continue;
+    }
+    if (it->second != c.checksum) {
+      std::cout << fmt::format("{} {}: differs\n", c.entity_type, c.entity_id);
+      ++differences;
+    }
+    local.erase(it);
+  }
+  for (const auto& [key, checksum] : local) {
+    std::cout << fmt::format("{} {}: only on this site\n", key.first, key.second);
+    ++differences;
+  }
+  if (differences == 0) {
+    std::cout << fmt::format("sync verify: {} entities, no difference\n", here->size());
+    return ExitOk;
+  }
+  std::cout << fmt::format("sync verify: {} difference(s)\n", differences);
+  return ExitFailure;
+}
+
+void addSyncCommand(CLI::App& app, int& exit_code) {
+  auto* sync = app.add_subcommand("sync", "Inspect the site link between a core and an edge site");
+  sync->require_subcommand(1);
+  auto* status = sync->add_subcommand("status", "Print the outbox backlog and the inbox position");
+  auto status_options = addConfigOptions(*status);
+  status->callback([status_options, &exit_code] { exit_code = syncStatus(*status_options); });
+  auto* verify = sync->add_subcommand(
+      "verify", "Compare per-entity checksums with the peer's database; list every difference");
+  auto verify_options = addConfigOptions(*verify);
+  auto peer = std::make_shared<std::string>();
+  verify->add_option("--peer-storage-url", *peer, "The peer site's storage.url (read only)")
+      ->required()
+      ->type_name("URL");
+  verify->callback(
+      [verify_options, peer, &exit_code] { exit_code = syncVerify(*verify_options, *peer); });
+}
+
 void addVersionCommand(CLI::App& app, int& exit_code) {
   auto* command = app.add_subcommand("version", "Print the version and the commit");
   command->callback([&exit_code] {
@@ -359,7 +466,7 @@ int runCli(int argc, char** argv) {
   app.footer("Configuration keys, precedence and examples: docs/configuration.md");
   int exit_code = ExitOk;
   for (auto add : {addServeCommand, addCheckConfigCommand, addMigrateCommand, addKeysCommand,
-                   addAuditCommand, addVersionCommand, addConfigDocCommand}) {
+                   addAuditCommand, addSyncCommand, addVersionCommand, addConfigDocCommand}) {
     add(app, exit_code);
   }
   try {

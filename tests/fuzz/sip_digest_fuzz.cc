@@ -46,9 +46,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string written = "Digest username=" + quote(parsed->username) +
                         ", realm=" + quote(parsed->realm) + ", nonce=" + quote(parsed->nonce) +
                         ", uri=" + quote(parsed->uri) + ", response=" + quote(parsed->response);
-  const std::pair<const char*, const std::string*> optional[] = {
-      {"algorithm", &parsed->algorithm}, {"cnonce", &parsed->cnonce}, {"opaque", &parsed->opaque},
-      {"qop", &parsed->qop},             {"nc", &parsed->nc}};
+  const std::pair<const char*, const std::string*> optional[] = {{"algorithm", &parsed->algorithm},
+                                                                 {"cnonce", &parsed->cnonce},
+                                                                 {"opaque", &parsed->opaque},
+                                                                 {"qop", &parsed->qop},
+                                                                 {"nc", &parsed->nc}};
   for (const auto& [name, value] : optional) {
     if (!value->empty()) {
       written += std::string(", ") + name + "=" + quote(*value);

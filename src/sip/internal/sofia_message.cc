@@ -46,6 +46,20 @@ std::optional<int64_t> parseDelta(std::string_view text) {
 
 }  // namespace
 
+std::string unquote(std::string_view text) {
+  if (text.size() < 2 || text.front() != '"' || text.back() != '"') {
+    return std::string(text);
+  }
+  std::string out;
+  for (std::size_t i = 1; i + 1 < text.size(); ++i) {
+    if (text[i] == '\\' && i + 2 < text.size()) {
+      ++i;
+    }
+    out.push_back(text[i]);
+  }
+  return out;
+}
+
 std::string urlToString(const url_t* url) {
   if (url == nullptr) {
     return {};

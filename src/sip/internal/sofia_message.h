@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "sip/registrar.h"
 
@@ -19,6 +20,10 @@ std::string urlToString(const url_t* url);
 std::string urlScheme(const url_t* url);
 /** @return the value of a header printed without its name (empty for none). */
 std::string headerValue(const sip_header_t* header);
+
+/** @return a display name or parameter without its quotes and backslash escapes (as is when not
+ *  quoted). */
+std::string unquote(std::string_view text);
 
 /** @return the REGISTER's fields the registrar needs. */
 RegisterRequest readRegister(const sip_t& sip, std::string source, std::string transport);

@@ -495,7 +495,7 @@ void SofiaSipStack::onInvite(nua_handle_t* nh, const sip_t* sip) {
   if (sip->sip_from != nullptr) {
     invite.from_uri = urlToString(sip->sip_from->a_url);
     if (sip->sip_from->a_display != nullptr) {
-      invite.from_display = sip->sip_from->a_display;
+      invite.from_display = unquote(sip->sip_from->a_display);
     }
   }
   if (sip->sip_to != nullptr) {
@@ -525,11 +525,16 @@ void SofiaSipStack::onCallState(nua_handle_t* nh, tagi_t tags[]) {
   if (it == dialog_of_handle_.end()) {
     return;
   }
-  dialogEvent(nh, DialogEvent::Kind::Terminated, 0, {});
-  dialogs_.erase(it->second);
-  answered_.erase(it->second);
+  // The table and the counter are updated before the listener hears of it, so what it reads
+  // from the stack after Terminated is already true.
+  const DialogId id = it->second;
+  dialogs_.erase(id);
+  answered_.erase(id);
   dialog_of_handle_.erase(it);
   --counters_.dialogs_active;
+  if (SipCallListener* call_listener = call_listener_.load()) {
+    call_listener->onDialogEvent(DialogEvent{id, DialogEvent::Kind::Terminated, 0, {}});
+  }
   nua_handle_destroy(nh);
 }
 

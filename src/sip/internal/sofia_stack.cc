@@ -214,7 +214,7 @@ void SofiaSipStack::answerInvite(DialogId dialog, int status, std::string reason
     if (it == dialogs_.end()) {
       return;
     }
-    const char* phrase = reason.empty() ? sip_status_phrase(status) : reason.c_str();
+    const char* phrase = stablePhrase(status, reason);
     if (answered_.count(dialog) != 0) {
       return;  // a final answer was already sent
     }
@@ -272,6 +272,21 @@ void SofiaSipStack::nuaCallback(nua_event_t event, int status, char const* phras
                                 sip_t const* sip, tagi_t tags[]) {
   static_cast<SofiaSipStack*>(static_cast<void*>(magic))
       ->onNuaEvent(event, status, phrase, nh, sip, tags);
+}
+
+const char* SofiaSipStack::stablePhrase(int status, const std::string& reason) {
+  constexpr std::size_t kMaxPhrases = 256;
+  const char* standard = sip_status_phrase(status);
+  if (reason.empty() || (standard != nullptr && reason == standard)) {
+    return standard != nullptr ? standard : "";
+  }
+  if (auto it = phrases_.find(reason); it != phrases_.end()) {
+    return it->c_str();
+  }
+  if (phrases_.size() >= kMaxPhrases) {
+    return standard != nullptr ? standard : "";
+  }
+  return phrases_.insert(reason).first->c_str();
 }
 
 void SofiaSipStack::countRequest(nua_event_t event) {
@@ -404,7 +419,7 @@ bool SofiaSipStack::refuseBadRequest(nua_handle_t* nh, const sip_t* sip, bool de
   if (status == 400) {
     ++counters_.malformed;
   }
-  nua_respond(nh, status, phrase.c_str(), NUTAG_WITH_THIS(nua_), TAG_END());
+  nua_respond(nh, status, stablePhrase(status, phrase), NUTAG_WITH_THIS(nua_), TAG_END());
   countResponse(status);
   if (destroy_handle) {
     nua_handle_destroy(nh);
@@ -428,7 +443,7 @@ void SofiaSipStack::onRegister(nua_handle_t* nh, const sip_t* sip) {
   }
   const std::string min_expires =
       answer.min_expires ? std::to_string(*answer.min_expires) : std::string();
-  nua_respond(nh, answer.status, answer.reason.c_str(), NUTAG_WITH_THIS(nua_),
+  nua_respond(nh, answer.status, stablePhrase(answer.status, answer.reason), NUTAG_WITH_THIS(nua_),
               TAG_IF(!answer.www_authenticate.empty(),
                      SIPTAG_WWW_AUTHENTICATE_STR(answer.www_authenticate.c_str())),
               TAG_IF(!contacts.empty(), SIPTAG_CONTACT_STR(contacts.c_str())),

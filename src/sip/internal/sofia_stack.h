@@ -57,6 +57,7 @@ class SofiaSipStack final : public SipStack {
   void onCallState(nua_handle_t* nh, tagi_t tags[]);
   bool refuseBadRequest(nua_handle_t* nh, const sip_t* sip, bool destroy_handle);
   void countResponse(int status);
+  const char* stablePhrase(int status, const std::string& reason);
   void countRequest(nua_event_t event);
   void dialogEvent(nua_handle_t* nh, DialogEvent::Kind kind, int status, std::string reason);
   std::string sourceOfCurrentRequest();
@@ -92,6 +93,9 @@ class SofiaSipStack final : public SipStack {
   std::map<DialogId, nua_handle_t*> dialogs_;
   std::map<nua_handle_t*, DialogId> dialog_of_handle_;
   std::set<DialogId> answered_;  // dialogs whose final response was sent
+  // nua_respond() copies its tags but keeps the phrase pointer until sofia's stack thread sends
+  // the response, so every phrase we pass lives here (bounded) for the stack's lifetime.
+  std::set<std::string, std::less<>> phrases_;
 };
 
 }  // namespace kefu::sip::internal

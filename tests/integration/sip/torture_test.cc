@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include "sip/digest.h"
 #include "sip/sip_stack.h"
 #include "support/sip/sip_socket.h"
 
@@ -159,6 +160,63 @@ TEST_P(TortureTest, EveryMessageGetsItsExpectedAnswerAndTheStackKeepsServing) {
         << "no OPTIONS 200 after " << row.file << " over " << transportName();
   }
   EXPECT_GT(stack_->counters().malformed.load(), 0u);
+}
+
+// RFC 4475 3.3.12 and 3.3.14 say these REGISTERs succeed: once the challenge is answered (the
+// same bytes plus an Authorization header, on a new branch) the binding holds the contact URI the
+// RFC names: without the contact-param in cparam01, with the escaped Route header in regescrt.
+TEST_P(TortureTest, ValidRegistersSucceedOnceAuthenticated) {
+  stack_->setCredentials(std::make_shared<const CredentialMap>(
+      CredentialMap{{"watson", "elementary"}, {"user", "pass"}}));
+  struct Case {
+    const char* file;
+    const char* user;
+    const char* password;
+    const char* contact;
+  };
+  const Case cases[] = {
+      {"cparam01.dat", "watson", "elementary", "sip:+19725552222@gw1.example.net"},
+      {"regescrt.dat", "user", "pass", "sip:user@example.com?Route=%3Csip:sip.example.com%3E"},
+  };
+  for (const auto& c : cases) {
+    const std::string bytes =
+        withViaTransport(readFile(std::string(KEFU_TORTURE_DIR) + "/" + c.file), transportName());
+    SipSocket first(GetParam(), port_);
+    first.send(bytes);
+    auto challenge = first.receiveFinal(3s);
+    ASSERT_TRUE(challenge.has_value()) << c.file;
+    ASSERT_EQ(challenge->status, 401) << c.file;
+    const std::string header = challenge->header("WWW-Authenticate");
+    const auto start = header.find("nonce=\"") + 7;
+    const std::string nonce = header.substr(start, header.find('"', start) - start);
+
+    DigestCredentials credentials;
+    credentials.username = c.user;
+    credentials.realm = "kefu";
+    credentials.nonce = nonce;
+    credentials.uri = "sip:example.com";
+    const std::string authorization =
+        "Authorization: Digest username=\"" + std::string(c.user) + "\", realm=\"kefu\", nonce=\"" +
+        nonce + "\", uri=\"sip:example.com\", response=\"" +
+        digestResponse(credentials, c.password, "REGISTER") + "\"\r\n";
+    std::string again = bytes;
+    again.insert(again.find("\r\n") + 2, authorization);
+    // A new transaction with a higher CSeq, as a client answering a challenge sends it (the same
+    // CSeq on a new branch would be a merged request: 482).
+    again.insert(again.find("branch=") + 7, "2");
+    const auto cseq = again.find("CSeq: ") + 6;
+    const auto cseq_end = again.find(' ', cseq);
+    again.replace(cseq, cseq_end - cseq,
+                  std::to_string(std::stoul(again.substr(cseq, cseq_end - cseq)) + 1));
+    SipSocket second(GetParam(), port_);
+    second.send(again);
+    auto ok = second.receiveFinal(3s);
+    ASSERT_TRUE(ok.has_value()) << c.file;
+    EXPECT_EQ(ok->status, 200) << c.file << "\n" << ok->raw;
+    const auto contacts = stack_->contactsOf(c.user);
+    ASSERT_EQ(contacts.size(), 1u) << c.file;
+    EXPECT_EQ(contacts[0], c.contact) << c.file;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, TortureTest,

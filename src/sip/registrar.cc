@@ -154,13 +154,13 @@ RegisterResponse Registrar::handle(const RegisterRequest& request,
 
   const std::string& aor = request.to_user;
   const MonotonicTime now = time_.monotonicTime();
-  auto expiryOf = [&](const RegisterContact& contact) -> int64_t {
+  auto expiry_of = [&](const RegisterContact& contact) -> int64_t {
     int64_t value = contact.expires.value_or(
         request.expires_header.value_or(static_cast<int64_t>(config_.default_expiry.count())));
     return std::min<int64_t>(std::max<int64_t>(value, 0), config_.max_expiry.count());
   };
   for (const auto& contact : request.contacts) {
-    const int64_t expiry = contact.wildcard ? 0 : expiryOf(contact);
+    const int64_t expiry = contact.wildcard ? 0 : expiry_of(contact);
     if (expiry != 0 && expiry < config_.min_expiry.count()) {
       RegisterResponse r = refuse(423, "Interval Too Brief");
       r.min_expires = config_.min_expiry.count();
@@ -201,7 +201,7 @@ RegisterResponse Registrar::handle(const RegisterRequest& request,
     if (contact.wildcard) {
       continue;
     }
-    const int64_t expiry = expiryOf(contact);
+    const int64_t expiry = expiry_of(contact);
     auto it = std::find_if(updated.begin(), updated.end(),
                            [&](const Binding& b) { return b.contact == contact.uri; });
     if (expiry == 0) {

@@ -64,7 +64,15 @@ std::optional<RegisterResponse> Registrar::authenticate(const RegisterRequest& r
   }
   auto credentials = parseDigestCredentials(*request.authorization);
   if (!credentials) {
-    return refuse(400, "Malformed Authorization");
+    // Another scheme is not our business (RFC 4475 3.3.7): challenge for Digest. Only a Digest
+    // header we cannot read is a bad request.
+    std::string_view value = *request.authorization;
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
+      value.remove_prefix(1);
+    }
+    const bool digest = value.size() > 6 && equalsIgnoreCase(value.substr(0, 6), "Digest") &&
+                        (value[6] == ' ' || value[6] == '\t');
+    return digest ? refuse(400, "Malformed Authorization") : challenge(false);
   }
   if (credentials->realm != config_.realm ||
       (!credentials->algorithm.empty() && !equalsIgnoreCase(credentials->algorithm, "MD5")) ||

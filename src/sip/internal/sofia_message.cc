@@ -96,6 +96,21 @@ std::string headerValue(const sip_header_t* header) {
   return text != nullptr ? std::string(text) : std::string();
 }
 
+bool acceptsSdp(const sip_t& sip) {
+  bool any = false;
+  for (const sip_accept_t* a = sip.sip_accept; a != nullptr; a = a->ac_next) {
+    if (a->ac_type == nullptr) {
+      continue;
+    }
+    any = true;
+    const std::string type = lower(a->ac_type);
+    if (type == "application/sdp" || type == "application/*" || type == "*/*") {
+      return true;
+    }
+  }
+  return !any;
+}
+
 std::string viaTransport(const sip_t& sip) {
   if (sip.sip_via == nullptr || sip.sip_via->v_protocol == nullptr) {
     return {};

@@ -28,6 +28,10 @@ std::string unquote(std::string_view text);
 /** @return the REGISTER's fields the registrar needs. */
 RegisterRequest readRegister(const sip_t& sip, std::string source, std::string transport);
 
+/** @return false when the request has an Accept header that admits no SDP (no application/sdp,
+ *  application/ * or * / *), so no answer with SDP may be sent. */
+bool acceptsSdp(const sip_t& sip);
+
 /** @return the lowercase transport of the top Via ("udp", "tcp", "tls"), or "" when unknown. */
 std::string viaTransport(const sip_t& sip);
 

@@ -497,6 +497,15 @@ void SofiaSipStack::onInvite(nua_handle_t* nh, const sip_t* sip) {
       return;
     }
   }
+  if (!acceptsSdp(*sip)) {
+    // Our answer would have to be SDP, which the caller says it cannot take (RFC 4475 3.3.15).
+    nua_respond(nh, 406, "Not Acceptable", SIPTAG_ACCEPT_STR("application/sdp"),
+                SIPTAG_WARNING_STR("399 kefu \"The answer can only be application/sdp\""),
+                TAG_END());
+    countResponse(406);
+    answered_.insert(id);
+    return;
+  }
   SipCallListener* call_listener = call_listener_.load();
   if (call_listener == nullptr) {
     nua_respond(nh, 480, "Temporarily Unavailable", TAG_END());

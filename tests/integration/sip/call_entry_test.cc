@@ -42,6 +42,10 @@ class RecordingCallListener : public SipCallListener {
     }
     return invites_.front();
   }
+  std::size_t inviteCount() {
+    const std::lock_guard lock(mutex_);
+    return invites_.size();
+  }
   bool waitEvent(DialogEvent::Kind kind) {
     std::unique_lock lock(mutex_);
     return changed_.wait_for(lock, 5s, [&] {
@@ -155,6 +159,29 @@ TEST(CallEntryTest, InviteWithoutCallListenerGets480AndLeavesNoDialog) {
     std::this_thread::sleep_for(20ms);
   }
   EXPECT_EQ(stack.counters().dialogs_active.load(), 0u);
+}
+
+TEST(CallEntryTest, InviteWhoseAcceptExcludesSdpGets406AndNeverReachesCallControl) {
+  const uint16_t port = testing::freeSipPort();
+  SipConfig config;
+  config.sip = {"127.0.0.1", port};
+  NullListener listener;
+  RealTimeSource time;
+  RecordingCallListener calls;
+  auto started = startSipStack(config, listener, time);
+  ASSERT_TRUE(started.ok());
+  SipStack& stack = **started;
+  stack.setCallListener(&calls);
+  SipSocket socket(SipSocket::Transport::Tcp, port);
+  std::string invite = request("INVITE", port, socket.localPort(), 1, "inv3", "", kOffer);
+  invite.insert(invite.find("\r\n") + 2, "Accept: text/nobodyknowsthis\r\n");
+  ASSERT_TRUE(socket.send(invite));
+  auto reply = socket.receiveFinal(5s);
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->status, 406);
+  EXPECT_EQ(reply->header("Accept"), "application/sdp");
+  EXPECT_EQ(calls.inviteCount(), 0u);  // the answer is sent before call control would be asked
+  stack.setCallListener(nullptr);
 }
 
 }  // namespace

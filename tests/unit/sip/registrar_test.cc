@@ -122,6 +122,18 @@ TEST_F(RegistrarTest, WrongPasswordIsChallengedThenForbiddenAndNeverBinds) {
   EXPECT_EQ(registerWith(request("1001", {contact("sip:a@h")}), "right-password").status, 200);
 }
 
+TEST_F(RegistrarTest, UnknownAuthorizationSchemeIsChallengedBrokenDigestRefused) {
+  std::vector<BindingChange> ignored;
+  auto r = request("1001", {contact("sip:a@h")});
+  r.authorization = "NoOneKnowsThisScheme opaque-data=here";
+  const auto other = registrar_.handle(r, ignored);
+  EXPECT_EQ(other.status, 401);
+  EXPECT_NE(other.www_authenticate.find("Digest"), std::string::npos);
+  r.authorization = "Digest username=\"1001";
+  EXPECT_EQ(registrar_.handle(r, ignored).status, 400);
+  EXPECT_TRUE(registrar_.registrations().empty());
+}
+
 TEST_F(RegistrarTest, UnknownUserIsChallengedNotBound) {
   EXPECT_EQ(registerWith(request("9999", {contact("sip:a@h")}), "any").status, 401);
   EXPECT_TRUE(registrar_.registrations().empty());

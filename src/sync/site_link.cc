@@ -256,6 +256,8 @@ struct SiteLink::State {
         sub_options.Stream = in_stream.c_str();
         sub_options.Config.AckPolicy = js_AckExplicit;
         sub_options.Config.MaxAckPending = 4096;
+        // Changes fetched by a site that then died come back after this, not the default 30 s.
+        sub_options.Config.AckWait = 2LL * 1000 * 1000 * 1000;
         jsErrCode code = static_cast<jsErrCode>(0);
         if (js_PullSubscribe(&sub, js, peer_subject.c_str(), "kefu-apply", nullptr, &sub_options,
                              &code) != NATS_OK) {

@@ -1,5 +1,6 @@
 #include "server/config.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
@@ -328,6 +329,30 @@ bool isSiteName(std::string_view text) {
          std::all_of(text.begin(), text.end(), ok);
 }
 
+bool isIpAddress(std::string_view text) {
+  std::string copy(text);
+  unsigned char buffer[16];
+  return inet_pton(AF_INET, copy.c_str(), buffer) == 1 ||
+         inet_pton(AF_INET6, copy.c_str(), buffer) == 1;
+}
+
+bool isIpAddressOrEmpty(std::string_view text) { return text.empty() || isIpAddress(text); }
+
+/** A comma-separated list of the media engine's codecs, each at most once. */
+bool isCodecList(std::string_view text) {
+  static constexpr std::array<std::string_view, 4> Known{"opus", "g722", "pcmu", "pcma"};
+  std::set<std::string_view> seen;
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    auto name = text.substr(0, comma);
+    if (std::find(Known.begin(), Known.end(), name) == Known.end() || !seen.insert(name).second) {
+      return false;
+    }
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+  }
+  return !seen.empty();
+}
+
 bool isStorageUrl(std::string_view text) {
   return (text.starts_with("sqlite:") && text.size() > 7) || text.starts_with("postgresql://") ||
          text.starts_with("postgres://");
@@ -351,6 +376,34 @@ std::vector<ConfigKey> makeConfigKeys() {
                             "Largest accepted HTTP request body, in bytes; larger ones get 413."));
   keys.push_back(hostPortKey("sip.listen", KEFU_CONFIG_FIELD(sip.listen),
                              "Address the SIP stack listens on, for trunks and phones."));
+  keys.push_back(integerKey("media.threads", KEFU_CONFIG_FIELD(media.threads), 0, 64,
+                            "Media threads, each owning its RTP sessions; 0: one per core."));
+  keys.push_back(textKey("media.bind_address", KEFU_CONFIG_FIELD(media.bind_address),
+                         "IPv4 or IPv6 address", "an IPv4 or IPv6 address", isIpAddress,
+                         "Address the RTP sockets listen on."));
+  keys.push_back(textKey("media.advertised_address", KEFU_CONFIG_FIELD(media.advertised_address),
+                         "IPv4 or IPv6 address; optional", "an IPv4 or IPv6 address, or empty",
+                         isIpAddressOrEmpty,
+                         "Address written in SDP for peers to send RTP to (behind NAT, the public "
+                         "one); empty: media.bind_address."));
+  keys.push_back(integerKey("media.port_min", KEFU_CONFIG_FIELD(media.port_min), 1024, 65534,
+                            "First port of the RTP range (RTP on even ports, RTCP on the next)."));
+  keys.push_back(integerKey("media.port_max", KEFU_CONFIG_FIELD(media.port_max), 1025, 65535,
+                            "Last port of the RTP range; each session takes two."));
+  keys.push_back(textKey("media.codecs", KEFU_CONFIG_FIELD(media.codecs),
+                         "codec list (`opus`, `g722`, `pcmu`, `pcma`)",
+                         "a comma-separated list of opus, g722, pcmu and pcma, each once",
+                         isCodecList,
+                         "Codecs offered and accepted, in order of preference; legs without a "
+                         "common codec are transcoded."));
+  keys.push_back(durationKey("media.rtp_timeout", KEFU_CONFIG_FIELD(media.rtp_timeout),
+                             std::chrono::seconds(5), std::chrono::hours(1),
+                             "A session that receives no RTP for this long reports a timeout "
+                             "(call control then releases the call)."));
+  keys.push_back(durationKey("media.quality_interval", KEFU_CONFIG_FIELD(media.quality_interval),
+                             std::chrono::seconds(1), std::chrono::minutes(5),
+                             "How often each session sends RTCP and reports its quality (loss, "
+                             "jitter, round trip, MOS)."));
   keys.push_back(textKey("storage.url", KEFU_CONFIG_FIELD(storage.url),
                          "`sqlite:PATH` or `postgresql://…`",
                          "sqlite:PATH, postgresql://... or postgres://...", isStorageUrl,

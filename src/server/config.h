@@ -56,6 +56,17 @@ struct Config {
     HostPort listen{"127.0.0.1", 5060};
     bool operator==(const Sip&) const = default;
   };
+  struct Media {
+    int threads = 0;  // 0: one per core
+    std::string bind_address = "127.0.0.1";
+    std::string advertised_address;  // empty: bind_address
+    int port_min = 20000;
+    int port_max = 29999;
+    std::string codecs = "opus,g722,pcmu,pcma";
+    std::chrono::seconds rtp_timeout = std::chrono::seconds(30);
+    std::chrono::seconds quality_interval = std::chrono::seconds(5);
+    bool operator==(const Media&) const = default;
+  };
   struct Storage {
     std::string url = "sqlite:var/kefu.db";
     int pool_size = 4;
@@ -87,6 +98,7 @@ struct Config {
   Site site;
   Http http;
   Sip sip;
+  Media media;
   Storage storage;
   Log log;
   Auth auth;

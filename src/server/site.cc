@@ -285,6 +285,8 @@ std::vector<api::Router::RouteInfo> Site::routes() const { return parts_->api->r
 
 EventBus& Site::eventsForTest() { return parts_->events; }
 
+media::MediaEngine& Site::mediaForTest() { return parts_->media->engine(); }
+
 void Site::stop(std::chrono::milliseconds grace) {
   if (!parts_->http) {
     return;

@@ -8,6 +8,7 @@
 #include "api/router.h"
 #include "core/event_bus.h"
 #include "core/result.h"
+#include "media/engine.h"
 #include "server/config.h"
 #include "store/store.h"
 
@@ -33,6 +34,8 @@ class Site {
   std::vector<api::Router::RouteInfo> routes() const;
   /** @return the site's event bus, for tests that publish directly. */
   EventBus& eventsForTest();
+  /** @return the site's media engine, for tests that create sessions directly. */
+  media::MediaEngine& mediaForTest();
 
   struct Parts;
 

@@ -314,7 +314,10 @@ void RestApi::addCustomerRoutes() {
           return errorResponse(
               Error::invalid("body", "give exactly one of phone, id_number or token"));
         }
-        const auto& [key, value] = *body->items().begin();
+        // Copies, not a structured binding: items() yields a temporary proxy (ASan caught it).
+        const auto first = body->begin();
+        const std::string key = first.key();
+        const Json& value = first.value();
         if (key != "phone" && key != "id_number" && key != "token") {
           return errorResponse(Error::invalid(key, "unknown field"));
         }

@@ -5,7 +5,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <queue>
 #include <set>
 #include <string>
 #include <string_view>
@@ -15,6 +14,7 @@
 #include "acd/agent.h"
 #include "acd/queue_routing.h"
 #include "acd/routing_event.h"
+#include "acd/timer_queue.h"
 #include "core/result.h"
 #include "core/time_source.h"
 
@@ -247,13 +247,9 @@ class RoutingEngine {
   enum class TimerKind { Relax, WaitOverflow, StickyEnd, RingTimeout, WrapUpEnd };
   struct Timer {
     std::int64_t at_ms = 0;
-    std::uint64_t seq = 0;
     TimerKind kind = TimerKind::Relax;
     Slot slot = NoSlot;
-    std::uint64_t gen = 0;
-    bool operator>(const Timer& o) const {
-      return at_ms != o.at_ms ? at_ms > o.at_ms : seq > o.seq;
-    }
+    std::uint64_t gen = 0;  // the interaction's queue/ring generation, or a wrap-up's token
   };
 
   /** What every public call starts with: the timers due now have run; `ix` is the one named. */
@@ -338,8 +334,7 @@ class RoutingEngine {
   std::unordered_map<std::string, Slot> queue_ids_;
   std::unordered_map<std::string, Slot> ids_;         // customers' interactions (not consultations)
   std::unordered_map<std::string, Slot> last_agent_;  // customer → agent who last served them
-  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
-  std::uint64_t timer_seq_ = 0;
+  TimerQueue<Timer> timers_;
   std::uint64_t next_gen_ = 1;
   std::int64_t next_seq_ = 1;
   std::int64_t front_seq_ = 0;

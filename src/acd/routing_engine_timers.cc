@@ -16,7 +16,7 @@ std::int64_t RoutingEngine::nowMs() const {
 }
 
 void RoutingEngine::schedule(std::int64_t at, TimerKind kind, Slot slot, std::uint64_t gen) {
-  timers_.push(Timer{at, timer_seq_++, kind, slot, gen});
+  timers_.schedule(Timer{at, kind, slot, gen});
 }
 
 void RoutingEngine::advance() { runDue(nowMs()); }
@@ -37,19 +37,18 @@ Result<RoutingEngine::Call> RoutingEngine::dueInteraction(std::string_view inter
 }
 
 void RoutingEngine::runDue(std::int64_t now) {
-  while (!timers_.empty() && timers_.top().at_ms <= now) {
-    Timer timer = timers_.top();
-    timers_.pop();
-    onTimer(timer);
+  while (auto timer = timers_.popDue(now)) {
+    onTimer(*timer);
   }
 }
 
 std::optional<MonotonicTime> RoutingEngine::nextDeadline() const {
-  if (timers_.empty()) {
+  const auto next = timers_.nextAt();
+  if (!next) {
     return std::nullopt;
   }
-  return MonotonicTime{std::chrono::duration_cast<MonotonicTime::duration>(
-      std::chrono::milliseconds{timers_.top().at_ms})};
+  return MonotonicTime{
+      std::chrono::duration_cast<MonotonicTime::duration>(std::chrono::milliseconds{*next})};
 }
 
 void RoutingEngine::emit(RoutingEventType type, std::int64_t at, const std::string& interaction_id,

@@ -46,6 +46,7 @@ struct SiteLink::State {
   std::atomic<std::int64_t> last_lag_ms{0};
   std::atomic<std::int64_t> last_pong_ms{0};
   std::atomic<std::int64_t> last_ack_progress_ms{0};
+  std::atomic<std::int64_t> resend_round{0};
 
   State(SiteLinkOptions o, LinkStore& s, const TimeSource& t)
       : options(std::move(o)), store(s), time(t) {
@@ -198,7 +199,9 @@ struct SiteLink::State {
       message.origin = options.site;
       message.base = std::min<std::int64_t>(*base, message.seq - 1);
       const std::string bytes = encodeLinkMessage(message);
-      const std::string id = message.eventId();
+      // A resend round gets new ids: JetStream must not drop them as duplicates, since the peer
+      // may have lost track of what it applied (it died after applying, before acknowledging).
+      const std::string id = message.eventId() + "#" + std::to_string(resend_round.load());
       jsPubOptions publish_options;
       jsPubOptions_Init(&publish_options);
       publish_options.MsgId = id.c_str();
@@ -227,6 +230,7 @@ struct SiteLink::State {
                    published_seq - acked_seq, options.peer);
       published_seq = acked_seq.load();
       last_ack_progress_ms = now;
+      ++resend_round;
     }
   }
 

@@ -158,15 +158,15 @@ class Generator {
     const int64_t start = nowNs();
     const int64_t end_ns = start + static_cast<int64_t>(seconds * 1e9) + drain_ms * 1'000'000LL;
     std::size_t cursor = 0;
-    constexpr std::size_t kBatch = 64;
-    std::vector<std::array<uint8_t, 512>> buffers(kBatch);
-    std::vector<iovec> iovecs(kBatch);
-    std::vector<mmsghdr> headers(kBatch);
+    constexpr std::size_t Batch = 64;
+    std::vector<std::array<uint8_t, 512>> buffers(Batch);
+    std::vector<iovec> iovecs(Batch);
+    std::vector<mmsghdr> headers(Batch);
     while (nowNs() < end_ns) {
       auto due = std::min<uint64_t>(
           total, static_cast<uint64_t>(static_cast<double>(nowNs() - start) * rate / 1e9));
       while (result.sent < due) {
-        std::size_t batch = std::min<uint64_t>(kBatch, due - result.sent);
+        std::size_t batch = std::min<uint64_t>(Batch, due - result.sent);
         for (std::size_t i = 0; i < batch; ++i) {
           Stream& stream = streams[cursor];
           cursor = (cursor + 1) % streams.size();
@@ -230,13 +230,13 @@ class Generator {
  private:
   void receive(RunResult& result, bool stamp) {
     for (;;) {
-      for (std::size_t i = 0; i < kReceiveBatch; ++i) {
+      for (std::size_t i = 0; i < ReceiveBatch; ++i) {
         receive_iovecs_[i] = {receive_buffers_[i].data(), receive_buffers_[i].size()};
         receive_headers_[i].msg_hdr = {};
         receive_headers_[i].msg_hdr.msg_iov = &receive_iovecs_[i];
         receive_headers_[i].msg_hdr.msg_iovlen = 1;
       }
-      int n = recvmmsg(fd_, receive_headers_.data(), kReceiveBatch, MSG_DONTWAIT, nullptr);
+      int n = recvmmsg(fd_, receive_headers_.data(), ReceiveBatch, MSG_DONTWAIT, nullptr);
       if (n <= 0) {
         return;
       }
@@ -258,14 +258,14 @@ class Generator {
     }
   }
 
-  static constexpr std::size_t kReceiveBatch = 64;
+  static constexpr std::size_t ReceiveBatch = 64;
   int fd_ = -1;
   uint16_t port_ = 0;
   sockaddr_in self_{};
   std::vector<int64_t> latencies_;
-  std::array<std::array<uint8_t, 1600>, kReceiveBatch> receive_buffers_{};
-  std::array<iovec, kReceiveBatch> receive_iovecs_{};
-  std::array<mmsghdr, kReceiveBatch> receive_headers_{};
+  std::array<std::array<uint8_t, 1600>, ReceiveBatch> receive_buffers_{};
+  std::array<iovec, ReceiveBatch> receive_iovecs_{};
+  std::array<mmsghdr, ReceiveBatch> receive_headers_{};
 };
 
 MediaEnginePtr startEngine(MediaEngineListener& listener) {
@@ -305,7 +305,7 @@ std::vector<uint8_t> encodedTone(CodecId codec) {
   AudioFrame frame;
   ToneGenerator(1000, 0.3).fill(frame.view());
   auto encoder = makeEncoder(codec);
-  std::vector<uint8_t> payload(kMaxPayloadBytes);
+  std::vector<uint8_t> payload(MaxPayloadBytes);
   // The second frame: the encoder has settled.
   encoder->encode(frame, payload);
   payload.resize(encoder->encode(frame, payload));

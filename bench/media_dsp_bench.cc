@@ -19,11 +19,11 @@
 namespace kefu::media {
 namespace {
 
-constexpr int kSignalFrames = 50;
+constexpr int SignalFrames = 50;
 
 // One second of a voice-like signal: two tones and some noise, so codecs have work to do.
 std::vector<AudioFrame> signal() {
-  std::vector<AudioFrame> frames(kSignalFrames);
+  std::vector<AudioFrame> frames(SignalFrames);
   ToneGenerator low(220, 0.2);
   ToneGenerator high(1330, 0.1);
   std::mt19937 random(1);
@@ -32,7 +32,7 @@ std::vector<AudioFrame> signal() {
     AudioFrame other;
     low.fill(frame.view());
     high.fill(other.view());
-    for (std::size_t i = 0; i < kFrameSamples; ++i) {
+    for (std::size_t i = 0; i < FrameSamples; ++i) {
       frame.samples[i] = static_cast<int16_t>(frame.samples[i] + other.samples[i] + noise(random));
     }
   }
@@ -42,7 +42,7 @@ std::vector<AudioFrame> signal() {
 void encode(benchmark::State& state, CodecId codec) {
   std::vector<AudioFrame> frames = signal();
   EncoderPtr encoder = makeEncoder(codec);
-  std::array<uint8_t, kMaxPayloadBytes> payload{};
+  std::array<uint8_t, MaxPayloadBytes> payload{};
   std::size_t i = 0;
   for (auto _ : state) {
     benchmark::DoNotOptimize(encoder->encode(frames[i++ % frames.size()], payload));
@@ -54,7 +54,7 @@ void decode(benchmark::State& state, CodecId codec) {
   EncoderPtr encoder = makeEncoder(codec);
   std::vector<std::vector<uint8_t>> payloads;
   for (const AudioFrame& frame : frames) {
-    std::array<uint8_t, kMaxPayloadBytes> payload{};
+    std::array<uint8_t, MaxPayloadBytes> payload{};
     std::size_t size = encoder->encode(frame, payload);
     payloads.emplace_back(payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(size));
   }

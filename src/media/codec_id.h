@@ -19,7 +19,7 @@ struct CodecSpec {
   uint32_t timestamp_step;  // RTP timestamp units per 20 ms packet
 };
 
-inline constexpr CodecSpec kCodecSpecs[] = {
+inline constexpr CodecSpec CodecSpecs[] = {
     {CodecId::Pcmu, "PCMU", 8000, 1, 0, 160},
     {CodecId::Pcma, "PCMA", 8000, 1, 8, 160},
     {CodecId::G722, "G722", 8000, 1, 9, 160},
@@ -27,11 +27,11 @@ inline constexpr CodecSpec kCodecSpecs[] = {
 };
 
 /** @return the wire description of a codec. */
-constexpr const CodecSpec& codecSpec(CodecId id) { return kCodecSpecs[static_cast<int>(id)]; }
+constexpr const CodecSpec& codecSpec(CodecId id) { return CodecSpecs[static_cast<int>(id)]; }
 
 /** @return the codec an SDP encoding name and clock rate name (case-insensitive), if supported. */
 constexpr std::optional<CodecId> codecByName(std::string_view name, int clock_rate) {
-  for (const CodecSpec& spec : kCodecSpecs) {
+  for (const CodecSpec& spec : CodecSpecs) {
     if (spec.clock_rate != clock_rate || spec.name.size() != name.size()) {
       continue;
     }
@@ -50,6 +50,6 @@ constexpr std::optional<CodecId> codecByName(std::string_view name, int clock_ra
 }
 
 /** The RFC 4733 telephone-event format's name; it runs at the clock rate of the audio codec. */
-inline constexpr std::string_view kTelephoneEventName = "telephone-event";
+inline constexpr std::string_view TelephoneEventName = "telephone-event";
 
 }  // namespace kefu::media

@@ -126,15 +126,15 @@ std::string certificateFingerprint(X509* certificate, std::string_view algorithm
     ERR_clear_error();
     return {};
   }
-  constexpr char kHex[] = "0123456789ABCDEF";
+  constexpr char Hex[] = "0123456789ABCDEF";
   std::string text;
   text.reserve(std::size_t{length} * 3);
   for (unsigned int i = 0; i < length; ++i) {
     if (i > 0) {
       text += ':';
     }
-    text += kHex[hash[i] >> 4];
-    text += kHex[hash[i] & 15];
+    text += Hex[hash[i] >> 4];
+    text += Hex[hash[i] & 15];
   }
   return text;
 }

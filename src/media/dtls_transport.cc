@@ -25,21 +25,21 @@ namespace {
 // there the timer runs on the wall clock instead: retransmission still works, only not under a
 // simulated clock.
 #if OPENSSL_VERSION_NUMBER < 0x30200000L
-constexpr bool kCanSteerOpenSslTimer = true;
+constexpr bool CanSteerOpenSslTimer = true;
 #else
-constexpr bool kCanSteerOpenSslTimer = false;
+constexpr bool CanSteerOpenSslTimer = false;
 #endif
 
 bool canSteerOpenSslTimer() {
   // The library loaded at run time must agree with the headers we were built with.
-  return kCanSteerOpenSslTimer && OpenSSL_version_num() < 0x30200000L;
+  return CanSteerOpenSslTimer && OpenSSL_version_num() < 0x30200000L;
 }
 
-constexpr unsigned int kParkedTimerUs = 3600u * 1000000u;  // an hour: never reached
-constexpr std::string_view kExporterLabel = "EXTRACTOR-dtls_srtp";
+constexpr unsigned int ParkedTimerUs = 3600u * 1000000u;  // an hour: never reached
+constexpr std::string_view ExporterLabel = "EXTRACTOR-dtls_srtp";
 
 // RFC 6347 record header: type(1) version(2) epoch(2) sequence(6) length(2).
-constexpr std::size_t kRecordHeaderSize = 13;
+constexpr std::size_t RecordHeaderSize = 13;
 
 // @return whether every byte of the datagram belongs to a DTLS record with a plausible header.
 // OpenSSL would silently skip most garbage; checking here lets us count it and keeps obviously
@@ -49,7 +49,7 @@ bool isWellFormedDtls(std::span<const uint8_t> datagram) {
     return false;
   }
   while (!datagram.empty()) {
-    if (datagram.size() < kRecordHeaderSize) {
+    if (datagram.size() < RecordHeaderSize) {
       return false;
     }
     uint8_t type = datagram[0];
@@ -57,10 +57,10 @@ bool isWellFormedDtls(std::span<const uint8_t> datagram) {
       return false;
     }
     std::size_t length = (std::size_t{datagram[11]} << 8) | datagram[12];
-    if (length > datagram.size() - kRecordHeaderSize) {
+    if (length > datagram.size() - RecordHeaderSize) {
       return false;
     }
-    datagram = datagram.subspan(kRecordHeaderSize + length);
+    datagram = datagram.subspan(RecordHeaderSize + length);
   }
   return true;
 }
@@ -163,7 +163,7 @@ struct DtlsTransport::Glue {
   static unsigned int timerCallback(SSL* ssl, unsigned int previous_us) {
     auto* transport = static_cast<DtlsTransport*>(SSL_get_app_data(ssl));
     if (transport == nullptr) {
-      return kParkedTimerUs;
+      return ParkedTimerUs;
     }
     if (previous_us == 0) {
       transport->retransmit_interval_ms_ = transport->config_.initial_retransmit_ms;
@@ -176,7 +176,7 @@ struct DtlsTransport::Glue {
     if (!canSteerOpenSslTimer()) {
       return static_cast<unsigned int>(transport->retransmit_interval_ms_ * 1000);
     }
-    return kParkedTimerUs;
+    return ParkedTimerUs;
   }
 
   static int verify(X509_STORE_CTX* store) {
@@ -435,8 +435,8 @@ void DtlsTransport::onConnected() {
   std::array<uint8_t, std::size_t{2} * 46> material{};
   const std::size_t total = 2 * (key_size + salt_size);
   ERR_clear_error();
-  if (SSL_export_keying_material(ssl_, material.data(), total, kExporterLabel.data(),
-                                 kExporterLabel.size(), nullptr, 0, 0) != 1) {
+  if (SSL_export_keying_material(ssl_, material.data(), total, ExporterLabel.data(),
+                                 ExporterLabel.size(), nullptr, 0, 0) != 1) {
     fail("exporting the SRTP keys failed: " + lastOpenSslError());
     return;
   }

@@ -7,20 +7,20 @@
 namespace kefu::media {
 namespace {
 
-constexpr int kNarrowRate = 8000;
-constexpr std::size_t kNarrowSamples = kFrameSamples / 2;
+constexpr int NarrowRate = 8000;
+constexpr std::size_t NarrowSamples = FrameSamples / 2;
 // -10 dBm0 per tone, the usual telephone level; spandsp's default twist.
-constexpr int kToneLevelDbm0 = -10;
-constexpr int kTwistDb = 0;
+constexpr int ToneLevelDbm0 = -10;
+constexpr int TwistDb = 0;
 // Silence after each digit, so that digits sent one after the other (even the same digit twice)
 // reach a detector as separate digits: Q.24 asks for at least 40 ms between digits.
-constexpr int kGapMs = 60;
+constexpr int GapMs = 60;
 
 }  // namespace
 
 struct DtmfDetector::State {
   dtmf_rx_state_t* rx = nullptr;
-  std::array<int16_t, kNarrowSamples> narrow{};
+  std::array<int16_t, NarrowSamples> narrow{};
 };
 
 DtmfDetector::DtmfDetector() : state_(std::make_unique<State>()) {
@@ -45,12 +45,12 @@ std::string_view DtmfDetector::feed(const AudioFrame& frame) {
 
 struct DtmfGenerator::State {
   dtmf_tx_state_t* tx = nullptr;
-  std::array<int16_t, kNarrowSamples> narrow{};
+  std::array<int16_t, NarrowSamples> narrow{};
 };
 
 DtmfGenerator::DtmfGenerator() : state_(std::make_unique<State>()) {
   state_->tx = dtmf_tx_init(nullptr);
-  dtmf_tx_set_level(state_->tx, kToneLevelDbm0, kTwistDb);
+  dtmf_tx_set_level(state_->tx, ToneLevelDbm0, TwistDb);
 }
 
 DtmfGenerator::~DtmfGenerator() { dtmf_tx_free(state_->tx); }
@@ -62,10 +62,10 @@ void DtmfGenerator::start(char digit, int duration_ms) {
   char upper = digit >= 'a' && digit <= 'd' ? static_cast<char>(digit - 'a' + 'A') : digit;
   // A fresh transmitter each time: one digit of exactly `duration_ms`, then the gap.
   dtmf_tx_init(state_->tx);
-  dtmf_tx_set_level(state_->tx, kToneLevelDbm0, kTwistDb);
-  dtmf_tx_set_timing(state_->tx, duration_ms, kGapMs);
+  dtmf_tx_set_level(state_->tx, ToneLevelDbm0, TwistDb);
+  dtmf_tx_set_timing(state_->tx, duration_ms, GapMs);
   dtmf_tx_put(state_->tx, &upper, 1);
-  remaining_samples_ = (duration_ms + kGapMs) * kNarrowRate / 1000;
+  remaining_samples_ = (duration_ms + GapMs) * NarrowRate / 1000;
 }
 
 bool DtmfGenerator::active() const { return remaining_samples_ > 0; }
@@ -76,8 +76,8 @@ bool DtmfGenerator::fill(AudioFrame& frame) {
     return false;
   }
   state_->narrow.fill(0);
-  int generated = dtmf_tx(state_->tx, state_->narrow.data(), static_cast<int>(kNarrowSamples));
-  remaining_samples_ -= std::max(generated, static_cast<int>(kNarrowSamples));
+  int generated = dtmf_tx(state_->tx, state_->narrow.data(), static_cast<int>(NarrowSamples));
+  remaining_samples_ -= std::max(generated, static_cast<int>(NarrowSamples));
   std::size_t produced = upsampler_.process(state_->narrow, frame.view());
   std::fill(frame.samples.begin() + static_cast<std::ptrdiff_t>(produced), frame.samples.end(),
             int16_t{0});

@@ -30,7 +30,7 @@ class DtmfDetector {
 
   struct State;
   std::unique_ptr<State> state_;
-  Resampler downsampler_{kInternalRate, 8000};
+  Resampler downsampler_{InternalRate, 8000};
   std::array<char, 16> found_{};
   std::size_t found_count_ = 0;
 };
@@ -55,7 +55,7 @@ class DtmfGenerator {
  private:
   struct State;
   std::unique_ptr<State> state_;
-  Resampler upsampler_{8000, kInternalRate};
+  Resampler upsampler_{8000, InternalRate};
   int remaining_samples_ = 0;  // at 8 kHz, tone and gap still to generate
 };
 

@@ -7,21 +7,21 @@ namespace kefu::media {
 namespace {
 
 // G.107 default values (Table 3) for the factors we do not measure.
-constexpr double kSlr = 8;     // send loudness rating, dB
-constexpr double kRlr = 2;     // receive loudness rating, dB
-constexpr double kStmr = 15;   // sidetone masking rating, dB
-constexpr double kLstr = 18;   // listener sidetone rating, dB
-constexpr double kDs = 3;      // D-value of telephone, send side
-constexpr double kTelr = 65;   // talker echo loudness rating, dB
-constexpr double kWepl = 110;  // weighted echo path loss, dB
-constexpr double kQdu = 1;     // quantizing distortion units
-constexpr double kNc = -70;    // circuit noise, dBm0p
-constexpr double kNfor = -64;  // noise floor at the receive side, dBmp
-constexpr double kPs = 35;     // room noise at the send side, dB(A)
-constexpr double kPr = 35;     // room noise at the receive side, dB(A)
-constexpr double kA = 0;       // advantage factor
-constexpr double kMt = 100;    // Idd: delay below which it is 0, ms
-constexpr double kSt = 1;      // Idd: sensitivity to delay
+constexpr double Slr = 8;              // send loudness rating, dB
+constexpr double Rlr = 2;              // receive loudness rating, dB
+constexpr double Stmr = 15;            // sidetone masking rating, dB
+constexpr double Lstr = 18;            // listener sidetone rating, dB
+constexpr double Ds = 3;               // D-value of telephone, send side
+constexpr double Telr = 65;            // talker echo loudness rating, dB
+constexpr double Wepl = 110;           // weighted echo path loss, dB
+constexpr double Qdu = 1;              // quantizing distortion units
+constexpr double Nc = -70;             // circuit noise, dBm0p
+constexpr double Nfor = -64;           // noise floor at the receive side, dBmp
+constexpr double Ps = 35;              // room noise at the send side, dB(A)
+constexpr double Pr = 35;              // room noise at the receive side, dB(A)
+constexpr double AdvantageFactor = 0;  // advantage factor
+constexpr double Mt = 100;             // Idd: delay below which it is 0, ms
+constexpr double St = 1;               // Idd: sensitivity to delay
 
 double pow10(double x) { return std::pow(10.0, x); }
 
@@ -32,26 +32,26 @@ struct Basic {
 
 // Section 3.3: the basic signal-to-noise ratio Ro.
 Basic basicRatio() {
-  const double olr = kSlr + kRlr;
-  const double nos = kPs - kSlr - kDs - 100 + 0.004 * std::pow(kPs - olr - kDs - 14, 2);
-  const double pre = kPr + 10 * std::log10(1 + pow10((10 - kLstr) / 10));
-  const double nor = kRlr - 121 + pre + 0.008 * std::pow(pre - 35, 2);
-  const double nfo = kNfor + kRlr;
+  const double olr = Slr + Rlr;
+  const double nos = Ps - Slr - Ds - 100 + 0.004 * std::pow(Ps - olr - Ds - 14, 2);
+  const double pre = Pr + 10 * std::log10(1 + pow10((10 - Lstr) / 10));
+  const double nor = Rlr - 121 + pre + 0.008 * std::pow(pre - 35, 2);
+  const double nfo = Nfor + Rlr;
   const double no =
-      10 * std::log10(pow10(kNc / 10) + pow10(nos / 10) + pow10(nor / 10) + pow10(nfo / 10));
-  return {15 - 1.5 * (kSlr + no), no};
+      10 * std::log10(pow10(Nc / 10) + pow10(nos / 10) + pow10(nor / 10) + pow10(nfo / 10));
+  return {15 - 1.5 * (Slr + no), no};
 }
 
 // Section 3.4: the simultaneous impairment factor Is = Iolr + Ist + Iq.
 double simultaneousImpairment(double ro, double no, double t) {
-  const double olr = kSlr + kRlr;
-  const double xolr = olr + 0.2 * (64 + no - kRlr);
+  const double olr = Slr + Rlr;
+  const double xolr = olr + 0.2 * (64 + no - Rlr);
   const double iolr = 20 * (std::pow(1 + std::pow(xolr / 8, 8), 1.0 / 8) - xolr / 8);
-  const double stmro = -10 * std::log10(pow10(-kStmr / 10) + std::exp(-t / 4) * pow10(-kTelr / 10));
+  const double stmro = -10 * std::log10(pow10(-Stmr / 10) + std::exp(-t / 4) * pow10(-Telr / 10));
   const double ist = 12 * std::pow(1 + std::pow((stmro - 13) / 6, 8), 1.0 / 8) -
                      28 * std::pow(1 + std::pow((stmro + 1) / 19.4, 35), 1.0 / 35) -
                      13 * std::pow(1 + std::pow((stmro - 3) / 33, 13), 1.0 / 13) + 29;
-  const double q = 37 - 15 * std::log10(kQdu);
+  const double q = 37 - 15 * std::log10(Qdu);
   const double g = 1.07 + 0.258 * q + 0.0602 * q * q;
   const double y = (ro - 100) / 15 + 46 / 8.4 - g / 9;
   const double z = 46.0 / 30 - g / 40;
@@ -62,18 +62,18 @@ double simultaneousImpairment(double ro, double no, double t) {
 // Section 3.5: the delay impairment factor Id = Idte + Idle + Idd.
 double delayImpairment(double ro, double no, double t, double tr, double ta) {
   const double terv =
-      kTelr - 40 * std::log10((1 + t / 10) / (1 + t / 150)) + 6 * std::exp(-0.3 * t * t);
-  const double roe = -1.5 * (no - kRlr);
+      Telr - 40 * std::log10((1 + t / 10) / (1 + t / 150)) + 6 * std::exp(-0.3 * t * t);
+  const double roe = -1.5 * (no - Rlr);
   const double re = 80 + 2.5 * (terv - 14);
   const double idte =
       ((roe - re) / 2 + std::sqrt(std::pow(roe - re, 2) / 4 + 100) - 1) * (1 - std::exp(-t));
-  const double rle = 10.5 * (kWepl + 7) * std::pow(tr + 1, -0.25);
+  const double rle = 10.5 * (Wepl + 7) * std::pow(tr + 1, -0.25);
   const double idle = (ro - rle) / 2 + std::sqrt(std::pow(ro - rle, 2) / 4 + 169);
   double idd = 0;
-  if (ta > kMt) {
-    const double x = std::log10(ta / kMt) / std::log10(2.0);
-    idd = 25 * (std::pow(1 + std::pow(x, 6 * kSt), 1 / (6 * kSt)) -
-                3 * std::pow(1 + std::pow(x / 3, 6 * kSt), 1 / (6 * kSt)) + 2);
+  if (ta > Mt) {
+    const double x = std::log10(ta / Mt) / std::log10(2.0);
+    idd = 25 * (std::pow(1 + std::pow(x, 6 * St), 1 / (6 * St)) -
+                3 * std::pow(1 + std::pow(x / 3, 6 * St), 1 / (6 * St)) + 2);
   }
   return idte + idle + idd;
 }
@@ -108,7 +108,7 @@ double rFactor(const EModelInput& input) {
   const double ppl = std::clamp(input.packet_loss_percent, 0.0, 100.0);
   const double burst = std::max(1.0, input.burst_ratio);
   const double ie_eff = input.ie + (95 - input.ie) * ppl / (ppl / burst + input.bpl);
-  return basic.ro - is - id - ie_eff + kA;
+  return basic.ro - is - id - ie_eff + AdvantageFactor;
 }
 
 double mosFromR(double r) {

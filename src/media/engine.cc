@@ -21,13 +21,13 @@ namespace {
 
 /** @return `length` random characters valid in ice-char (RFC 8839). */
 std::string randomIceString(std::size_t length) {
-  static constexpr std::string_view kAlphabet =
+  static constexpr std::string_view Alphabet =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string text(length, 'A');
   std::vector<uint8_t> bytes(length);
   RAND_bytes(bytes.data(), static_cast<int>(length));
   for (std::size_t i = 0; i < length; ++i) {
-    text[i] = kAlphabet[bytes[i] % kAlphabet.size()];
+    text[i] = Alphabet[bytes[i] % Alphabet.size()];
   }
   return text;
 }

@@ -14,18 +14,18 @@ namespace kefu::media {
 namespace g711_detail {
 
 constexpr uint8_t encodeUlawSlow(int16_t pcm) {
-  constexpr int kBias = 0x21;
-  constexpr int kClip = 8159;
+  constexpr int Bias = 0x21;
+  constexpr int Clip = 8159;
   int value = pcm >> 2;
   int mask = 0xFF;
   if (value < 0) {
     value = -value;
     mask = 0x7F;
   }
-  if (value > kClip) {
-    value = kClip;
+  if (value > Clip) {
+    value = Clip;
   }
-  value += kBias;
+  value += Bias;
   // The segment ends are 0x3F, 0x7F, ... 0x1FFF: the segment is the bit width above 6 bits.
   // (Computed, not searched, so building the table stays within compilers' constexpr budgets.)
   int segment = std::max(0, static_cast<int>(std::bit_width(static_cast<unsigned>(value))) - 6);
@@ -96,30 +96,30 @@ constexpr std::array<int16_t, 256> makeDecodeTable() {
   return table;
 }
 
-inline constexpr std::array<uint8_t, 16384> kUlawEncode = makeUlawEncodeTable();
-inline constexpr std::array<uint8_t, 8192> kAlawEncode = makeAlawEncodeTable();
-inline constexpr std::array<int16_t, 256> kUlawDecode = makeDecodeTable<decodeUlawSlow>();
-inline constexpr std::array<int16_t, 256> kAlawDecode = makeDecodeTable<decodeAlawSlow>();
+inline constexpr std::array<uint8_t, 16384> UlawEncode = makeUlawEncodeTable();
+inline constexpr std::array<uint8_t, 8192> AlawEncode = makeAlawEncodeTable();
+inline constexpr std::array<int16_t, 256> UlawDecode = makeDecodeTable<decodeUlawSlow>();
+inline constexpr std::array<int16_t, 256> AlawDecode = makeDecodeTable<decodeAlawSlow>();
 
 }  // namespace g711_detail
 
 /** @return the mu-law code of a linear sample. Pure; any thread. */
 inline uint8_t linearToUlaw(int16_t pcm) {
   // The top 14 bits in two's complement, offset to 0..16383 by flipping their sign bit.
-  return g711_detail::kUlawEncode[(static_cast<std::size_t>(static_cast<uint16_t>(pcm)) >> 2) ^
-                                  0x2000U];
+  return g711_detail::UlawEncode[(static_cast<std::size_t>(static_cast<uint16_t>(pcm)) >> 2) ^
+                                 0x2000U];
 }
 
 /** @return the linear sample of a mu-law code. Pure; any thread. */
-inline int16_t ulawToLinear(uint8_t code) { return g711_detail::kUlawDecode[code]; }
+inline int16_t ulawToLinear(uint8_t code) { return g711_detail::UlawDecode[code]; }
 
 /** @return the A-law code of a linear sample. Pure; any thread. */
 inline uint8_t linearToAlaw(int16_t pcm) {
-  return g711_detail::kAlawEncode[(static_cast<std::size_t>(static_cast<uint16_t>(pcm)) >> 3) ^
-                                  0x1000U];
+  return g711_detail::AlawEncode[(static_cast<std::size_t>(static_cast<uint16_t>(pcm)) >> 3) ^
+                                 0x1000U];
 }
 
 /** @return the linear sample of an A-law code. Pure; any thread. */
-inline int16_t alawToLinear(uint8_t code) { return g711_detail::kAlawDecode[code]; }
+inline int16_t alawToLinear(uint8_t code) { return g711_detail::AlawDecode[code]; }
 
 }  // namespace kefu::media

@@ -8,20 +8,20 @@
 namespace kefu::media {
 namespace {
 
-constexpr int kFrameMs = kPtimeMs;
+constexpr int FrameMs = PtimeMs;
 // The first unwrapped sequence number: far from zero, so unwrapping backwards stays positive.
-constexpr int64_t kSequenceBase = int64_t{1} << 32;
+constexpr int64_t SequenceBase = int64_t{1} << 32;
 // Packets further than this from the playout point are strays or a new source (about 60 s).
-constexpr int64_t kFarAway = 3000;
+constexpr int64_t FarAway = 3000;
 // Two frames of headroom before the delay counts as too high: jitter is rarely that regular.
-constexpr int kExcessHeadroomMs = 2 * kFrameMs;
+constexpr int ExcessHeadroomMs = 2 * FrameMs;
 // RFC 3550 jitter: J += (|D| - J) / 16; the target is one frame plus four times J.
-constexpr double kJitterGain = 1.0 / 16.0;
-constexpr double kJitterMultiple = 4.0;
+constexpr double JitterGain = 1.0 / 16.0;
+constexpr double JitterMultiple = 4.0;
 // A timestamp step above this between consecutive packets is a new timeline (re-INVITE).
-constexpr double kTimelineJumpMs = 1000.0;
+constexpr double TimelineJumpMs = 1000.0;
 // How fast the target may fall: 25 ms per second of packets.
-constexpr double kTargetFallPerPacketMs = 0.5;
+constexpr double TargetFallPerPacketMs = 0.5;
 
 }  // namespace
 
@@ -31,15 +31,15 @@ JitterBuffer::JitterBuffer(Config config) : config_(config) {
   config_.max_delay_ms = std::max(config_.max_delay_ms, config_.min_delay_ms);
   config_.clock_rate = std::max(config_.clock_rate, 1);
   slots_.resize(config_.capacity);
-  payloads_.resize(config_.capacity * kMaxPayloadBytes);
-  stats_.target_delay_ms = std::max(config_.min_delay_ms, kFrameMs);
+  payloads_.resize(config_.capacity * MaxPayloadBytes);
+  stats_.target_delay_ms = std::max(config_.min_delay_ms, FrameMs);
   stats_.target_delay_ms = std::min(stats_.target_delay_ms, config_.max_delay_ms);
   target_ms_ = stats_.target_delay_ms;
 }
 
 int64_t JitterBuffer::unwrap(uint16_t sequence) const {
   if (!have_reference_) {
-    return kSequenceBase + sequence;
+    return SequenceBase + sequence;
   }
   return last_extended_ + static_cast<int16_t>(static_cast<uint16_t>(sequence - last_sequence_));
 }
@@ -76,10 +76,10 @@ void JitterBuffer::updateJitter(uint32_t timestamp, int64_t arrival_ms) {
     double media_ms =
         static_cast<int32_t>(timestamp - last_timestamp_) * 1000.0 / config_.clock_rate;
     double difference = static_cast<double>(arrival_ms - last_arrival_ms_) - media_ms;
-    if (std::abs(media_ms) > kTimelineJumpMs) {
+    if (std::abs(media_ms) > TimelineJumpMs) {
       difference = 0;  // a new timeline says nothing about the network
     }
-    stats_.jitter_ms += (std::abs(difference) - stats_.jitter_ms) * kJitterGain;
+    stats_.jitter_ms += (std::abs(difference) - stats_.jitter_ms) * JitterGain;
   }
   have_transit_ = true;
   last_timestamp_ = timestamp;
@@ -87,8 +87,8 @@ void JitterBuffer::updateJitter(uint32_t timestamp, int64_t arrival_ms) {
   // The target rises at once with the jitter but falls slowly: J swings after every spike and
   // decays between them, and a target that followed it down would make the buffer shrink and
   // grow again (each a discarded or a concealed frame) around every spike.
-  double wanted = kFrameMs + kJitterMultiple * stats_.jitter_ms;
-  target_ms_ = std::max(wanted, target_ms_ - kTargetFallPerPacketMs);
+  double wanted = FrameMs + JitterMultiple * stats_.jitter_ms;
+  target_ms_ = std::max(wanted, target_ms_ - TargetFallPerPacketMs);
   target_ms_ = std::clamp(target_ms_, static_cast<double>(config_.min_delay_ms),
                           static_cast<double>(config_.max_delay_ms));
   stats_.target_delay_ms = static_cast<int>(std::lround(target_ms_));
@@ -108,7 +108,7 @@ void JitterBuffer::discardOldest() {
 JitterBuffer::PutResult JitterBuffer::put(uint16_t sequence, uint32_t timestamp,
                                           std::span<const uint8_t> payload, int64_t arrival_ms) {
   ++stats_.received;
-  if (payload.size() > kMaxPayloadBytes) {
+  if (payload.size() > MaxPayloadBytes) {
     ++stats_.discarded;
     return PutResult::Overflow;
   }
@@ -121,7 +121,7 @@ JitterBuffer::PutResult JitterBuffer::put(uint16_t sequence, uint32_t timestamp,
     spurt_arrival_ms_ = arrival_ms;
   } else {
     int64_t distance = extended - next_;
-    const bool far = distance >= kFarAway || distance < -kFarAway;
+    const bool far = distance >= FarAway || distance < -FarAway;
     const bool outside_idle_window =
         state_ == State::Idle && (distance < -capacity || distance >= capacity);
     if (far || outside_idle_window) {
@@ -134,7 +134,7 @@ JitterBuffer::PutResult JitterBuffer::put(uint16_t sequence, uint32_t timestamp,
         ++stats_.late;
         return PutResult::TooLate;
       }
-      extended = kSequenceBase + sequence;
+      extended = SequenceBase + sequence;
       restart(extended);
       spurt_arrival_ms_ = arrival_ms;
       have_transit_ = false;
@@ -193,7 +193,7 @@ JitterBuffer::PutResult JitterBuffer::put(uint16_t sequence, uint32_t timestamp,
   slot.played = false;
   if (!payload.empty()) {
     std::memcpy(
-        payloads_.data() + (static_cast<std::size_t>(extended) % slots_.size()) * kMaxPayloadBytes,
+        payloads_.data() + (static_cast<std::size_t>(extended) % slots_.size()) * MaxPayloadBytes,
         payload.data(), payload.size());
   }
   ++buffered_;
@@ -208,7 +208,7 @@ int64_t JitterBuffer::currentDelayMs() const {
   if (wait_count_ == 0) {
     return last_wait_ms_;
   }
-  const auto end = waits_.begin() + static_cast<std::ptrdiff_t>(std::min(wait_count_, kWaitWindow));
+  const auto end = waits_.begin() + static_cast<std::ptrdiff_t>(std::min(wait_count_, WaitWindow));
   return *std::max_element(waits_.begin(), end);
 }
 
@@ -244,16 +244,16 @@ JitterBuffer::Output JitterBuffer::pop(int64_t now_ms) {
 JitterBuffer::Output JitterBuffer::playNext(int64_t now_ms) {
   if (holds(next_)) {
     stalled_ = false;
-    if (wait_count_ >= kWaitWindow) {
+    if (wait_count_ >= WaitWindow) {
       const auto [shortest, longest] = std::minmax_element(waits_.begin(), waits_.end());
-      if (*longest < stats_.target_delay_ms - kFrameMs / 2) {
+      if (*longest < stats_.target_delay_ms - FrameMs / 2) {
         // Even the packets that came on time waited less than the target: the jitter grew.
         // Conceal one frame without moving on, which delays everything after by 20 ms.
         wait_count_ = 0;
         ++stats_.stretched;
         return {Output::Kind::Lost, {}};
       }
-      if (*shortest > stats_.target_delay_ms + kExcessHeadroomMs && holds(next_ + 1)) {
+      if (*shortest > stats_.target_delay_ms + ExcessHeadroomMs && holds(next_ + 1)) {
         // Even the latest packets waited well over the target (after a spike, or as the
         // target falls): drop one frame to bring the delay down.
         wait_count_ = 0;
@@ -261,7 +261,7 @@ JitterBuffer::Output JitterBuffer::playNext(int64_t now_ms) {
       }
     }
     last_wait_ms_ = now_ms - slotOf(next_).arrival_ms;
-    waits_[wait_count_ % kWaitWindow] = last_wait_ms_;
+    waits_[wait_count_ % WaitWindow] = last_wait_ms_;
     ++wait_count_;
     Slot& slot = slotOf(next_);
     slot.played = true;
@@ -270,7 +270,7 @@ JitterBuffer::Output JitterBuffer::playNext(int64_t now_ms) {
     last_played_ = next_;
     last_played_timestamp_ = slot.timestamp;
     const uint8_t* data =
-        payloads_.data() + (static_cast<std::size_t>(next_) % slots_.size()) * kMaxPayloadBytes;
+        payloads_.data() + (static_cast<std::size_t>(next_) % slots_.size()) * MaxPayloadBytes;
     ++next_;
     return {Output::Kind::Frame, std::span<const uint8_t>(data, slot.size)};
   }

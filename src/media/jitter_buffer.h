@@ -12,7 +12,7 @@ namespace kefu::media {
 
 /**
  * Adaptive playout buffer for legs that terminate audio. Fixed capacity, preallocated slots (each
- * payload is copied into a slot of kMaxPayloadBytes): put() and pop() never allocate.
+ * payload is copied into a slot of MaxPayloadBytes): put() and pop() never allocate.
  *
  * Packets are played in sequence order, one per pop(). The target delay follows the RFC 3550
  * interarrival jitter estimate (target = one packet + 4 x jitter, between min and max); it rises
@@ -41,7 +41,7 @@ class JitterBuffer {
     Duplicate,  // this sequence number is already buffered or was already played
     TooLate,    // its turn to play has passed (it was concealed), or it is a stray from far away
     Overflow,   // stored, but the oldest frames were discarded to make room for it; or refused
-                // when the payload is larger than kMaxPayloadBytes
+                // when the payload is larger than MaxPayloadBytes
   };
 
   explicit JitterBuffer(Config config);
@@ -106,7 +106,7 @@ class JitterBuffer {
 
   Config config_;
   std::vector<Slot> slots_;
-  std::vector<uint8_t> payloads_;  // capacity x kMaxPayloadBytes
+  std::vector<uint8_t> payloads_;  // capacity x MaxPayloadBytes
   Stats stats_;
 
   State state_ = State::Idle;
@@ -121,8 +121,8 @@ class JitterBuffer {
   // How long the last few played packets waited in the buffer: the delay actually applied,
   // which the buffer steers towards the target by concealing one frame more (to grow) or
   // discarding one (to shrink) once a full window has been seen since the last change.
-  static constexpr std::size_t kWaitWindow = 10;
-  std::array<int64_t, kWaitWindow> waits_{};
+  static constexpr std::size_t WaitWindow = 10;
+  std::array<int64_t, WaitWindow> waits_{};
   std::size_t wait_count_ = 0;
   int64_t last_wait_ms_ = 0;
   // A far-away packet is remembered, and the buffer restarts when the next one follows it.

@@ -102,7 +102,7 @@ void Mixer::mix() {
       continue;
     }
     if (participant.role == Role::Speaker) {
-      for (std::size_t s = 0; s < kFrameSamples; ++s) {
+      for (std::size_t s = 0; s < FrameSamples; ++s) {
         total_[s] += participant.input.samples[s];
       }
     } else if (participant.role == Role::Whisperer && whisper_targets_[i] != nullptr) {
@@ -111,7 +111,7 @@ void Mixer::mix() {
         target.whispers.fill(0);
         target.has_whispers = true;
       }
-      for (std::size_t s = 0; s < kFrameSamples; ++s) {
+      for (std::size_t s = 0; s < FrameSamples; ++s) {
         target.whispers[s] += participant.input.samples[s];
       }
     }
@@ -119,7 +119,7 @@ void Mixer::mix() {
   for (auto& entry : participants_) {
     Participant& participant = *entry;
     const bool heard = participant.role == Role::Speaker && !participant.muted;
-    for (std::size_t s = 0; s < kFrameSamples; ++s) {
+    for (std::size_t s = 0; s < FrameSamples; ++s) {
       int32_t value = total_[s];
       if (heard) {
         value -= participant.input.samples[s];

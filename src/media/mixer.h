@@ -54,7 +54,7 @@ class Mixer {
     bool muted = false;
     AudioFrame input;
     AudioFrame output;
-    std::array<int32_t, kFrameSamples> whispers{};  // whispers aimed at this participant
+    std::array<int32_t, FrameSamples> whispers{};  // whispers aimed at this participant
     bool has_whispers = false;
   };
 
@@ -65,7 +65,7 @@ class Mixer {
   // Participants are held by pointer so the frames input() hands out stay put as others join.
   std::vector<std::unique_ptr<Participant>> participants_;
   std::vector<Participant*> whisper_targets_;  // per participant, resolved on add/remove/setRole
-  std::array<int32_t, kFrameSamples> total_{};
+  std::array<int32_t, FrameSamples> total_{};
 };
 
 }  // namespace kefu::media

@@ -18,14 +18,14 @@ bool Player::fill(AudioFrame& frame) {
   }
   const std::vector<int16_t>& samples = prompt_->samples;
   std::size_t written = 0;
-  while (written < kFrameSamples) {
+  while (written < FrameSamples) {
     if (position_ >= samples.size()) {
       if (!loop_) {
         break;
       }
       position_ = 0;
     }
-    std::size_t n = std::min(kFrameSamples - written, samples.size() - position_);
+    std::size_t n = std::min(FrameSamples - written, samples.size() - position_);
     std::copy_n(samples.begin() + static_cast<std::ptrdiff_t>(position_), n,
                 frame.samples.begin() + static_cast<std::ptrdiff_t>(written));
     written += n;

@@ -14,20 +14,20 @@ PromptPtr promptFromPcm(std::span<const int16_t> pcm, int rate) {
   if (pcm.empty() || rate <= 0) {
     return prompt;
   }
-  if (rate == kInternalRate) {
+  if (rate == InternalRate) {
     prompt->samples.assign(pcm.begin(), pcm.end());
     return prompt;
   }
   // A one-shot conversion: feed the whole input, then enough silence to push the filter's delay
   // out, and drop that delay from the front, so the prompt keeps its length and its timing.
-  Resampler resampler(rate, kInternalRate);
+  Resampler resampler(rate, InternalRate);
   const auto expected =
-      static_cast<std::size_t>(static_cast<int64_t>(pcm.size()) * kInternalRate / rate);
+      static_cast<std::size_t>(static_cast<int64_t>(pcm.size()) * InternalRate / rate);
   const auto latency = static_cast<std::size_t>(resampler.outputLatency());
   std::vector<int16_t> converted(expected + latency + 64);
   std::size_t written = resampler.process(pcm, converted);
   std::vector<int16_t> tail(
-      static_cast<std::size_t>(static_cast<int64_t>(latency + 64) * rate / kInternalRate + 64));
+      static_cast<std::size_t>(static_cast<int64_t>(latency + 64) * rate / InternalRate + 64));
   written += resampler.process(tail, std::span(converted).subspan(written));
   std::size_t begin = std::min(latency, written);
   std::size_t end = std::min(begin + expected, written);

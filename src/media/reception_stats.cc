@@ -8,11 +8,11 @@
 namespace kefu::media {
 namespace {
 
-// RFC 3550 appendix A.1: a jump ahead of up to kMaxDropout is loss, one behind of up to
-// kMaxMisorder is a late packet, anything else is a restart candidate.
-constexpr uint32_t kMaxDropout = 3000;
-constexpr uint32_t kMaxMisorder = 100;
-constexpr uint32_t kSequenceMod = 1U << 16;
+// RFC 3550 appendix A.1: a jump ahead of up to MaxDropout is loss, one behind of up to
+// MaxMisorder is a late packet, anything else is a restart candidate.
+constexpr uint32_t MaxDropout = 3000;
+constexpr uint32_t MaxMisorder = 100;
+constexpr uint32_t SequenceMod = 1U << 16;
 
 }  // namespace
 
@@ -28,7 +28,7 @@ void ReceptionStats::startEpoch(uint16_t sequence) {
   earlier_expected_ += epochExpected();
   base_sequence_ = sequence;
   max_sequence_ = sequence;
-  bad_sequence_ = kSequenceMod + 1;  // never equal to a 16-bit sequence number
+  bad_sequence_ = SequenceMod + 1;  // never equal to a 16-bit sequence number
   cycles_ = 0;
   epoch_received_ = 0;
 }
@@ -40,15 +40,15 @@ void ReceptionStats::onPacket(uint16_t sequence, uint32_t rtp_timestamp, int64_t
     startEpoch(sequence);
   } else {
     const auto delta = static_cast<uint16_t>(sequence - max_sequence_);
-    if (delta < kMaxDropout) {
+    if (delta < MaxDropout) {
       if (sequence < max_sequence_) {
-        cycles_ += kSequenceMod;
+        cycles_ += SequenceMod;
       }
       max_sequence_ = sequence;
-    } else if (delta <= kSequenceMod - kMaxMisorder) {
+    } else if (delta <= SequenceMod - MaxMisorder) {
       // A big jump: accept it only when the next packet follows it (the sender restarted).
       if (sequence != bad_sequence_) {
-        bad_sequence_ = (sequence + 1U) & (kSequenceMod - 1);
+        bad_sequence_ = (sequence + 1U) & (SequenceMod - 1);
         return;
       }
       startEpoch(sequence);

@@ -10,22 +10,22 @@
 namespace kefu::media {
 namespace {
 
-constexpr int kChannels = 2;
-constexpr std::size_t kTickSamples = kFrameSamples * kChannels;  // interleaved stereo
+constexpr int Channels = 2;
+constexpr std::size_t TickSamples = FrameSamples * Channels;  // interleaved stereo
 // 2.56 s of audio per recording: the writer drains every 20 ms, so only a stalled disk fills it.
-constexpr std::size_t kRingTicks = 128;
-constexpr auto kDrainPeriod = std::chrono::milliseconds(20);
+constexpr std::size_t RingTicks = 128;
+constexpr auto DrainPeriod = std::chrono::milliseconds(20);
 
 }  // namespace
 
 /**
  * A single-producer (the recorder's media thread), single-consumer (the writer's thread) ring of
- * interleaved ticks. Indices only grow; the slot is index % kRingTicks.
+ * interleaved ticks. Indices only grow; the slot is index % RingTicks.
  */
 struct RecordingChannel {
   std::string path;
   SNDFILE* file = nullptr;  // the writer's thread only, once open() has handed it over
-  std::array<std::array<int16_t, kTickSamples>, kRingTicks> ring{};
+  std::array<std::array<int16_t, TickSamples>, RingTicks> ring{};
   std::atomic<uint64_t> head{0};  // next tick the recorder writes
   std::atomic<uint64_t> tail{0};  // next tick the writer reads
   std::atomic<uint64_t> dropped{0};
@@ -41,15 +41,15 @@ void Recorder::write(const AudioFrame& left, const AudioFrame& right) {
   RecordingChannel& channel = *channel_;
   const uint64_t head = channel.head.load(std::memory_order_relaxed);
   const uint64_t tail = channel.tail.load(std::memory_order_acquire);
-  if (channel.writer_gone.load(std::memory_order_acquire) || head - tail >= kRingTicks) {
+  if (channel.writer_gone.load(std::memory_order_acquire) || head - tail >= RingTicks) {
     channel.dropped.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  std::array<int16_t, kTickSamples>& slot = channel.ring[head % kRingTicks];
+  std::array<int16_t, TickSamples>& slot = channel.ring[head % RingTicks];
   if (paused_) {
     slot.fill(0);
   } else {
-    for (std::size_t i = 0; i < kFrameSamples; ++i) {
+    for (std::size_t i = 0; i < FrameSamples; ++i) {
       slot[2 * i] = left.samples[i];
       slot[2 * i + 1] = right.samples[i];
     }
@@ -76,8 +76,8 @@ Result<RecorderPtr> RecordingWriter::open(const std::string& path) {
   auto channel = std::make_shared<RecordingChannel>();
   channel->path = path;
   SF_INFO info{};
-  info.samplerate = kInternalRate;
-  info.channels = kChannels;
+  info.samplerate = InternalRate;
+  info.channels = Channels;
   info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
   channel->file = sf_open(path.c_str(), SFM_WRITE, &info);
   if (channel->file == nullptr) {
@@ -104,10 +104,10 @@ bool RecordingWriter::drain(RecordingChannel& channel) {
   bool wrote = false;
   while (tail < head) {
     // Write each contiguous run of the ring at once: one header update per run, not per tick.
-    const std::size_t first = tail % kRingTicks;
-    const auto run = static_cast<std::size_t>(std::min<uint64_t>(head - tail, kRingTicks - first));
+    const std::size_t first = tail % RingTicks;
+    const auto run = static_cast<std::size_t>(std::min<uint64_t>(head - tail, RingTicks - first));
     sf_writef_short(channel.file, channel.ring[first].data(),
-                    static_cast<sf_count_t>(run * kFrameSamples));
+                    static_cast<sf_count_t>(run * FrameSamples));
     tail += run;
     channel.tail.store(tail, std::memory_order_release);
     wrote = true;
@@ -121,7 +121,7 @@ void RecordingWriter::run() {
     bool stopping = false;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, kDrainPeriod, [this] { return stopping_; });
+      wake_.wait_for(lock, DrainPeriod, [this] { return stopping_; });
       stopping = stopping_;
       channels = channels_;
     }

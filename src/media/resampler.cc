@@ -12,7 +12,7 @@ namespace {
 
 // speexdsp's VoIP quality (3: a 48-tap Kaiser-windowed sinc) keeps the stopband below the G.711
 // noise floor; quality 5 (80 taps) made the resampler a third of a conference's CPU.
-constexpr int kQuality = SPEEX_RESAMPLER_QUALITY_VOIP;
+constexpr int ResamplerQuality = SPEEX_RESAMPLER_QUALITY_VOIP;
 
 }  // namespace
 
@@ -28,8 +28,9 @@ Resampler::Resampler(int in_rate, int out_rate) : state_(std::make_unique<State>
     return;
   }
   int error = 0;
-  state_->speex = speex_resampler_init(1, static_cast<spx_uint32_t>(in_rate),
-                                       static_cast<spx_uint32_t>(out_rate), kQuality, &error);
+  state_->speex =
+      speex_resampler_init(1, static_cast<spx_uint32_t>(in_rate),
+                           static_cast<spx_uint32_t>(out_rate), ResamplerQuality, &error);
   if (state_->speex == nullptr) {
     KEFU_BUG("speex_resampler_init failed");
     state_->passthrough = true;

@@ -5,17 +5,17 @@
 namespace kefu::media {
 namespace {
 
-constexpr uint8_t kSenderReport = 200;
-constexpr uint8_t kReceiverReport = 201;
-constexpr uint8_t kSourceDescription = 202;
-constexpr uint8_t kGoodbye = 203;
-constexpr uint8_t kCnameItem = 1;
-constexpr std::size_t kHeaderSize = 4;
-constexpr std::size_t kSenderInfoSize = 20;
-constexpr std::size_t kBlockSize = 24;
+constexpr uint8_t SenderReport = 200;
+constexpr uint8_t ReceiverReport = 201;
+constexpr uint8_t SourceDescription = 202;
+constexpr uint8_t Goodbye = 203;
+constexpr uint8_t CnameItem = 1;
+constexpr std::size_t HeaderSize = 4;
+constexpr std::size_t SenderInfoSize = 20;
+constexpr std::size_t BlockSize = 24;
 
 // Seconds from the NTP epoch (1900) to the Unix epoch (1970).
-constexpr int64_t kNtpUnixOffsetSeconds = 2208988800LL;
+constexpr int64_t NtpUnixOffsetSeconds = 2208988800LL;
 
 uint32_t load32(std::span<const uint8_t> bytes, std::size_t at) {
   return (uint32_t{bytes[at]} << 24) | (uint32_t{bytes[at + 1]} << 16) |
@@ -81,7 +81,7 @@ void writeHeader(std::span<uint8_t> out, std::size_t count, uint8_t type, std::s
 }  // namespace
 
 std::optional<RtcpReport> parseRtcp(std::span<const uint8_t> compound, RtcpError* error) {
-  if (compound.size() < kHeaderSize + 4) {
+  if (compound.size() < HeaderSize + 4) {
     return fail(error, RtcpError::TooShort);
   }
   RtcpReport report;
@@ -91,7 +91,7 @@ std::optional<RtcpReport> parseRtcp(std::span<const uint8_t> compound, RtcpError
   std::size_t at = 0;
   while (at < compound.size()) {
     const std::span<const uint8_t> rest = compound.subspan(at);
-    if (rest.size() < kHeaderSize) {
+    if (rest.size() < HeaderSize) {
       return fail(error, RtcpError::BadLength);
     }
     if ((rest[0] >> 6) != 2) {
@@ -108,16 +108,16 @@ std::optional<RtcpReport> parseRtcp(std::span<const uint8_t> compound, RtcpError
     if (padding) {
       // Only the last packet of a compound may be padded (RFC 3550 section 6.4.1).
       const std::size_t padding_size = rest[size - 1];
-      if (at + size != compound.size() || padding_size == 0 || padding_size > size - kHeaderSize) {
+      if (at + size != compound.size() || padding_size == 0 || padding_size > size - HeaderSize) {
         return fail(error, RtcpError::BadLength);
       }
       body_size = size - padding_size;
     }
     const std::span<const uint8_t> packet = rest.first(body_size);
 
-    if (type == kSenderReport || type == kReceiverReport) {
-      const std::size_t blocks_at = kHeaderSize + 4 + (type == kSenderReport ? kSenderInfoSize : 0);
-      if (blocks_at + count * kBlockSize > packet.size()) {
+    if (type == SenderReport || type == ReceiverReport) {
+      const std::size_t blocks_at = HeaderSize + 4 + (type == SenderReport ? SenderInfoSize : 0);
+      if (blocks_at + count * BlockSize > packet.size()) {
         return fail(error, RtcpError::BadLength);
       }
       const uint32_t ssrc = load32(packet, 4);
@@ -126,7 +126,7 @@ std::optional<RtcpReport> parseRtcp(std::span<const uint8_t> compound, RtcpError
       if (!have_report || ssrc == report.ssrc) {
         if (!have_report) {
           report.ssrc = ssrc;
-          if (type == kSenderReport) {
+          if (type == SenderReport) {
             SenderInfo info;
             info.ntp_timestamp = uint64_t{load32(packet, 8)} << 32 | load32(packet, 12);
             info.rtp_timestamp = load32(packet, 16);
@@ -136,13 +136,13 @@ std::optional<RtcpReport> parseRtcp(std::span<const uint8_t> compound, RtcpError
           }
           have_report = true;
         }
-        for (std::size_t i = 0; i < count && report.block_count < kMaxReportBlocks; ++i) {
+        for (std::size_t i = 0; i < count && report.block_count < MaxReportBlocks; ++i) {
           report.blocks[report.block_count++] =
-              readBlock(packet.subspan(blocks_at + i * kBlockSize, kBlockSize));
+              readBlock(packet.subspan(blocks_at + i * BlockSize, BlockSize));
         }
       }
-    } else if (type == kGoodbye) {
-      if (kHeaderSize + 4 * count > packet.size()) {
+    } else if (type == Goodbye) {
+      if (HeaderSize + 4 * count > packet.size()) {
         return fail(error, RtcpError::BadLength);
       }
       report.bye = true;
@@ -166,22 +166,22 @@ std::optional<RtcpReport> parseRtcp(std::span<const uint8_t> compound, RtcpError
 std::size_t writeRtcpReport(uint32_t ssrc, const std::optional<SenderInfo>& sender,
                             std::span<const ReportBlock> blocks, std::string_view cname, bool bye,
                             std::span<uint8_t> out) {
-  const std::size_t block_count = std::min(blocks.size(), kMaxReportBlocks);
+  const std::size_t block_count = std::min(blocks.size(), MaxReportBlocks);
   const std::size_t report_size =
-      kHeaderSize + 4 + (sender ? kSenderInfoSize : 0) + block_count * kBlockSize;
+      HeaderSize + 4 + (sender ? SenderInfoSize : 0) + block_count * BlockSize;
   // SDES chunk: SSRC, CNAME type and length, the text, then at least one zero octet ending the
   // item list, padded to a 32-bit boundary.
   const std::size_t cname_size = std::min<std::size_t>(cname.size(), 255);
   const std::size_t chunk_size = (4 + 2 + cname_size + 1 + 3) / 4 * 4;
-  const std::size_t sdes_size = kHeaderSize + chunk_size;
-  const std::size_t bye_size = bye ? kHeaderSize + 4 : 0;
+  const std::size_t sdes_size = HeaderSize + chunk_size;
+  const std::size_t bye_size = bye ? HeaderSize + 4 : 0;
   const std::size_t total = report_size + sdes_size + bye_size;
   if (out.size() < total) {
     return 0;
   }
   std::fill(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(total), uint8_t{0});
 
-  writeHeader(out, block_count, sender ? kSenderReport : kReceiverReport, report_size);
+  writeHeader(out, block_count, sender ? SenderReport : ReceiverReport, report_size);
   store32(out, 4, ssrc);
   std::size_t at = 8;
   if (sender) {
@@ -190,24 +190,24 @@ std::size_t writeRtcpReport(uint32_t ssrc, const std::optional<SenderInfo>& send
     store32(out, at + 8, sender->rtp_timestamp);
     store32(out, at + 12, sender->packet_count);
     store32(out, at + 16, sender->octet_count);
-    at += kSenderInfoSize;
+    at += SenderInfoSize;
   }
   for (std::size_t i = 0; i < block_count; ++i) {
-    writeBlock(blocks[i], out.subspan(at, kBlockSize));
-    at += kBlockSize;
+    writeBlock(blocks[i], out.subspan(at, BlockSize));
+    at += BlockSize;
   }
 
   std::span<uint8_t> sdes = out.subspan(at, sdes_size);
-  writeHeader(sdes, 1, kSourceDescription, sdes_size);
+  writeHeader(sdes, 1, SourceDescription, sdes_size);
   store32(sdes, 4, ssrc);
-  sdes[8] = kCnameItem;
+  sdes[8] = CnameItem;
   sdes[9] = static_cast<uint8_t>(cname_size);
   std::copy_n(cname.begin(), cname_size, sdes.begin() + 10);
   at += sdes_size;
 
   if (bye) {
     std::span<uint8_t> goodbye = out.subspan(at, bye_size);
-    writeHeader(goodbye, 1, kGoodbye, bye_size);
+    writeHeader(goodbye, 1, Goodbye, bye_size);
     store32(goodbye, 4, ssrc);
     at += bye_size;
   }
@@ -222,7 +222,7 @@ uint64_t ntpFromUnixMicros(int64_t unix_us) {
     micros += 1'000'000;
     seconds -= 1;
   }
-  const auto ntp_seconds = static_cast<uint64_t>(seconds + kNtpUnixOffsetSeconds);
+  const auto ntp_seconds = static_cast<uint64_t>(seconds + NtpUnixOffsetSeconds);
   const uint64_t fraction = (static_cast<uint64_t>(micros) << 32) / 1'000'000;
   return ntp_seconds << 32 | fraction;
 }

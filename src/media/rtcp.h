@@ -29,13 +29,13 @@ struct SenderInfo {
 };
 
 /** The most reports Kefu reads from or writes into one SR/RR; extra blocks are skipped. */
-inline constexpr std::size_t kMaxReportBlocks = 4;
+inline constexpr std::size_t MaxReportBlocks = 4;
 
 /** What a compound RTCP packet said. Fixed size: parsing never allocates. */
 struct RtcpReport {
   uint32_t ssrc = 0;  // the sender of the first SR or RR
   std::optional<SenderInfo> sender;
-  std::array<ReportBlock, kMaxReportBlocks> blocks{};
+  std::array<ReportBlock, MaxReportBlocks> blocks{};
   std::size_t block_count = 0;
   bool bye = false;
 };

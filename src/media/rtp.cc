@@ -28,7 +28,7 @@ void store32(std::span<uint8_t> bytes, std::size_t at, uint32_t value) {
 
 // The in-place setters run on packets parseRtp accepted, so a short one is a caller's bug.
 bool writable(std::span<uint8_t> packet) {
-  if (packet.size() < kRtpHeaderSize) {
+  if (packet.size() < RtpHeaderSize) {
     KEFU_BUG("RTP header rewrite on a packet shorter than 12 bytes");
     return false;
   }
@@ -45,7 +45,7 @@ std::optional<RtpHeader> fail(RtpError* error, RtpError what) {
 }  // namespace
 
 std::optional<RtpHeader> parseRtp(std::span<const uint8_t> packet, RtpError* error) {
-  if (packet.size() < kRtpHeaderSize) {
+  if (packet.size() < RtpHeaderSize) {
     return fail(error, RtpError::TooShort);
   }
   if ((packet[0] >> 6) != 2) {
@@ -62,7 +62,7 @@ std::optional<RtpHeader> parseRtp(std::span<const uint8_t> packet, RtpError* err
   header.timestamp = load32(packet, 4);
   header.ssrc = load32(packet, 8);
 
-  std::size_t size = kRtpHeaderSize + 4 * csrc_count;
+  std::size_t size = RtpHeaderSize + 4 * csrc_count;
   if (size > packet.size()) {
     return fail(error, RtpError::BadCsrcCount);
   }
@@ -91,7 +91,7 @@ std::optional<RtpHeader> parseRtp(std::span<const uint8_t> packet, RtpError* err
 }
 
 std::size_t writeRtpHeader(const RtpHeader& header, std::span<uint8_t> out) {
-  if (out.size() < kRtpHeaderSize) {
+  if (out.size() < RtpHeaderSize) {
     return 0;
   }
   out[0] = 0x80;
@@ -99,7 +99,7 @@ std::size_t writeRtpHeader(const RtpHeader& header, std::span<uint8_t> out) {
   store16(out, 2, header.sequence);
   store32(out, 4, header.timestamp);
   store32(out, 8, header.ssrc);
-  return kRtpHeaderSize;
+  return RtpHeaderSize;
 }
 
 void setRtpSequence(std::span<uint8_t> packet, uint16_t value) {

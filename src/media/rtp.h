@@ -8,7 +8,7 @@
 namespace kefu::media {
 
 /** The fixed RTP header's length (RFC 3550 section 5.1), without CSRCs or an extension. */
-inline constexpr std::size_t kRtpHeaderSize = 12;
+inline constexpr std::size_t RtpHeaderSize = 12;
 
 /** The parts of an RTP header (RFC 3550) the media engine uses. */
 struct RtpHeader {

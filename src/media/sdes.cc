@@ -8,7 +8,7 @@ namespace kefu::media {
 
 namespace {
 
-constexpr std::string_view kBase64Alphabet =
+constexpr std::string_view Base64Alphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 int base64Value(char c) {
@@ -71,21 +71,21 @@ std::string encodeBase64(std::span<const uint8_t> bytes) {
   std::size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
     uint32_t v = (uint32_t{bytes[i]} << 16) | (uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
-    out += kBase64Alphabet[v >> 18];
-    out += kBase64Alphabet[(v >> 12) & 63];
-    out += kBase64Alphabet[(v >> 6) & 63];
-    out += kBase64Alphabet[v & 63];
+    out += Base64Alphabet[v >> 18];
+    out += Base64Alphabet[(v >> 12) & 63];
+    out += Base64Alphabet[(v >> 6) & 63];
+    out += Base64Alphabet[v & 63];
   }
   if (bytes.size() - i == 1) {
     uint32_t v = uint32_t{bytes[i]} << 16;
-    out += kBase64Alphabet[v >> 18];
-    out += kBase64Alphabet[(v >> 12) & 63];
+    out += Base64Alphabet[v >> 18];
+    out += Base64Alphabet[(v >> 12) & 63];
     out += "==";
   } else if (bytes.size() - i == 2) {
     uint32_t v = (uint32_t{bytes[i]} << 16) | (uint32_t{bytes[i + 1]} << 8);
-    out += kBase64Alphabet[v >> 18];
-    out += kBase64Alphabet[(v >> 12) & 63];
-    out += kBase64Alphabet[(v >> 6) & 63];
+    out += Base64Alphabet[v >> 18];
+    out += Base64Alphabet[(v >> 12) & 63];
+    out += Base64Alphabet[(v >> 6) & 63];
     out += '=';
   }
   return out;
@@ -148,11 +148,11 @@ Result<SrtpKeyMaterial> parseSdesKeyParams(std::string_view suite, std::string_v
   if (key_params.find(';') != std::string_view::npos) {
     return Error::invalid("key-params", "several master keys in one a=crypto are not supported");
   }
-  constexpr std::string_view kInline = "inline:";
-  if (!key_params.starts_with(kInline)) {
+  constexpr std::string_view Inline = "inline:";
+  if (!key_params.starts_with(Inline)) {
     return Error::invalid("key-params", "the key method is not 'inline:'");
   }
-  key_params.remove_prefix(kInline.size());
+  key_params.remove_prefix(Inline.size());
 
   // key||salt [ "|" lifetime ] [ "|" MKI ":" length ]
   std::string_view fields[3];

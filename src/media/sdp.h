@@ -88,7 +88,7 @@ struct SessionDescription {
 };
 
 /** The longest SDP body parseSdp accepts; a SIP body is far shorter. */
-inline constexpr std::size_t kMaxSdpSize = std::size_t{64} * 1024;
+inline constexpr std::size_t MaxSdpSize = std::size_t{64} * 1024;
 
 /**
  * Parses an SDP body (CRLF or LF lines); never throws; any thread.

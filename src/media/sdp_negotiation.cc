@@ -10,10 +10,10 @@ namespace {
 
 // A host candidate's priority (RFC 8445 section 5.1.2.1): type preference 126, local
 // preference 65535, component 1.
-constexpr uint32_t kHostPriority = (126U << 24) | (65535U << 8) | (256U - 1);
-constexpr int kFirstDynamicPayloadType = 96;
-constexpr std::string_view kTelephoneEventFmtp = "0-16";
-constexpr std::string_view kOpusFmtp = "minptime=10;useinbandfec=1";
+constexpr uint32_t HostPriority = (126U << 24) | (65535U << 8) | (256U - 1);
+constexpr int FirstDynamicPayloadType = 96;
+constexpr std::string_view TelephoneEventFmtp = "0-16";
+constexpr std::string_view OpusFmtp = "minptime=10;useinbandfec=1";
 
 bool isRtpAudio(const SdpMedia& media) {
   return media.type == "audio" && media.protocol.find("RTP/") != std::string::npos;
@@ -76,8 +76,8 @@ std::optional<CodecId> codecOf(const SdpFormat& format) {
 }
 
 bool isTelephoneEvent(const SdpFormat& format, int clock_rate) {
-  return format.clock_rate == clock_rate && format.name.size() == kTelephoneEventName.size() &&
-         std::equal(format.name.begin(), format.name.end(), kTelephoneEventName.begin(),
+  return format.clock_rate == clock_rate && format.name.size() == TelephoneEventName.size() &&
+         std::equal(format.name.begin(), format.name.end(), TelephoneEventName.begin(),
                     [](char a, char b) { return (a | 0x20) == (b | 0x20); });
 }
 
@@ -169,7 +169,7 @@ void addDtls(SdpMedia& media, const LocalMedia& local, std::string setup) {
   media.fingerprint_algorithm = local.fingerprint_algorithm;
   media.fingerprint = local.fingerprint;
   media.setup = std::move(setup);
-  media.candidates.push_back({"1", 1, "UDP", kHostPriority, local.address, local.port, "host"});
+  media.candidates.push_back({"1", 1, "UDP", HostPriority, local.address, local.port, "host"});
   media.end_of_candidates = true;
 }
 
@@ -323,7 +323,7 @@ SessionDescription makeOffer(const LocalMedia& local) {
       used.insert(codecSpec(codec).static_payload_type);
     }
   }
-  int next_dynamic = kFirstDynamicPayloadType;
+  int next_dynamic = FirstDynamicPayloadType;
   auto allocate_payload_type = [&] {
     while (used.contains(next_dynamic)) {
       ++next_dynamic;
@@ -341,7 +341,7 @@ SessionDescription makeOffer(const LocalMedia& local) {
     const int payload_type =
         spec.static_payload_type >= 0 ? spec.static_payload_type : allocate_payload_type();
     media.formats.push_back({payload_type, std::string(spec.name), spec.clock_rate, spec.channels,
-                             codec == CodecId::Opus ? std::string(kOpusFmtp) : std::string()});
+                             codec == CodecId::Opus ? std::string(OpusFmtp) : std::string()});
     if (std::find(rates.begin(), rates.end(), spec.clock_rate) == rates.end()) {
       rates.push_back(spec.clock_rate);
     }
@@ -349,8 +349,8 @@ SessionDescription makeOffer(const LocalMedia& local) {
   if (local.telephone_events) {
     // One telephone-event per clock rate: RFC 4733 events run at the codec's clock.
     for (int rate : rates) {
-      media.formats.push_back({allocate_payload_type(), std::string(kTelephoneEventName), rate, 1,
-                               std::string(kTelephoneEventFmtp)});
+      media.formats.push_back({allocate_payload_type(), std::string(TelephoneEventName), rate, 1,
+                               std::string(TelephoneEventFmtp)});
     }
   }
   media.ptime = 20;

@@ -16,7 +16,7 @@ struct StaticFormat {
   std::string_view name;
   int clock_rate;
 };
-constexpr StaticFormat kStaticFormats[] = {
+constexpr StaticFormat StaticFormats[] = {
     {0, "PCMU", 8000}, {3, "GSM", 8000}, {4, "G723", 8000},  {8, "PCMA", 8000},
     {9, "G722", 8000}, {13, "CN", 8000}, {18, "G729", 8000},
 };
@@ -73,7 +73,7 @@ bool isRtpProtocol(std::string_view protocol) {
 class SdpParser {
  public:
   Result<SessionDescription> run(std::string_view text) {
-    if (text.size() > kMaxSdpSize) {
+    if (text.size() > MaxSdpSize) {
       return Error::invalid("sdp line 1", "the SDP body is larger than 64 KiB");
     }
     bool seen_origin = false;
@@ -246,7 +246,7 @@ class SdpParser {
           return setError("repeats payload type " + std::string(token) + " in the m= line");
         }
         format.payload_type = *payload_type;
-        for (const StaticFormat& known : kStaticFormats) {
+        for (const StaticFormat& known : StaticFormats) {
           if (known.payload_type == *payload_type) {
             format.name = std::string(known.name);
             format.clock_rate = known.clock_rate;

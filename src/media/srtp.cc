@@ -11,7 +11,7 @@ namespace kefu::media {
 
 namespace {
 
-static_assert(kSrtpMaxOverhead >= SRTP_MAX_TRAILER_LEN + 4,
+static_assert(SrtpMaxOverhead >= SRTP_MAX_TRAILER_LEN + 4,
               "SRTCP adds its 4-byte index on top of libsrtp's trailer");
 
 // libsrtp keeps global state (the crypto kernel) that must be set up exactly once per process.
@@ -139,8 +139,8 @@ SrtpSession::~SrtpSession() = default;
 
 std::size_t SrtpSession::protectRtp(std::span<uint8_t> buffer, std::size_t size) {
   KEFU_ASSERT(contexts_->isOwnThread());
-  if (size < 12 || size > buffer.size() || buffer.size() - size < kSrtpMaxOverhead ||
-      size > INT_MAX - kSrtpMaxOverhead) {
+  if (size < 12 || size > buffer.size() || buffer.size() - size < SrtpMaxOverhead ||
+      size > INT_MAX - SrtpMaxOverhead) {
     return 0;
   }
   int length = static_cast<int>(size);
@@ -153,8 +153,8 @@ std::size_t SrtpSession::protectRtp(std::span<uint8_t> buffer, std::size_t size)
 
 std::size_t SrtpSession::protectRtcp(std::span<uint8_t> buffer, std::size_t size) {
   KEFU_ASSERT(contexts_->isOwnThread());
-  if (size < 8 || size > buffer.size() || buffer.size() - size < kSrtpMaxOverhead ||
-      size > INT_MAX - kSrtpMaxOverhead) {
+  if (size < 8 || size > buffer.size() || buffer.size() - size < SrtpMaxOverhead ||
+      size > INT_MAX - SrtpMaxOverhead) {
     return 0;
   }
   int length = static_cast<int>(size);

@@ -34,7 +34,7 @@ struct SrtpKeyMaterial {
 
 /** The most bytes protectRtp/protectRtcp add: libsrtp's trailer (tag + MKI) plus the SRTCP index.
  */
-inline constexpr std::size_t kSrtpMaxOverhead = 148;
+inline constexpr std::size_t SrtpMaxOverhead = 148;
 
 /**
  * One direction pair of SRTP for one leg: outbound protects what we send, inbound checks what we
@@ -51,7 +51,7 @@ class SrtpSession {
   SrtpSession(const SrtpSession&) = delete;
   SrtpSession& operator=(const SrtpSession&) = delete;
 
-  /** Protects the RTP packet of `size` bytes in `buffer` (which must have kSrtpMaxOverhead spare);
+  /** Protects the RTP packet of `size` bytes in `buffer` (which must have SrtpMaxOverhead spare);
    *  @return the new size, or 0 on failure. Media thread. */
   std::size_t protectRtp(std::span<uint8_t> buffer, std::size_t size);
   /** Protects the RTCP compound packet of `size` bytes in place; @return the new size or 0. */

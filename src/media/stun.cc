@@ -10,23 +10,23 @@
 namespace kefu::media {
 namespace {
 
-constexpr std::size_t kHeaderSize = 20;
-constexpr uint32_t kMagicCookie = 0x2112a442;
-constexpr uint32_t kFingerprintXor = 0x5354554e;
-constexpr std::size_t kIntegritySize = 20;
+constexpr std::size_t HeaderSize = 20;
+constexpr uint32_t MagicCookie = 0x2112a442;
+constexpr uint32_t FingerprintXor = 0x5354554e;
+constexpr std::size_t IntegritySize = 20;
 
-constexpr uint16_t kUsername = 0x0006;
-constexpr uint16_t kMessageIntegrity = 0x0008;
-constexpr uint16_t kErrorCode = 0x0009;
-constexpr uint16_t kXorMappedAddress = 0x0020;
-constexpr uint16_t kPriority = 0x0024;
-constexpr uint16_t kUseCandidate = 0x0025;
-constexpr uint16_t kFingerprint = 0x8028;
-constexpr uint16_t kIceControlled = 0x8029;
-constexpr uint16_t kIceControlling = 0x802a;
+constexpr uint16_t Username = 0x0006;
+constexpr uint16_t MessageIntegrity = 0x0008;
+constexpr uint16_t ErrorCodeAttribute = 0x0009;
+constexpr uint16_t XorMappedAddress = 0x0020;
+constexpr uint16_t Priority = 0x0024;
+constexpr uint16_t UseCandidate = 0x0025;
+constexpr uint16_t Fingerprint = 0x8028;
+constexpr uint16_t IceControlled = 0x8029;
+constexpr uint16_t IceControlling = 0x802a;
 
 // USERNAME may hold up to 513 bytes (RFC 5389 section 15.3).
-constexpr std::size_t kMaxUsername = 513;
+constexpr std::size_t MaxUsername = 513;
 
 // The CRC-32 of ISO 3309 / ITU-T V.42 (reflected polynomial 0xedb88320) that FINGERPRINT uses.
 constexpr std::array<uint32_t, 256> makeCrcTable() {
@@ -40,11 +40,11 @@ constexpr std::array<uint32_t, 256> makeCrcTable() {
   }
   return table;
 }
-constexpr std::array<uint32_t, 256> kCrcTable = makeCrcTable();
+constexpr std::array<uint32_t, 256> CrcTable = makeCrcTable();
 
 uint32_t crc32Update(uint32_t crc, std::span<const uint8_t> bytes) {
   for (uint8_t b : bytes) {
-    crc = kCrcTable[(crc ^ b) & 0xff] ^ (crc >> 8);
+    crc = CrcTable[(crc ^ b) & 0xff] ^ (crc >> 8);
   }
   return crc;
 }
@@ -86,16 +86,16 @@ std::optional<StunMessage> fail(StunError* error, StunError what) {
  * replaced by `length`, as RFC 5389 section 15.4 defines it. @return false when OpenSSL fails.
  */
 bool integrityOf(std::span<const uint8_t> prefix, uint16_t length, std::string_view key,
-                 std::array<uint8_t, kIntegritySize>& mac) {
+                 std::array<uint8_t, IntegritySize>& mac) {
   // One-shot HMAC() wants contiguous input, so the header copy with the patched length is
   // fed through an EVP_MAC context instead of copying the whole message.
   // Fetching the algorithm searches OpenSSL's provider tables; do it once per process. The
   // EVP_MAC is immutable and may be shared between threads; each call gets its own context.
-  static EVP_MAC* const kHmacAlgorithm = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  if (kHmacAlgorithm == nullptr) {
+  static EVP_MAC* const HmacAlgorithm = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (HmacAlgorithm == nullptr) {
     return false;
   }
-  EVP_MAC_CTX* context = EVP_MAC_CTX_new(kHmacAlgorithm);
+  EVP_MAC_CTX* context = EVP_MAC_CTX_new(HmacAlgorithm);
   if (context == nullptr) {
     return false;
   }
@@ -122,11 +122,11 @@ class StunWriter {
  public:
   StunWriter(std::span<uint8_t> out, uint16_t type, std::span<const uint8_t, 12> transaction_id)
       : out_(out) {
-    ok_ = out_.size() >= kHeaderSize;
+    ok_ = out_.size() >= HeaderSize;
     if (ok_) {
       store16(out_, 0, type);
       store16(out_, 2, 0);
-      store32(out_, 4, kMagicCookie);
+      store32(out_, 4, MagicCookie);
       std::copy(transaction_id.begin(), transaction_id.end(), out_.begin() + 8);
     }
   }
@@ -143,7 +143,7 @@ class StunWriter {
     std::span<uint8_t> value = out_.subspan(at_ + 4, padded);
     std::fill(value.begin(), value.end(), uint8_t{0});
     at_ += 4 + padded;
-    setLength(at_ - kHeaderSize);
+    setLength(at_ - HeaderSize);
     return value.first(size);
   }
 
@@ -173,10 +173,9 @@ class StunWriter {
   /** Appends MESSAGE-INTEGRITY computed with `key` over everything before it. */
   void integrity(std::string_view key) {
     const std::size_t prefix_size = at_;
-    if (auto out = attribute(kMessageIntegrity, kIntegritySize)) {
-      std::array<uint8_t, kIntegritySize> mac{};
-      ok_ =
-          integrityOf(out_.first(prefix_size), static_cast<uint16_t>(at_ - kHeaderSize), key, mac);
+    if (auto out = attribute(MessageIntegrity, IntegritySize)) {
+      std::array<uint8_t, IntegritySize> mac{};
+      ok_ = integrityOf(out_.first(prefix_size), static_cast<uint16_t>(at_ - HeaderSize), key, mac);
       std::copy(mac.begin(), mac.end(), out->begin());
     }
   }
@@ -184,9 +183,9 @@ class StunWriter {
   /** Appends FINGERPRINT; it must be the last attribute. */
   void fingerprint() {
     const std::size_t prefix_size = at_;
-    if (auto out = attribute(kFingerprint, 4)) {
+    if (auto out = attribute(Fingerprint, 4)) {
       const uint32_t crc = ~crc32Update(0xffffffffU, out_.first(prefix_size));
-      store32(*out, 0, crc ^ kFingerprintXor);
+      store32(*out, 0, crc ^ FingerprintXor);
     }
   }
 
@@ -197,14 +196,14 @@ class StunWriter {
   void setLength(std::size_t length) { store16(out_, 2, static_cast<uint16_t>(length)); }
 
   std::span<uint8_t> out_;
-  std::size_t at_ = kHeaderSize;
+  std::size_t at_ = HeaderSize;
   bool ok_ = false;
 };
 
 /** Walks the attributes of a message whose header is valid; stops at a malformed one. */
 template <class Visit>
 bool forEachAttribute(std::span<const uint8_t> packet, Visit&& visit) {
-  std::size_t at = kHeaderSize;
+  std::size_t at = HeaderSize;
   while (at < packet.size()) {
     if (packet.size() - at < 4) {
       return false;
@@ -226,14 +225,14 @@ bool forEachAttribute(std::span<const uint8_t> packet, Visit&& visit) {
 }  // namespace
 
 std::optional<StunMessage> parseStun(std::span<const uint8_t> packet, StunError* error) {
-  if (packet.size() < kHeaderSize) {
+  if (packet.size() < HeaderSize) {
     return fail(error, StunError::TooShort);
   }
-  if ((packet[0] & 0xc0) != 0 || load32(packet, 4) != kMagicCookie) {
+  if ((packet[0] & 0xc0) != 0 || load32(packet, 4) != MagicCookie) {
     return fail(error, StunError::NotStun);
   }
   const std::size_t length = load16(packet, 2);
-  if (length % 4 != 0 || length != packet.size() - kHeaderSize) {
+  if (length % 4 != 0 || length != packet.size() - HeaderSize) {
     return fail(error, StunError::BadLength);
   }
   StunMessage message;
@@ -250,13 +249,13 @@ std::optional<StunMessage> parseStun(std::span<const uint8_t> packet, StunError*
           bad_attribute = true;
           return false;
         }
-        if (type == kFingerprint) {
+        if (type == Fingerprint) {
           if (value.size() != 4) {
             bad_attribute = true;
             return false;
           }
           const uint32_t crc = ~crc32Update(0xffffffffU, packet.first(at));
-          bad_fingerprint = (crc ^ kFingerprintXor) != load32(value, 0);
+          bad_fingerprint = (crc ^ FingerprintXor) != load32(value, 0);
           message.has_fingerprint = true;
           return true;
         }
@@ -265,41 +264,41 @@ std::optional<StunMessage> parseStun(std::span<const uint8_t> packet, StunError*
           return true;
         }
         switch (type) {
-          case kUsername:
-            if (value.size() > kMaxUsername) {
+          case Username:
+            if (value.size() > MaxUsername) {
               bad_attribute = true;
               return false;
             }
             message.username = {reinterpret_cast<const char*>(value.data()), value.size()};
             break;
-          case kMessageIntegrity:
-            if (value.size() != kIntegritySize) {
+          case MessageIntegrity:
+            if (value.size() != IntegritySize) {
               bad_attribute = true;
               return false;
             }
             message.has_integrity = true;
             after_integrity = true;
             break;
-          case kPriority:
+          case Priority:
             if (value.size() != 4) {
               bad_attribute = true;
               return false;
             }
             message.priority = load32(value, 0);
             break;
-          case kUseCandidate:
+          case UseCandidate:
             message.use_candidate = true;
             break;
-          case kIceControlled:
-          case kIceControlling:
+          case IceControlled:
+          case IceControlling:
             if (value.size() != 8) {
               bad_attribute = true;
               return false;
             }
-            (type == kIceControlled ? message.ice_controlled : message.ice_controlling) =
+            (type == IceControlled ? message.ice_controlled : message.ice_controlling) =
                 load64(value, 0);
             break;
-          case kErrorCode:
+          case ErrorCodeAttribute:
             if (value.size() < 4) {
               bad_attribute = true;
               return false;
@@ -323,21 +322,21 @@ std::optional<StunMessage> parseStun(std::span<const uint8_t> packet, StunError*
 }
 
 bool checkStunIntegrity(std::span<const uint8_t> packet, std::string_view key) {
-  if (packet.size() < kHeaderSize || load16(packet, 2) != packet.size() - kHeaderSize) {
+  if (packet.size() < HeaderSize || load16(packet, 2) != packet.size() - HeaderSize) {
     return false;
   }
   bool found = false;
   bool match = false;
   forEachAttribute(packet, [&](uint16_t type, std::size_t at, std::span<const uint8_t> value) {
-    if (type != kMessageIntegrity) {
+    if (type != MessageIntegrity) {
       return true;
     }
     found = true;
-    if (value.size() != kIntegritySize) {
+    if (value.size() != IntegritySize) {
       return false;
     }
-    std::array<uint8_t, kIntegritySize> mac{};
-    const auto length = static_cast<uint16_t>(at + 4 + kIntegritySize - kHeaderSize);
+    std::array<uint8_t, IntegritySize> mac{};
+    const auto length = static_cast<uint16_t>(at + 4 + IntegritySize - HeaderSize);
     if (integrityOf(packet.first(at), length, key, mac)) {
       // Constant time, so a forger learns nothing from how long the comparison took.
       match = CRYPTO_memcmp(mac.data(), value.data(), mac.size()) == 0;
@@ -349,18 +348,18 @@ bool checkStunIntegrity(std::span<const uint8_t> packet, std::string_view key) {
 
 std::size_t writeBindingSuccess(const StunMessage& request, const sockaddr_storage& mapped,
                                 std::string_view key, std::span<uint8_t> out) {
-  StunWriter writer(out, kStunBindingSuccess, request.transaction_id);
+  StunWriter writer(out, StunBindingSuccess, request.transaction_id);
   // XOR-MAPPED-ADDRESS (section 15.2): the port is XORed with the cookie's top half, an IPv4
   // address with the cookie, an IPv6 address with the cookie and transaction id.
   std::array<uint8_t, 16> mask{};
-  store32(mask, 0, kMagicCookie);
+  store32(mask, 0, MagicCookie);
   std::copy(request.transaction_id.begin(), request.transaction_id.end(), mask.begin() + 4);
   if (mapped.ss_family == AF_INET) {
     sockaddr_in address{};
     std::memcpy(&address, &mapped, sizeof(address));
-    if (auto value = writer.attribute(kXorMappedAddress, 8)) {
+    if (auto value = writer.attribute(XorMappedAddress, 8)) {
       (*value)[1] = 0x01;
-      store16(*value, 2, static_cast<uint16_t>(ntohs(address.sin_port) ^ (kMagicCookie >> 16)));
+      store16(*value, 2, static_cast<uint16_t>(ntohs(address.sin_port) ^ (MagicCookie >> 16)));
       const auto* ip = reinterpret_cast<const uint8_t*>(&address.sin_addr);
       for (std::size_t i = 0; i < 4; ++i) {
         (*value)[4 + i] = ip[i] ^ mask[i];
@@ -369,9 +368,9 @@ std::size_t writeBindingSuccess(const StunMessage& request, const sockaddr_stora
   } else if (mapped.ss_family == AF_INET6) {
     sockaddr_in6 address{};
     std::memcpy(&address, &mapped, sizeof(address));
-    if (auto value = writer.attribute(kXorMappedAddress, 20)) {
+    if (auto value = writer.attribute(XorMappedAddress, 20)) {
       (*value)[1] = 0x02;
-      store16(*value, 2, static_cast<uint16_t>(ntohs(address.sin6_port) ^ (kMagicCookie >> 16)));
+      store16(*value, 2, static_cast<uint16_t>(ntohs(address.sin6_port) ^ (MagicCookie >> 16)));
       const auto* ip = reinterpret_cast<const uint8_t*>(&address.sin6_addr);
       for (std::size_t i = 0; i < 16; ++i) {
         (*value)[4 + i] = ip[i] ^ mask[i];
@@ -387,11 +386,11 @@ std::size_t writeBindingSuccess(const StunMessage& request, const sockaddr_stora
 
 std::size_t writeBindingError(const StunMessage& request, int code, std::string_view reason,
                               std::string_view key, std::span<uint8_t> out) {
-  StunWriter writer(out, kStunBindingError, request.transaction_id);
+  StunWriter writer(out, StunBindingError, request.transaction_id);
   // The reason phrase is at most 127 characters (section 15.6); longer ones are cut.
   const std::string_view phrase = reason.substr(0, std::min<std::size_t>(reason.size(), 127));
   const int clamped = std::clamp(code, 300, 699);
-  if (auto value = writer.attribute(kErrorCode, 4 + phrase.size())) {
+  if (auto value = writer.attribute(ErrorCodeAttribute, 4 + phrase.size())) {
     (*value)[2] = static_cast<uint8_t>(clamped / 100);
     (*value)[3] = static_cast<uint8_t>(clamped % 100);
     std::copy(phrase.begin(), phrase.end(), value->begin() + 4);
@@ -406,15 +405,15 @@ std::size_t writeBindingError(const StunMessage& request, int code, std::string_
 std::size_t writeBindingRequest(std::span<const uint8_t, 12> transaction_id,
                                 std::string_view username, std::string_view key, uint32_t priority,
                                 bool use_candidate, uint64_t tie_breaker, std::span<uint8_t> out) {
-  if (username.size() > kMaxUsername) {
+  if (username.size() > MaxUsername) {
     return 0;
   }
-  StunWriter writer(out, kStunBindingRequest, transaction_id);
-  writer.text(kUsername, username);
-  writer.u32(kPriority, priority);
-  writer.u64(kIceControlling, tie_breaker);
+  StunWriter writer(out, StunBindingRequest, transaction_id);
+  writer.text(Username, username);
+  writer.u32(Priority, priority);
+  writer.u64(IceControlling, tie_breaker);
   if (use_candidate) {
-    writer.attribute(kUseCandidate, 0);
+    writer.attribute(UseCandidate, 0);
   }
   writer.integrity(key);
   writer.fingerprint();

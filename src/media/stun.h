@@ -12,10 +12,10 @@
 namespace kefu::media {
 
 /** STUN message types Kefu uses (RFC 5389 section 6). */
-inline constexpr uint16_t kStunBindingRequest = 0x0001;
-inline constexpr uint16_t kStunBindingSuccess = 0x0101;
-inline constexpr uint16_t kStunBindingError = 0x0111;
-inline constexpr uint16_t kStunBindingIndication = 0x0011;
+inline constexpr uint16_t StunBindingRequest = 0x0001;
+inline constexpr uint16_t StunBindingSuccess = 0x0101;
+inline constexpr uint16_t StunBindingError = 0x0111;
+inline constexpr uint16_t StunBindingIndication = 0x0011;
 
 /** A parsed STUN message: the attributes ICE-lite needs (RFC 8445 section 7.3). */
 struct StunMessage {

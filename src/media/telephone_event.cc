@@ -6,7 +6,7 @@
 namespace kefu::media {
 namespace {
 
-constexpr std::string_view kDigits = "0123456789*#ABCD";
+constexpr std::string_view Digits = "0123456789*#ABCD";
 
 }  // namespace
 
@@ -30,17 +30,17 @@ void writeTelephoneEvent(const TelephoneEvent& event, std::span<uint8_t, 4> out)
 }
 
 std::optional<char> eventDigit(uint8_t event) {
-  if (event >= kDigits.size()) {
+  if (event >= Digits.size()) {
     return std::nullopt;
   }
-  return kDigits[event];
+  return Digits[event];
 }
 
 std::optional<uint8_t> digitEvent(char digit) {
   if (digit >= 'a' && digit <= 'd') {
     digit = static_cast<char>(digit - 'a' + 'A');
   }
-  std::size_t index = kDigits.find(digit);
+  std::size_t index = Digits.find(digit);
   if (index == std::string_view::npos) {
     return std::nullopt;
   }
@@ -60,8 +60,8 @@ std::optional<char> TelephoneEventReceiver::onPacket(uint32_t rtp_timestamp,
     return std::nullopt;
   }
   seen_[seen_next_] = rtp_timestamp;
-  seen_next_ = (seen_next_ + 1) % kRemembered;
-  seen_count_ = std::min(seen_count_ + 1, kRemembered);
+  seen_next_ = (seen_next_ + 1) % Remembered;
+  seen_count_ = std::min(seen_count_ + 1, Remembered);
   return eventDigit(event->event);
 }
 
@@ -78,7 +78,7 @@ void TelephoneEventSender::start(char digit, int duration_ms, int clock_rate) {
   // of RFC 4733 section 2.5.1.3, which a DTMF digit never needs.
   int max_updates = static_cast<int>(0xFFFF / step_);
   updates_ = std::clamp((duration_ms + 19) / 20, 1, std::max(1, max_updates));
-  total_ = updates_ + kEndRepeats - 1;
+  total_ = updates_ + EndRepeats - 1;
   final_duration_ = static_cast<uint16_t>(static_cast<uint32_t>(updates_) * step_);
 }
 

@@ -47,8 +47,8 @@ class TelephoneEventReceiver {
  private:
   // The timestamps of the last few events, so a retransmitted end of an earlier event that arrives
   // after the next event has started is not reported again.
-  static constexpr std::size_t kRemembered = 4;
-  std::array<uint32_t, kRemembered> seen_{};
+  static constexpr std::size_t Remembered = 4;
+  std::array<uint32_t, Remembered> seen_{};
   std::size_t seen_count_ = 0;
   std::size_t seen_next_ = 0;
   uint64_t malformed_ = 0;
@@ -78,7 +78,7 @@ class TelephoneEventSender {
   std::optional<Packet> next();
 
  private:
-  static constexpr int kEndRepeats = 3;
+  static constexpr int EndRepeats = 3;
   uint8_t event_ = 0;
   uint32_t step_ = 0;  // clock units per 20 ms
   int updates_ = 0;    // packets up to and including the first end

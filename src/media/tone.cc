@@ -9,7 +9,7 @@
 namespace kefu::media {
 namespace {
 
-constexpr double kFullScale = 32768.0;
+constexpr double FullScale = 32768.0;
 
 double hann(std::size_t i, std::size_t n) {
   if (n < 2) {
@@ -78,7 +78,7 @@ double tonePower(std::span<const int16_t> pcm, int rate, double hz) {
   for (std::size_t i = 0; i < pcm.size(); ++i) {
     double w = hann(i, pcm.size());
     window_sum += w;
-    double s0 = w * pcm[i] / kFullScale + coefficient * s1 - s2;
+    double s0 = w * pcm[i] / FullScale + coefficient * s1 - s2;
     s2 = s1;
     s1 = s0;
   }
@@ -144,7 +144,7 @@ double rmsLevel(std::span<const int16_t> pcm) {
   }
   double sum = 0;
   for (int16_t sample : pcm) {
-    double value = sample / kFullScale;
+    double value = sample / FullScale;
     sum += value * value;
   }
   return std::sqrt(sum / static_cast<double>(pcm.size()));

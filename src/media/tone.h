@@ -13,7 +13,7 @@ namespace kefu::media {
 class ToneGenerator {
  public:
   /** A sine of `hz` at `amplitude` (0..1 of full scale) sampled at `rate`. */
-  ToneGenerator(double hz, double amplitude, int rate = kInternalRate);
+  ToneGenerator(double hz, double amplitude, int rate = InternalRate);
   /** Writes the next `out.size()` samples, continuing where the last call stopped. */
   void fill(std::span<int16_t> out);
 

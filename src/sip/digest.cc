@@ -50,11 +50,11 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
 }
 
 std::string toHex(const unsigned char* bytes, std::size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
+  static constexpr char Digits[] = "0123456789abcdef";
   std::string out(n * 2, '0');
   for (std::size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[bytes[i] >> 4];
-    out[2 * i + 1] = kDigits[bytes[i] & 0x0f];
+    out[2 * i] = Digits[bytes[i] >> 4];
+    out[2 * i + 1] = Digits[bytes[i] & 0x0f];
   }
   return out;
 }
@@ -117,7 +117,7 @@ std::string* fieldFor(DigestCredentials& c, std::string_view name) {
     std::string_view name;
     std::string DigestCredentials::*member;
   };
-  static constexpr std::array<Field, 10> kFields{{
+  static constexpr std::array<Field, 10> Fields{{
       {"username", &DigestCredentials::username},
       {"realm", &DigestCredentials::realm},
       {"nonce", &DigestCredentials::nonce},
@@ -129,7 +129,7 @@ std::string* fieldFor(DigestCredentials& c, std::string_view name) {
       {"qop", &DigestCredentials::qop},
       {"nc", &DigestCredentials::nc},
   }};
-  for (const auto& field : kFields) {
+  for (const auto& field : Fields) {
     if (equalsIgnoreCase(field.name, name)) {
       return &(c.*field.member);
     }
@@ -140,7 +140,7 @@ std::string* fieldFor(DigestCredentials& c, std::string_view name) {
 }  // namespace
 
 std::optional<DigestCredentials> parseDigestCredentials(std::string_view header_value) {
-  if (header_value.size() > kMaxAuthorizationSize) {
+  if (header_value.size() > MaxAuthorizationSize) {
     return std::nullopt;
   }
   Scanner scan(header_value);

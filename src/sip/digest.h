@@ -30,7 +30,7 @@ struct DigestCredentials {
 };
 
 /** The longest Authorization header value the parser accepts; longer ones are refused. */
-inline constexpr std::size_t kMaxAuthorizationSize = 4096;
+inline constexpr std::size_t MaxAuthorizationSize = 4096;
 
 /**
  * Parses an Authorization (or Proxy-Authorization) header value such as

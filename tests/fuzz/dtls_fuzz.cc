@@ -72,7 +72,7 @@ void fuzzSrtp(std::span<const uint8_t> input) {
     return;
   }
   std::vector<uint8_t> buffer(input.begin(), input.end());
-  buffer.resize(input.size() + kSrtpMaxOverhead);
+  buffer.resize(input.size() + SrtpMaxOverhead);
   (void)(*session)->unprotectRtp(buffer, input.size());
   std::copy(input.begin(), input.end(), buffer.begin());
   (void)(*session)->unprotectRtcp(buffer, input.size());

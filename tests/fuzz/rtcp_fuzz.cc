@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!report) {
     return 0;
   }
-  if (report->block_count > kMaxReportBlocks) {
+  if (report->block_count > MaxReportBlocks) {
     std::abort();
   }
   for (std::size_t i = 0; i < report->block_count; ++i) {

@@ -21,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   // What parseRtp promises the engine: the header and payload lie inside the datagram.
-  if (header->header_size < kRtpHeaderSize || header->header_size + header->payload_size > size) {
+  if (header->header_size < RtpHeaderSize || header->header_size + header->payload_size > size) {
     std::abort();
   }
   std::vector<uint8_t> copy(datagram.begin(), datagram.end());

@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // grow past it; below that, what was read must be written back to the same description.
   const std::string written = writeSdp(*parsed);
   auto again = parseSdp(written);
-  if (written.size() <= kMaxSdpSize && (!again.ok() || !(*again == *parsed))) {
+  if (written.size() <= MaxSdpSize && (!again.ok() || !(*again == *parsed))) {
     std::abort();
   }
 

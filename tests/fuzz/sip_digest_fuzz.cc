@@ -56,7 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       written += std::string(", ") + name + "=" + quote(*value);
     }
   }
-  if (written.size() <= kMaxAuthorizationSize) {
+  if (written.size() <= MaxAuthorizationSize) {
     auto again = parseDigestCredentials(written);
     if (!again || !(*again == *parsed)) {
       std::abort();  // writing and reading back changed the credentials

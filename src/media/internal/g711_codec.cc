@@ -7,15 +7,15 @@
 namespace kefu::media::internal {
 namespace {
 
-constexpr int kNarrowRate = 8000;
-constexpr std::size_t kNarrowSamples = kFrameSamples / 2;
+constexpr int NarrowRate = 8000;
+constexpr std::size_t NarrowSamples = FrameSamples / 2;
 
 }  // namespace
 
-G711Encoder::G711Encoder(bool alaw) : alaw_(alaw), downsampler_(kInternalRate, kNarrowRate) {}
+G711Encoder::G711Encoder(bool alaw) : alaw_(alaw), downsampler_(InternalRate, NarrowRate) {}
 
 std::size_t G711Encoder::encode(const AudioFrame& frame, std::span<uint8_t> payload) {
-  if (payload.size() < kNarrowSamples) {
+  if (payload.size() < NarrowSamples) {
     return 0;
   }
   std::size_t produced = downsampler_.process(frame.view(), narrow_);
@@ -23,22 +23,22 @@ std::size_t G711Encoder::encode(const AudioFrame& frame, std::span<uint8_t> payl
   // completed with its last sample rather than left short.
   std::fill(narrow_.begin() + static_cast<std::ptrdiff_t>(produced), narrow_.end(),
             produced > 0 ? narrow_[produced - 1] : int16_t{0});
-  for (std::size_t i = 0; i < kNarrowSamples; ++i) {
+  for (std::size_t i = 0; i < NarrowSamples; ++i) {
     payload[i] = alaw_ ? linearToAlaw(narrow_[i]) : linearToUlaw(narrow_[i]);
   }
-  return kNarrowSamples;
+  return NarrowSamples;
 }
 
-G711Decoder::G711Decoder(bool alaw) : alaw_(alaw), upsampler_(kNarrowRate, kInternalRate) {}
+G711Decoder::G711Decoder(bool alaw) : alaw_(alaw), upsampler_(NarrowRate, InternalRate) {}
 
 G711Decoder::~G711Decoder() = default;
 
 bool G711Decoder::decode(std::span<const uint8_t> payload, AudioFrame& frame) {
-  if (payload.size() != kNarrowSamples) {
+  if (payload.size() != NarrowSamples) {
     frame.samples.fill(0);
     return false;
   }
-  for (std::size_t i = 0; i < kNarrowSamples; ++i) {
+  for (std::size_t i = 0; i < NarrowSamples; ++i) {
     narrow_[i] = alaw_ ? alawToLinear(payload[i]) : ulawToLinear(payload[i]);
   }
   // plc_rx keeps the history the concealment is built from (and smooths the edge after a gap).

@@ -18,7 +18,7 @@ class G711Encoder final : public Encoder {
  private:
   bool alaw_;
   Resampler downsampler_;
-  std::array<int16_t, kFrameSamples / 2> narrow_{};
+  std::array<int16_t, FrameSamples / 2> narrow_{};
 };
 
 /** PCMU or PCMA back to the internal rate, with spandsp's PLC for lost packets. Media thread. */
@@ -36,7 +36,7 @@ class G711Decoder final : public Decoder {
   bool alaw_;
   Plc plc_;
   Resampler upsampler_;
-  std::array<int16_t, kFrameSamples / 2> narrow_{};
+  std::array<int16_t, FrameSamples / 2> narrow_{};
 };
 
 }  // namespace kefu::media::internal

@@ -5,36 +5,36 @@
 namespace kefu::media::internal {
 namespace {
 
-constexpr int kBitRate = 64000;
-constexpr std::size_t kPayloadBytes = kFrameSamples / 2;  // 4 bits per sample at 64 kbit/s
+constexpr int BitRate = 64000;
+constexpr std::size_t PayloadBytes = FrameSamples / 2;  // 4 bits per sample at 64 kbit/s
 
 }  // namespace
 
-G722Encoder::G722Encoder() : state_(g722_encode_init(nullptr, kBitRate, 0)) {}
+G722Encoder::G722Encoder() : state_(g722_encode_init(nullptr, BitRate, 0)) {}
 
 G722Encoder::~G722Encoder() { g722_encode_free(state_); }
 
 std::size_t G722Encoder::encode(const AudioFrame& frame, std::span<uint8_t> payload) {
-  if (payload.size() < kPayloadBytes || state_ == nullptr) {
+  if (payload.size() < PayloadBytes || state_ == nullptr) {
     return 0;
   }
   int bytes =
-      g722_encode(state_, payload.data(), frame.samples.data(), static_cast<int>(kFrameSamples));
+      g722_encode(state_, payload.data(), frame.samples.data(), static_cast<int>(FrameSamples));
   return bytes > 0 ? static_cast<std::size_t>(bytes) : 0;
 }
 
-G722Decoder::G722Decoder() : state_(g722_decode_init(nullptr, kBitRate, 0)) {}
+G722Decoder::G722Decoder() : state_(g722_decode_init(nullptr, BitRate, 0)) {}
 
 G722Decoder::~G722Decoder() { g722_decode_free(state_); }
 
 bool G722Decoder::decode(std::span<const uint8_t> payload, AudioFrame& frame) {
-  if (payload.size() != kPayloadBytes || state_ == nullptr) {
+  if (payload.size() != PayloadBytes || state_ == nullptr) {
     frame.samples.fill(0);
     return false;
   }
   int samples =
       g722_decode(state_, frame.samples.data(), payload.data(), static_cast<int>(payload.size()));
-  if (samples != static_cast<int>(kFrameSamples)) {
+  if (samples != static_cast<int>(FrameSamples)) {
     frame.samples.fill(0);
     return false;
   }

@@ -18,7 +18,7 @@
 namespace kefu::media {
 namespace {
 
-constexpr std::size_t kPacketBufferSize = 1600;
+constexpr std::size_t PacketBufferSize = 1600;
 
 uint32_t randomWord() {
   thread_local std::mt19937 generator{std::random_device{}()};
@@ -302,7 +302,7 @@ void Leg::sendFrame(const AudioFrame& frame, SendBatch* batch, int64_t now_ms) {
     encoder_ = makeEncoder(negotiated_->codec);
   }
   advanceClock(now_ms);
-  std::array<uint8_t, kPacketBufferSize> packet;
+  std::array<uint8_t, PacketBufferSize> packet;
   RtpHeader header;
   header.marker = marker_next_;
   header.payload_type = static_cast<uint8_t>(negotiated_->payload_type);
@@ -311,7 +311,7 @@ void Leg::sendFrame(const AudioFrame& frame, SendBatch* batch, int64_t now_ms) {
   header.ssrc = ssrc_;
   std::size_t header_size = writeRtpHeader(header, packet);
   std::size_t bytes =
-      encoder_->encode(frame, std::span<uint8_t>(packet).subspan(header_size, kMaxPayloadBytes));
+      encoder_->encode(frame, std::span<uint8_t>(packet).subspan(header_size, MaxPayloadBytes));
   if (bytes == 0) {
     return;
   }
@@ -323,9 +323,9 @@ void Leg::sendFrame(const AudioFrame& frame, SendBatch* batch, int64_t now_ms) {
 }
 
 void Leg::advanceClock(int64_t now_ms) {
-  if (sent_any_ && now_ms - last_sent_ms_ >= 2 * kPtimeMs) {
+  if (sent_any_ && now_ms - last_sent_ms_ >= 2 * PtimeMs) {
     // A pause in what we send (silence, a switch of source): the timestamp follows real time.
-    auto skipped = static_cast<uint32_t>((now_ms - last_sent_ms_) / kPtimeMs - 1);
+    auto skipped = static_cast<uint32_t>((now_ms - last_sent_ms_) / PtimeMs - 1);
     next_timestamp_ += skipped * codecSpec(negotiated_->codec).timestamp_step;
     marker_next_ = true;
   }
@@ -526,9 +526,9 @@ void Leg::tickReceive(int64_t now_ms) {
 
 void Leg::tickRecord() {
   if (recorder_) {
-    static const AudioFrame kSilence{};
+    static const AudioFrame Silence{};
     recorder_->write(received_audio_,
-                     recording_right_ != nullptr ? recording_right_->receivedAudio() : kSilence);
+                     recording_right_ != nullptr ? recording_right_->receivedAudio() : Silence);
   }
 }
 
@@ -635,7 +635,7 @@ void Leg::sendRtcpReport(bool bye, int64_t now_ms) {
     interval_fraction_lost_ = blocks[0].fraction_lost;
     block_count = 1;
   }
-  std::array<uint8_t, kPacketBufferSize> buffer;
+  std::array<uint8_t, PacketBufferSize> buffer;
   std::size_t size = writeRtcpReport(ssrc_, sender, std::span(blocks).first(block_count),
                                      config_.cname, bye, buffer);
   if (size == 0) {
@@ -672,7 +672,7 @@ QualityReport Leg::qualityReport(bool final) const {
   EModelInput input = codecDefaults(negotiated_->codec);
   input.packet_loss_percent = report.loss_percent;
   // Mouth to ear: half the round trip, packetisation, and a jitter buffer of twice the jitter.
-  input.one_way_delay_ms = round_trip_ms_.value_or(0) / 2 + kPtimeMs + 2 * report.jitter_ms;
+  input.one_way_delay_ms = round_trip_ms_.value_or(0) / 2 + PtimeMs + 2 * report.jitter_ms;
   report.mos = mosFromR(rFactor(input));
   return report;
 }

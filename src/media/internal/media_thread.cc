@@ -13,7 +13,7 @@
 namespace kefu::media {
 namespace {
 
-constexpr int kMaxCatchUpTicks = 5;
+constexpr int MaxCatchUpTicks = 5;
 
 void addToEpoll(int epoll_fd, int fd, void* tag) {
   epoll_event event{};
@@ -37,8 +37,8 @@ MediaThread::MediaThread(const EngineConfig& config, MediaEngineListener& listen
   addToEpoll(epoll_fd_, wake_fd_, &wake_fd_);
   addToEpoll(epoll_fd_, timer_fd_, &timer_fd_);
   itimerspec period{};
-  period.it_interval.tv_nsec = kPtimeMs * 1'000'000L;
-  period.it_value.tv_nsec = kPtimeMs * 1'000'000L;
+  period.it_interval.tv_nsec = PtimeMs * 1'000'000L;
+  period.it_value.tv_nsec = PtimeMs * 1'000'000L;
   timerfd_settime(timer_fd_, 0, &period, nullptr);
   thread_ = std::thread([this] { run(); });
 }
@@ -93,7 +93,7 @@ void MediaThread::run() {
     }
     send_->flush();
     // Tasks and ticks run after the batch of events: a task may destroy a leg an event names.
-    for (uint64_t i = 0; i < std::min<uint64_t>(ticks, kMaxCatchUpTicks); ++i) {
+    for (uint64_t i = 0; i < std::min<uint64_t>(ticks, MaxCatchUpTicks); ++i) {
       tick();
     }
     if (wake) {
@@ -143,7 +143,7 @@ void MediaThread::onReadable(Leg::SocketTag& tag) {
       leg.onDatagram(batch_->buffer(i), size, source, tag.rtcp, *send_, now);
     }
     send_->flush();
-    if (count < DatagramBatch::kCapacity) {
+    if (count < DatagramBatch::Capacity) {
       break;
     }
   }

@@ -113,20 +113,20 @@ bool UdpSocket::sendTo(std::span<const uint8_t> datagram, const UdpAddress& to) 
 }
 
 DatagramBatch::DatagramBatch() {
-  for (std::size_t i = 0; i < kCapacity; ++i) {
-    iovecs_[i] = {buffers_[i].data(), kBufferSize};
+  for (std::size_t i = 0; i < Capacity; ++i) {
+    iovecs_[i] = {buffers_[i].data(), BufferSize};
   }
 }
 
 std::size_t DatagramBatch::receive(int fd) {
-  for (std::size_t i = 0; i < kCapacity; ++i) {
+  for (std::size_t i = 0; i < Capacity; ++i) {
     headers_[i].msg_hdr = {};
     headers_[i].msg_hdr.msg_iov = &iovecs_[i];
     headers_[i].msg_hdr.msg_iovlen = 1;
     headers_[i].msg_hdr.msg_name = &sources_[i];
     headers_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
   }
-  int n = ::recvmmsg(fd, headers_.data(), kCapacity, MSG_DONTWAIT, nullptr);
+  int n = ::recvmmsg(fd, headers_.data(), Capacity, MSG_DONTWAIT, nullptr);
   if (n <= 0) {
     return 0;
   }
@@ -143,7 +143,7 @@ bool SendBatch::add(int fd, std::span<const uint8_t> datagram, const UdpAddress&
   if (datagram.size() > buffers_[0].size() || !to.valid()) {
     return false;
   }
-  if (count_ == kCapacity || (count_ > 0 && fd != fd_)) {
+  if (count_ == Capacity || (count_ > 0 && fd != fd_)) {
     flush();
   }
   fd_ = fd;

@@ -52,11 +52,11 @@ class UdpSocket {
  */
 class DatagramBatch {
  public:
-  static constexpr std::size_t kCapacity = 32;
-  static constexpr std::size_t kBufferSize = 1600;
+  static constexpr std::size_t Capacity = 32;
+  static constexpr std::size_t BufferSize = 1600;
 
   DatagramBatch();
-  /** Reads up to kCapacity datagrams from `fd`; @return how many (0 when none is waiting). */
+  /** Reads up to Capacity datagrams from `fd`; @return how many (0 when none is waiting). */
   std::size_t receive(int fd);
   std::span<uint8_t> datagram(std::size_t i) { return {buffers_[i].data(), lengths_[i]}; }
   /** The full buffer of datagram `i`, for in-place rewriting that grows it (SRTP). */
@@ -65,18 +65,18 @@ class DatagramBatch {
   socklen_t sourceLength(std::size_t i) const { return source_lengths_[i]; }
 
  private:
-  std::array<std::array<uint8_t, kBufferSize>, kCapacity> buffers_{};
-  std::array<std::size_t, kCapacity> lengths_{};
-  std::array<sockaddr_storage, kCapacity> sources_{};
-  std::array<socklen_t, kCapacity> source_lengths_{};
-  std::array<iovec, kCapacity> iovecs_{};
-  std::array<mmsghdr, kCapacity> headers_{};
+  std::array<std::array<uint8_t, BufferSize>, Capacity> buffers_{};
+  std::array<std::size_t, Capacity> lengths_{};
+  std::array<sockaddr_storage, Capacity> sources_{};
+  std::array<socklen_t, Capacity> source_lengths_{};
+  std::array<iovec, Capacity> iovecs_{};
+  std::array<mmsghdr, Capacity> headers_{};
 };
 
 /** Queues datagrams for one socket and sends them with one sendmmsg. */
 class SendBatch {
  public:
-  static constexpr std::size_t kCapacity = 32;
+  static constexpr std::size_t Capacity = 32;
 
   /** Copies a datagram into the batch; flushes first when it is full. @return false if dropped. */
   bool add(int fd, std::span<const uint8_t> datagram, const UdpAddress& to);
@@ -86,10 +86,10 @@ class SendBatch {
  private:
   int fd_ = -1;
   std::size_t count_ = 0;
-  std::array<std::array<uint8_t, 1600>, kCapacity> buffers_{};
-  std::array<iovec, kCapacity> iovecs_{};
-  std::array<mmsghdr, kCapacity> headers_{};
-  std::array<sockaddr_storage, kCapacity> destinations_{};
+  std::array<std::array<uint8_t, 1600>, Capacity> buffers_{};
+  std::array<iovec, Capacity> iovecs_{};
+  std::array<mmsghdr, Capacity> headers_{};
+  std::array<sockaddr_storage, Capacity> destinations_{};
 };
 
 /**

@@ -177,26 +177,26 @@ RegisterRequest readRegister(const sip_t& sip, std::string source, std::string t
 }
 
 std::optional<std::string> badEssentialHeader(const sip_t& sip) {
-  static constexpr std::array<std::string_view, 20> kEssential{"to",
-                                                               "t",
-                                                               "from",
-                                                               "f",
-                                                               "call-id",
-                                                               "i",
-                                                               "cseq",
-                                                               "via",
-                                                               "v",
-                                                               "contact",
-                                                               "m",
-                                                               "content-length",
-                                                               "l",
-                                                               "content-type",
-                                                               "c",
-                                                               "expires",
-                                                               "max-forwards",
-                                                               "authorization",
-                                                               "route",
-                                                               "record-route"};
+  static constexpr std::array<std::string_view, 20> Essential{"to",
+                                                              "t",
+                                                              "from",
+                                                              "f",
+                                                              "call-id",
+                                                              "i",
+                                                              "cseq",
+                                                              "via",
+                                                              "v",
+                                                              "contact",
+                                                              "m",
+                                                              "content-length",
+                                                              "l",
+                                                              "content-type",
+                                                              "c",
+                                                              "expires",
+                                                              "max-forwards",
+                                                              "authorization",
+                                                              "route",
+                                                              "record-route"};
   // The error list holds both unparsable headers (msg_error_class, named by er_name) and
   // surplus copies of single-value headers (their own class): each is named by its class.
   for (const msg_header_t* h = reinterpret_cast<const msg_header_t*>(sip.sip_error); h != nullptr;
@@ -212,7 +212,7 @@ std::optional<std::string> badEssentialHeader(const sip_t& sip) {
       continue;
     }
     const std::string name = lower(raw_name);
-    if (std::find(kEssential.begin(), kEssential.end(), name) != kEssential.end()) {
+    if (std::find(Essential.begin(), Essential.end(), name) != Essential.end()) {
       return std::string(raw_name);
     }
   }

@@ -19,8 +19,8 @@
 namespace kefu::sip::internal {
 namespace {
 
-constexpr const char* kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER";
-constexpr su_duration_t kExpiryTickMs = 1000;
+constexpr const char* Allow = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER";
+constexpr su_duration_t ExpiryTickMs = 1000;
 
 bool isSipUri(const url_t* url) {
   return url != nullptr && (url->url_type == url_sip || url->url_type == url_sips);
@@ -95,7 +95,7 @@ void SofiaSipStack::run(std::promise<Result<void>>& started) {
   }
   su_wait_create(&wait_, event_fd_, SU_WAIT_IN);
   wait_index_ = su_root_register(root_, &wait_, &SofiaSipStack::wakeup, this, 0);
-  expiry_timer_ = su_timer_create(su_root_task(root_), kExpiryTickMs);
+  expiry_timer_ = su_timer_create(su_root_task(root_), ExpiryTickMs);
   su_timer_set_for_ever(expiry_timer_, &SofiaSipStack::expiryTimer, this);
   started.set_value(Result<void>{});  // `started` is gone after this line
 
@@ -156,7 +156,7 @@ Result<void> SofiaSipStack::createNua() {
     return Error::invalid(plain ? "sip.listen" : "sip.tls.listen",
                           "cannot listen on " + where + " (address in use or not local?)");
   }
-  nua_set_params(nua_, SIPTAG_ALLOW_STR(kAllow), SIPTAG_ACCEPT_STR("application/sdp"), TAG_END());
+  nua_set_params(nua_, SIPTAG_ALLOW_STR(Allow), SIPTAG_ACCEPT_STR("application/sdp"), TAG_END());
   return {};
 }
 
@@ -275,7 +275,7 @@ void SofiaSipStack::nuaCallback(nua_event_t event, int status, char const* phras
 }
 
 const char* SofiaSipStack::stablePhrase(int status, const std::string& reason) {
-  constexpr std::size_t kMaxPhrases = 256;
+  constexpr std::size_t MaxPhrases = 256;
   const char* standard = sip_status_phrase(status);
   if (reason.empty() || (standard != nullptr && reason == standard)) {
     return standard != nullptr ? standard : "";
@@ -283,7 +283,7 @@ const char* SofiaSipStack::stablePhrase(int status, const std::string& reason) {
   if (auto it = phrases_.find(reason); it != phrases_.end()) {
     return it->c_str();
   }
-  if (phrases_.size() >= kMaxPhrases) {
+  if (phrases_.size() >= MaxPhrases) {
     return standard != nullptr ? standard : "";
   }
   return phrases_.insert(reason).first->c_str();
@@ -459,7 +459,7 @@ void SofiaSipStack::onOptions(nua_handle_t* nh, const sip_t* sip) {
   if (refuseBadRequest(nh, sip, true)) {
     return;
   }
-  nua_respond(nh, 200, "OK", NUTAG_WITH_THIS(nua_), SIPTAG_ALLOW_STR(kAllow),
+  nua_respond(nh, 200, "OK", NUTAG_WITH_THIS(nua_), SIPTAG_ALLOW_STR(Allow),
               SIPTAG_ACCEPT_STR("application/sdp"), TAG_END());
   countResponse(200);
   nua_handle_destroy(nh);

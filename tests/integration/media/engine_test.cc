@@ -79,7 +79,7 @@ TEST_F(MediaEngineTest, TwoSessionsExchangeRtpAndAPromptArrivesAtItsFrequency) {
   auto audio = tap->audio();
   auto heard = window(audio, 300, 500);
   ASSERT_EQ(heard.size(), 8000u) << "the tap received " << audio.size() << " samples";
-  EXPECT_NEAR(dominantFrequency(heard, kInternalRate), 440, 5);
+  EXPECT_NEAR(dominantFrequency(heard, InternalRate), 440, 5);
   EXPECT_GT(rmsLevel(heard), 0.1);
   EXPECT_EQ(events_.plays_finished[0], std::make_pair(a->id, uint64_t{7}));
 }
@@ -98,8 +98,8 @@ TEST_F(MediaEngineTest, RelaysPcmuPacketByPacketWithOneContinuousStreamPerSide) 
   auto at_caller = caller.receivedAudio();
   ASSERT_GE(at_agent.size(), 16000u * 8 / 10);
   ASSERT_GE(at_caller.size(), 16000u * 8 / 10);
-  EXPECT_NEAR(dominantFrequency(window(at_agent, 200, 500), kInternalRate), 1000, 5);
-  EXPECT_NEAR(dominantFrequency(window(at_caller, 200, 500), kInternalRate), 600, 5);
+  EXPECT_NEAR(dominantFrequency(window(at_agent, 200, 500), InternalRate), 1000, 5);
+  EXPECT_NEAR(dominantFrequency(window(at_caller, 200, 500), InternalRate), 600, 5);
 
   auto headers = agent.receivedHeaders();
   std::set<uint32_t> ssrcs;
@@ -132,8 +132,8 @@ TEST_F(MediaEngineTest, TranscodesBetweenPcmuAndOpusWhenTheLegsShareNoCodec) {
   auto at_caller = caller.receivedAudio();
   ASSERT_GE(at_browser.size(), 16000u * 8 / 10);
   ASSERT_GE(at_caller.size(), 16000u * 8 / 10);
-  EXPECT_NEAR(dominantFrequency(window(at_browser, 300, 500), kInternalRate), 1000, 5);
-  EXPECT_NEAR(dominantFrequency(window(at_caller, 300, 500), kInternalRate), 700, 5);
+  EXPECT_NEAR(dominantFrequency(window(at_browser, 300, 500), InternalRate), 1000, 5);
+  EXPECT_NEAR(dominantFrequency(window(at_caller, 300, 500), InternalRate), 700, 5);
   for (const RtpHeader& header : browser.receivedHeaders()) {
     EXPECT_EQ(header.payload_type, 111);
   }
@@ -231,15 +231,15 @@ TEST_F(MediaEngineTest, RecordsBothSidesOfABridgedCallIntoOneStereoFile) {
 
   auto wav = testing::readWav(path);
   ASSERT_EQ(wav.channels, 2);
-  ASSERT_EQ(wav.rate, kInternalRate);
-  double seconds = static_cast<double>(wav.channel[0].size()) / kInternalRate;
+  ASSERT_EQ(wav.rate, InternalRate);
+  double seconds = static_cast<double>(wav.channel[0].size()) / InternalRate;
   EXPECT_NEAR(seconds, 1.0, 0.15);
   auto left = window(wav.channel[0], 300, 400);
   auto right = window(wav.channel[1], 300, 400);
-  EXPECT_NEAR(dominantFrequency(left, kInternalRate), 600, 5);
-  EXPECT_NEAR(dominantFrequency(right, kInternalRate), 900, 5);
+  EXPECT_NEAR(dominantFrequency(left, InternalRate), 600, 5);
+  EXPECT_NEAR(dominantFrequency(right, InternalRate), 900, 5);
   // The call itself was still relayed while recording.
-  EXPECT_NEAR(dominantFrequency(window(agent.receivedAudio(), 600, 400), kInternalRate), 600, 5);
+  EXPECT_NEAR(dominantFrequency(window(agent.receivedAudio(), 600, 400), InternalRate), 600, 5);
   std::filesystem::remove(path);
 }
 
@@ -261,7 +261,7 @@ TEST_F(MediaEngineTest, GarbageIsCountedAndTheSessionKeepsServing) {
   std::this_thread::sleep_for(600ms);
   EngineCounters counters = engine_->counters();
   EXPECT_GE(counters.malformed_rtp + counters.unknown_packets, 3u);
-  EXPECT_NEAR(dominantFrequency(window(agent.receivedAudio(), 100, 400), kInternalRate), 1000, 5);
+  EXPECT_NEAR(dominantFrequency(window(agent.receivedAudio(), 100, 400), InternalRate), 1000, 5);
 }
 
 class MediaEngineTimingTest : public MediaEngineTest {
@@ -332,7 +332,7 @@ TEST(MediaEngineSecurityTest, DtlsSrtpBetweenTwoEnginesCarriesAudio) {
   std::this_thread::sleep_for(200ms);
   auto heard = window(tap->audio(), 200, 400);
   ASSERT_EQ(heard.size(), 6400u);
-  EXPECT_NEAR(dominantFrequency(heard, kInternalRate), 850, 5);
+  EXPECT_NEAR(dominantFrequency(heard, InternalRate), 850, 5);
   EXPECT_EQ((*two)->counters().srtp_failures, 0u);
 }
 
@@ -361,7 +361,7 @@ TEST(MediaEngineSecurityTest, SdesSrtpBetweenTwoEnginesCarriesAudio) {
   std::this_thread::sleep_for(200ms);
   auto heard = window(tap->audio(), 200, 400);
   ASSERT_EQ(heard.size(), 6400u);
-  EXPECT_NEAR(dominantFrequency(heard, kInternalRate), 650, 5);
+  EXPECT_NEAR(dominantFrequency(heard, InternalRate), 650, 5);
   EXPECT_EQ((*two)->counters().srtp_failures, 0u);
 }
 

@@ -87,12 +87,12 @@ TEST_F(GStreamerTest, AToneFromGStreamerIsRecordedAtItsFrequencyAndLength) {
     }
   }
   ASSERT_LT(first, last) << "no tone in the recording";
-  double tone_seconds = static_cast<double>(last - first) / kInternalRate;
+  double tone_seconds = static_cast<double>(last - first) / InternalRate;
   EXPECT_NEAR(tone_seconds, 1.0, 0.06);
   auto middle = testing::window(std::vector<int16_t>(left.begin() + static_cast<long>(first),
                                                      left.begin() + static_cast<long>(last)),
                                 200, 500);
-  EXPECT_NEAR(dominantFrequency(middle, kInternalRate), 700, 5);
+  EXPECT_NEAR(dominantFrequency(middle, InternalRate), 700, 5);
 }
 
 TEST_F(GStreamerTest, APromptPlayedBySessionArrivesInGStreamerAtItsFrequencyAndLength) {

@@ -83,7 +83,7 @@ TEST(WebRtcTest, ChromiumAndASessionExchangeAudioOverDtlsSrtp) {
   auto audio = tap->audio();
   ASSERT_GT(audio.size(), 16000u) << "the session received " << audio.size() << " samples";
   auto last = testing::window(audio, static_cast<int>(audio.size() / 16) - 700, 500);
-  EXPECT_NEAR(dominantFrequency(last, kInternalRate), 600, 5);
+  EXPECT_NEAR(dominantFrequency(last, InternalRate), 600, 5);
   EXPECT_EQ((*engine)->counters().srtp_failures, 0u);
   std::filesystem::remove_all(dir);
 }

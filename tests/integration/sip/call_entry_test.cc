@@ -61,10 +61,10 @@ class RecordingCallListener : public SipCallListener {
   std::vector<DialogEvent> events_;
 };
 
-constexpr const char* kOffer =
+constexpr const char* Offer =
     "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
     "m=audio 20000 RTP/AVP 0\r\n";
-constexpr const char* kAnswer =
+constexpr const char* AnswerSdp =
     "v=0\r\no=kefu 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
     "m=audio 30000 RTP/AVP 0\r\n";
 
@@ -103,11 +103,11 @@ TEST(CallEntryTest, InviteAnsweredByCallControlThenAckAndByeReleaseTheDialog) {
   stack.setCallListener(&calls);
 
   SipSocket socket(SipSocket::Transport::Tcp, port);
-  ASSERT_TRUE(socket.send(request("INVITE", port, socket.localPort(), 1, "inv1", "", kOffer)));
+  ASSERT_TRUE(socket.send(request("INVITE", port, socket.localPort(), 1, "inv1", "", Offer)));
   auto invite = calls.waitInvite();
   ASSERT_TRUE(invite.has_value());
   EXPECT_NE(invite->dialog, 0u);
-  EXPECT_EQ(invite->sdp, kOffer);
+  EXPECT_EQ(invite->sdp, Offer);
   EXPECT_EQ(invite->content_type, "application/sdp");
   EXPECT_EQ(invite->from_display, "Caller One");
   EXPECT_EQ(invite->from_uri, "sip:caller@127.0.0.1");
@@ -116,11 +116,11 @@ TEST(CallEntryTest, InviteAnsweredByCallControlThenAckAndByeReleaseTheDialog) {
   EXPECT_EQ(stack.counters().dialogs_active.load(), 1u);
 
   stack.answerInvite(invite->dialog, 180, "", "");
-  stack.answerInvite(invite->dialog, 200, "", kAnswer);
+  stack.answerInvite(invite->dialog, 200, "", AnswerSdp);
   auto ok = socket.receiveFinal(5s);
   ASSERT_TRUE(ok.has_value());
   EXPECT_EQ(ok->status, 200);
-  EXPECT_NE(ok->raw.find(kAnswer), std::string::npos) << ok->raw;
+  EXPECT_NE(ok->raw.find(AnswerSdp), std::string::npos) << ok->raw;
   const std::string tag = toTag(*ok);
   ASSERT_FALSE(tag.empty()) << ok->raw;
 
@@ -146,7 +146,7 @@ TEST(CallEntryTest, InviteWithoutCallListenerGets480AndLeavesNoDialog) {
   ASSERT_TRUE(started.ok());
   SipStack& stack = **started;
   SipSocket socket(SipSocket::Transport::Tcp, port);
-  ASSERT_TRUE(socket.send(request("INVITE", port, socket.localPort(), 1, "inv2", "", kOffer)));
+  ASSERT_TRUE(socket.send(request("INVITE", port, socket.localPort(), 1, "inv2", "", Offer)));
   auto reply = socket.receiveFinal(5s);
   ASSERT_TRUE(reply.has_value());
   EXPECT_EQ(reply->status, 480);
@@ -173,7 +173,7 @@ TEST(CallEntryTest, InviteWhoseAcceptExcludesSdpGets406AndNeverReachesCallContro
   SipStack& stack = **started;
   stack.setCallListener(&calls);
   SipSocket socket(SipSocket::Transport::Tcp, port);
-  std::string invite = request("INVITE", port, socket.localPort(), 1, "inv3", "", kOffer);
+  std::string invite = request("INVITE", port, socket.localPort(), 1, "inv3", "", Offer);
   invite.insert(invite.find("\r\n") + 2, "Accept: text/nobodyknowsthis\r\n");
   ASSERT_TRUE(socket.send(invite));
   auto reply = socket.receiveFinal(5s);

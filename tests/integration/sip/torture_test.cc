@@ -18,10 +18,10 @@ namespace {
 using namespace std::chrono_literals;
 using testing::SipSocket;
 
-constexpr int kNoResponse = 0;
+constexpr int NoResponse = 0;
 
 // The answers each file's `expected_behaviour` allows for Kefu, a registrar and UAS with no call
-// listener (INVITEs that reach call control get 480). kNoResponse: the message is a response (or
+// listener (INVITEs that reach call control get 480). NoResponse: the message is a response (or
 // must be discarded), so nothing comes back.
 struct Expectation {
   const char* file;
@@ -30,37 +30,37 @@ struct Expectation {
 };
 
 const std::vector<Expectation>& expectations() {
-  static const std::vector<Expectation> kTable{
+  static const std::vector<Expectation> Table{
       {"wsinv.dat", {480, 481}, "valid INVITE: accepted; its To tag names no dialog -> 481"},
       {"esc01.dat", {480}, "valid INVITE with escapes: accepted -> 480"},
       {"esc02.dat", {501}, "valid unknown method RE%47IST%45R: endpoint 501"},
       {"longreq.dat", {480}, "valid INVITE with long values: accepted -> 480"},
       {"semiuri.dat", {200}, "valid OPTIONS: 200"},
       {"mpart01.dat", {405}, "valid MESSAGE, framed: method not allowed here -> 405"},
-      {"noreason.dat", {kNoResponse}, "a response: nothing to answer"},
-      {"badinv01.dat", {400, kNoResponse}, "extraneous separators: 400 (Via unusable: drop)"},
-      {"ncl.dat", {400, kNoResponse}, "negative Content-Length: 400 or discard/close"},
-      {"scalarlg.dat", {kNoResponse}, "response with overlarge scalars: discard"},
+      {"noreason.dat", {NoResponse}, "a response: nothing to answer"},
+      {"badinv01.dat", {400, NoResponse}, "extraneous separators: 400 (Via unusable: drop)"},
+      {"ncl.dat", {400, NoResponse}, "negative Content-Length: 400 or discard/close"},
+      {"scalarlg.dat", {NoResponse}, "response with overlarge scalars: discard"},
       {"ltgtruri.dat", {400, 480}, "<> around Request-URI: 400 (liberal: accept -> 480)"},
       {"lwsstart.dat", {400, 480}, "extra SP in request line: may reject (liberal -> 480)"},
       {"escruri.dat", {400, 480}, "escaped headers in R-URI: may reject (liberal -> 480)"},
       {"regbadct.dat", {400, 401}, "name-addr without <>: 400 (liberal: infer <> -> challenge)"},
       {"baddn.dat", {400, 200}, "non-token display name: 400 (liberal: infer quotes -> 200)"},
       {"mismatch01.dat", {400}, "CSeq method mismatch: 400"},
-      {"bigcode.dat", {kNoResponse}, "overlarge response code: drop"},
+      {"bigcode.dat", {NoResponse}, "overlarge response code: drop"},
       {"badbranch.dat", {400, 200}, "no branch: 400 or RFC 2543 matching -> 200"},
       {"unkscm.dat", {416}, "unknown Request-URI scheme: 416"},
       {"unksm2.dat", {400}, "unknown schemes in To/Contact: registrar 400"},
       {"invut.dat", {415}, "unknown Content-Type: endpoint 415"},
       {"multi01.dat", {400}, "several single-value headers: 400"},
-      {"bcast.dat", {kNoResponse}, "a 200 response: endpoint discards"},
+      {"bcast.dat", {NoResponse}, "a 200 response: endpoint discards"},
       {"cparam01.dat", {401}, "valid REGISTER: succeeds once authenticated -> challenge first"},
       {"regescrt.dat", {401}, "valid REGISTER: succeeds once authenticated -> challenge first"},
       {"inv2543.dat",
        {480, 400},
        "RFC 2543 INVITE: accepted -> 480 (TCP: no Content-Length -> 400)"},
   };
-  return kTable;
+  return Table;
 }
 
 // sofia-sip's nta silently drops a request whose top Via names another transport than the one it
@@ -148,11 +148,11 @@ TEST_P(TortureTest, EveryMessageGetsItsExpectedAnswerAndTheStackKeepsServing) {
     // must keep waiting for the rest, so nothing may come back over TCP.
     std::set<int> allowed = row.allowed;
     if (GetParam() == SipSocket::Transport::Tcp && bytes.find("\r\n\r\n") == std::string::npos) {
-      allowed = {kNoResponse};
+      allowed = {NoResponse};
     }
-    const bool expects_silence = allowed.count(kNoResponse) != 0 && allowed.size() == 1;
+    const bool expects_silence = allowed.count(NoResponse) != 0 && allowed.size() == 1;
     auto reply = socket.receiveFinal(expects_silence ? 400ms : 3000ms);
-    const int status = reply ? reply->status : kNoResponse;
+    const int status = reply ? reply->status : NoResponse;
     std::printf("torture %s %s -> %d\n", transportName(), row.file, status);
     EXPECT_TRUE(allowed.count(status) != 0)
         << row.file << " over " << transportName() << " got " << status << "; " << row.why;

@@ -9,10 +9,10 @@
 namespace kefu::media::testing {
 
 PromptPtr tonePrompt(double hz, int ms) {
-  std::vector<int16_t> pcm(static_cast<std::size_t>(kInternalRate) * ms / 1000);
+  std::vector<int16_t> pcm(static_cast<std::size_t>(InternalRate) * ms / 1000);
   ToneGenerator tone(hz, 0.3);
   tone.fill(pcm);
-  return promptFromPcm(pcm, kInternalRate);
+  return promptFromPcm(pcm, InternalRate);
 }
 
 std::vector<int16_t> window(const std::vector<int16_t>& audio, int from_ms, int ms) {
@@ -23,8 +23,8 @@ std::vector<int16_t> window(const std::vector<int16_t>& audio, int from_ms, int 
 }
 
 double powerRatio(std::span<const int16_t> pcm, double hz, double other_hz) {
-  double other = tonePower(pcm, kInternalRate, other_hz);
-  return tonePower(pcm, kInternalRate, hz) / std::max(other, 1e-12);
+  double other = tonePower(pcm, InternalRate, other_hz);
+  return tonePower(pcm, InternalRate, hz) / std::max(other, 1e-12);
 }
 
 void CollectingTap::onAudio(SessionId, const AudioFrame& frame) {

@@ -12,10 +12,10 @@
 namespace kefu::media {
 namespace {
 
-constexpr double kToneHz = 1000;
-constexpr double kAmplitude = 0.5;
-constexpr int kFrames = 50;     // 1 s
-constexpr int kSkipFrames = 5;  // the codecs' and resamplers' start-up delay
+constexpr double ToneHz = 1000;
+constexpr double Amplitude = 0.5;
+constexpr int Frames = 50;     // 1 s
+constexpr int SkipFrames = 5;  // the codecs' and resamplers' start-up delay
 
 struct RoundTrip {
   std::vector<int16_t> decoded;  // internal rate, after the start-up frames
@@ -25,19 +25,19 @@ struct RoundTrip {
 RoundTrip roundTrip(CodecId codec) {
   EncoderPtr encoder = makeEncoder(codec);
   DecoderPtr decoder = makeDecoder(codec);
-  ToneGenerator tone(kToneHz, kAmplitude);
+  ToneGenerator tone(ToneHz, Amplitude);
   RoundTrip result;
-  for (int i = 0; i < kFrames; ++i) {
+  for (int i = 0; i < Frames; ++i) {
     AudioFrame in;
     tone.fill(in.view());
-    std::array<uint8_t, kMaxPayloadBytes> payload{};
+    std::array<uint8_t, MaxPayloadBytes> payload{};
     std::size_t size = encoder->encode(in, payload);
     EXPECT_GT(size, 0u);
     result.payloads.emplace_back(payload.begin(),
                                  payload.begin() + static_cast<std::ptrdiff_t>(size));
     AudioFrame out;
     EXPECT_TRUE(decoder->decode(std::span(payload.data(), size), out));
-    if (i >= kSkipFrames) {
+    if (i >= SkipFrames) {
       result.decoded.insert(result.decoded.end(), out.samples.begin(), out.samples.end());
     }
   }
@@ -48,11 +48,11 @@ class CodecRoundTripTest : public ::testing::TestWithParam<CodecId> {};
 
 TEST_P(CodecRoundTripTest, AToneComesBackAtItsFrequencyAndLevel) {
   RoundTrip trip = roundTrip(GetParam());
-  EXPECT_NEAR(dominantFrequency(trip.decoded, kInternalRate), kToneHz, 5.0);
+  EXPECT_NEAR(dominantFrequency(trip.decoded, InternalRate), ToneHz, 5.0);
   // A sine of amplitude a has an RMS of a / sqrt(2).
-  EXPECT_NEAR(rmsLevel(trip.decoded), kAmplitude / std::sqrt(2.0), 0.05);
+  EXPECT_NEAR(rmsLevel(trip.decoded), Amplitude / std::sqrt(2.0), 0.05);
   // Nearly all the energy is the tone: the codec adds little noise or distortion.
-  EXPECT_GT(tonePower(trip.decoded, kInternalRate, kToneHz), 0.8 * kAmplitude * kAmplitude);
+  EXPECT_GT(tonePower(trip.decoded, InternalRate, ToneHz), 0.8 * Amplitude * Amplitude);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllCodecs, CodecRoundTripTest,
@@ -80,15 +80,15 @@ TEST(CodecTest, OpusPayloadsDecodeInA48kHzStereoStack) {
     int samples = opus_decode(decoder, payload.data(), static_cast<opus_int32>(payload.size()),
                               pcm.data(), 960, 0);
     ASSERT_EQ(samples, 960);  // 20 ms at the 48 kHz RTP clock of RFC 7587
-    if (i >= kSkipFrames) {
+    if (i >= SkipFrames) {
       for (int s = 0; s < samples; ++s) {
         left.push_back(pcm[static_cast<std::size_t>(2 * s)]);
       }
     }
   }
   opus_decoder_destroy(decoder);
-  EXPECT_NEAR(dominantFrequency(left, 48000), kToneHz, 5.0);
-  EXPECT_NEAR(rmsLevel(left), kAmplitude / std::sqrt(2.0), 0.05);
+  EXPECT_NEAR(dominantFrequency(left, 48000), ToneHz, 5.0);
+  EXPECT_NEAR(rmsLevel(left), Amplitude / std::sqrt(2.0), 0.05);
 }
 
 TEST(CodecTest, MalformedPayloadsAreRefusedWithSilence) {
@@ -97,7 +97,7 @@ TEST(CodecTest, MalformedPayloadsAreRefusedWithSilence) {
       {0x03},
       std::vector<uint8_t>(159, 0x55),
       std::vector<uint8_t>(161, 0x55),
-      std::vector<uint8_t>(kMaxPayloadBytes + 1, 0x55)};
+      std::vector<uint8_t>(MaxPayloadBytes + 1, 0x55)};
   for (CodecId codec : {CodecId::Pcmu, CodecId::Pcma, CodecId::G722, CodecId::Opus}) {
     DecoderPtr decoder = makeDecoder(codec);
     for (const auto& payload : fixed_size_garbage) {
@@ -139,10 +139,10 @@ TEST(CodecTest, ConcealmentContinuesTheToneAndFadesOut) {
   for (CodecId codec : {CodecId::Pcmu, CodecId::Pcma, CodecId::G722, CodecId::Opus}) {
     EncoderPtr encoder = makeEncoder(codec);
     DecoderPtr decoder = makeDecoder(codec);
-    ToneGenerator tone(kToneHz, kAmplitude);
+    ToneGenerator tone(ToneHz, Amplitude);
     AudioFrame in;
     AudioFrame out;
-    std::array<uint8_t, kMaxPayloadBytes> payload{};
+    std::array<uint8_t, MaxPayloadBytes> payload{};
     for (int i = 0; i < 20; ++i) {
       tone.fill(in.view());
       std::size_t size = encoder->encode(in, payload);
@@ -150,7 +150,7 @@ TEST(CodecTest, ConcealmentContinuesTheToneAndFadesOut) {
     }
     decoder->conceal(out);
     // The first concealed frame sounds like what came before: same tone, similar level.
-    EXPECT_GT(tonePower(out.view(), kInternalRate, kToneHz), 0.1 * kAmplitude * kAmplitude)
+    EXPECT_GT(tonePower(out.view(), InternalRate, ToneHz), 0.1 * Amplitude * Amplitude)
         << static_cast<int>(codec);
     double first = rmsLevel(out.view());
     for (int i = 0; i < 25; ++i) {
@@ -170,8 +170,8 @@ TEST(CodecTest, OpusRecoversALostFrameFromTheNextPacketsFec) {
   }
   // Frame 20 is lost; frame 21 carries it at a lower bit rate.
   decoder->recover(trip.payloads[21], frame);
-  EXPECT_NEAR(dominantFrequency(frame.view(), kInternalRate), kToneHz, 30.0);
-  EXPECT_GT(rmsLevel(frame.view()), 0.5 * kAmplitude / std::sqrt(2.0));
+  EXPECT_NEAR(dominantFrequency(frame.view(), InternalRate), ToneHz, 30.0);
+  EXPECT_GT(rmsLevel(frame.view()), 0.5 * Amplitude / std::sqrt(2.0));
   EXPECT_TRUE(decoder->decode(trip.payloads[21], frame));
 }
 

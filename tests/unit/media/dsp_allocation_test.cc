@@ -47,13 +47,13 @@ void operator delete[](void* memory, const std::nothrow_t&) noexcept { std::free
 namespace kefu::media {
 namespace {
 
-constexpr int kFrames = 200;
+constexpr int Frames = 200;
 
 template <class Body>
 std::size_t allocationsDuring(Body body) {
   body(0);  // a warm-up frame, as the first frame of a call would be
   std::size_t before = allocations;
-  for (int i = 1; i < kFrames; ++i) {
+  for (int i = 1; i < Frames; ++i) {
     body(i);
   }
   return allocations - before;
@@ -66,7 +66,7 @@ TEST(DspAllocationTest, TheCounterSeesAnAllocation) {
     sink = new int(i);
     delete sink;
   });
-  EXPECT_EQ(count, kFrames - 1u);
+  EXPECT_EQ(count, Frames - 1u);
 }
 
 TEST(DspAllocationTest, CodecsDoNotAllocatePerFrame) {
@@ -76,7 +76,7 @@ TEST(DspAllocationTest, CodecsDoNotAllocatePerFrame) {
     ToneGenerator tone(440, 0.3);
     AudioFrame in;
     AudioFrame out;
-    std::array<uint8_t, kMaxPayloadBytes> payload{};
+    std::array<uint8_t, MaxPayloadBytes> payload{};
     std::size_t count = allocationsDuring([&](int i) {
       tone.fill(in.view());
       std::size_t size = encoder->encode(in, payload);

@@ -35,11 +35,11 @@ int64_t nowMs() {
 }
 
 std::string hex(std::span<const uint8_t> bytes) {
-  constexpr char kHex[] = "0123456789ABCDEF";
+  constexpr char Hex[] = "0123456789ABCDEF";
   std::string text;
   for (uint8_t b : bytes) {
-    text += kHex[b >> 4];
-    text += kHex[b & 15];
+    text += Hex[b >> 4];
+    text += Hex[b & 15];
   }
   return text;
 }

@@ -98,7 +98,7 @@ struct Call {
 
 // An RTP packet with a recognisable payload.
 std::vector<uint8_t> rtpPacket() {
-  std::vector<uint8_t> packet(12 + 160 + kSrtpMaxOverhead, 0);
+  std::vector<uint8_t> packet(12 + 160 + SrtpMaxOverhead, 0);
   packet[0] = 0x80;
   packet[3] = 1;
   packet[11] = 0x42;

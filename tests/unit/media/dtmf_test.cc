@@ -11,7 +11,7 @@
 namespace kefu::media {
 namespace {
 
-constexpr std::string_view kAllDigits = "0123456789*#ABCD";
+constexpr std::string_view AllDigits = "0123456789*#ABCD";
 
 // Plays `digits` through a generator (100 ms tone, 100 ms silence each), optionally through a
 // codec, into a detector; @return what it detected.
@@ -23,7 +23,7 @@ std::string generateAndDetect(std::string_view digits, std::optional<CodecId> co
   std::string detected;
   auto feed = [&](AudioFrame& frame) {
     if (codec) {
-      std::array<uint8_t, kMaxPayloadBytes> payload{};
+      std::array<uint8_t, MaxPayloadBytes> payload{};
       std::size_t size = encoder->encode(frame, payload);
       EXPECT_TRUE(decoder->decode(std::span(payload.data(), size), frame));
     }
@@ -47,24 +47,24 @@ std::string generateAndDetect(std::string_view digits, std::optional<CodecId> co
 }
 
 TEST(DtmfTest, DetectsEveryGeneratedDigit) {
-  for (char digit : kAllDigits) {
+  for (char digit : AllDigits) {
     EXPECT_EQ(generateAndDetect(std::string(1, digit), std::nullopt), std::string(1, digit));
   }
 }
 
 TEST(DtmfTest, DetectsASequenceOfAllSixteenDigits) {
-  EXPECT_EQ(generateAndDetect(kAllDigits, std::nullopt), kAllDigits);
+  EXPECT_EQ(generateAndDetect(AllDigits, std::nullopt), AllDigits);
   // Back to back with no pause of the caller's: the generator's own gap keeps them apart.
   EXPECT_EQ(generateAndDetect("5555", std::nullopt), "5555");
 }
 
 TEST(DtmfTest, DetectsDigitsAfterAPcmuRoundTrip) {
-  EXPECT_EQ(generateAndDetect(kAllDigits, CodecId::Pcmu), kAllDigits);
+  EXPECT_EQ(generateAndDetect(AllDigits, CodecId::Pcmu), AllDigits);
 }
 
 TEST(DtmfTest, DetectsDigitsAfterOtherCodecs) {
-  EXPECT_EQ(generateAndDetect(kAllDigits, CodecId::Pcma), kAllDigits);
-  EXPECT_EQ(generateAndDetect(kAllDigits, CodecId::G722), kAllDigits);
+  EXPECT_EQ(generateAndDetect(AllDigits, CodecId::Pcma), AllDigits);
+  EXPECT_EQ(generateAndDetect(AllDigits, CodecId::G722), AllDigits);
 }
 
 TEST(DtmfTest, GeneratesTheTwoTonesOfADigit) {
@@ -75,15 +75,15 @@ TEST(DtmfTest, GeneratesTheTwoTonesOfADigit) {
   while (generator.fill(frame)) {
     pcm.insert(pcm.end(), frame.samples.begin(), frame.samples.end());
   }
-  ASSERT_EQ(pcm.size(), 13 * kFrameSamples);  // 200 ms of tone, 60 ms of silence
-  std::span<const int16_t> steady = std::span(pcm).subspan(kFrameSamples, 8 * kFrameSamples);
+  ASSERT_EQ(pcm.size(), 13 * FrameSamples);  // 200 ms of tone, 60 ms of silence
+  std::span<const int16_t> steady = std::span(pcm).subspan(FrameSamples, 8 * FrameSamples);
   // '1' is 697 Hz + 1209 Hz; both well above a neighbouring row or column frequency.
-  EXPECT_GT(tonePower(steady, kInternalRate, 697), 10 * tonePower(steady, kInternalRate, 770));
-  EXPECT_GT(tonePower(steady, kInternalRate, 1209), 10 * tonePower(steady, kInternalRate, 1336));
+  EXPECT_GT(tonePower(steady, InternalRate, 697), 10 * tonePower(steady, InternalRate, 770));
+  EXPECT_GT(tonePower(steady, InternalRate, 1209), 10 * tonePower(steady, InternalRate, 1336));
   // -10 dBm0 per tone is about 0.2 of full scale (G.711's 3.17 dBm0 full-scale sine).
-  EXPECT_NEAR(std::sqrt(tonePower(steady, kInternalRate, 697)), 0.22, 0.05);
+  EXPECT_NEAR(std::sqrt(tonePower(steady, InternalRate, 697)), 0.22, 0.05);
   // The gap is silent, once the resampler's short tail has passed.
-  EXPECT_LT(rmsLevel(std::span(pcm).last(kFrameSamples * 2)), 0.001);
+  EXPECT_LT(rmsLevel(std::span(pcm).last(FrameSamples * 2)), 0.001);
   EXPECT_FALSE(generator.active());
   EXPECT_FALSE(generator.fill(frame));
   EXPECT_EQ(rmsLevel(frame.view()), 0.0);
@@ -99,7 +99,7 @@ TEST(DtmfTest, SpeechLikeTonesAreNotDigits) {
     AudioFrame second;
     a.fill(frame.view());
     b.fill(second.view());
-    for (std::size_t s = 0; s < kFrameSamples; ++s) {
+    for (std::size_t s = 0; s < FrameSamples; ++s) {
       frame.samples[s] = static_cast<int16_t>(frame.samples[s] / 2 + second.samples[s] / 2);
     }
     detected += detector.feed(frame);

@@ -16,25 +16,25 @@ namespace {
 //   Is  = Iolr 0.0037 + Ist 0.0 (STMRo 15) + Iq 1.41                =   1.41
 //   Idle = (94.77 - 1228.5)/2 + sqrt(566.87^2 + 169) (Rle 10.5 x 117) = 0.15; Idte = Idd = 0
 //   R   = 94.77 - 1.41 - 0.15                                      =  93.2
-constexpr double kDefaultR = 93.2;
+constexpr double DefaultR = 93.2;
 
 TEST(EModelTest, NoImpairmentGivesTheG107DefaultRating) {
-  EXPECT_NEAR(rFactor(EModelInput{.ie = 0, .bpl = 1}), kDefaultR, 0.05);
-  EXPECT_NEAR(rFactor(codecDefaults(CodecId::Pcmu)), kDefaultR, 0.05);
+  EXPECT_NEAR(rFactor(EModelInput{.ie = 0, .bpl = 1}), DefaultR, 0.05);
+  EXPECT_NEAR(rFactor(codecDefaults(CodecId::Pcmu)), DefaultR, 0.05);
 }
 
 TEST(EModelTest, RandomLossFollowsTheIeEffFormula) {
   // G.711 with PLC at 2 % random loss: Ie,eff = 0 + 95 x 2 / (2 / 1 + 25.1) = 7.011.
   EModelInput input = codecDefaults(CodecId::Pcma);
   input.packet_loss_percent = 2;
-  EXPECT_NEAR(rFactor(input), kDefaultR - 7.011, 0.05);
+  EXPECT_NEAR(rFactor(input), DefaultR - 7.011, 0.05);
   // Bursty: BurstR 2 at 5 %: Ie,eff = 95 x 5 / (5 / 2 + 25.1) = 17.210.
   input.packet_loss_percent = 5;
   input.burst_ratio = 2;
-  EXPECT_NEAR(rFactor(input), kDefaultR - 17.210, 0.05);
+  EXPECT_NEAR(rFactor(input), DefaultR - 17.210, 0.05);
   // A codec's own impairment adds: Ie 11, Bpl 19 (G.729A) at 1 %:
   // Ie,eff = 11 + 84 x 1 / (1 + 19) = 15.2.
-  EXPECT_NEAR(rFactor({.ie = 11, .bpl = 19, .packet_loss_percent = 1}), kDefaultR - 15.2, 0.05);
+  EXPECT_NEAR(rFactor({.ie = 11, .bpl = 19, .packet_loss_percent = 1}), DefaultR - 15.2, 0.05);
 }
 
 TEST(EModelTest, DelayFollowsTheIdFormulas) {
@@ -45,9 +45,9 @@ TEST(EModelTest, DelayFollowsTheIdFormulas) {
   //   Rle = 1228.5 x 801^-0.25 = 230.92;  Idle = -68.08 + sqrt(68.08^2 + 169) = 1.23
   //   X = log2(400 / 100) = 2;  Idd = 25 (65^(1/6) - 3 (1 + (2/3)^6)^(1/6) + 2) = 24.07
   //   Id = 31.11, against 0.15 (Idle alone) in the default rating.
-  EXPECT_NEAR(rFactor({.one_way_delay_ms = 400}), kDefaultR + 0.15 - 31.11, 0.05);
+  EXPECT_NEAR(rFactor({.one_way_delay_ms = 400}), DefaultR + 0.15 - 31.11, 0.05);
   // Below 100 ms Idd is 0 and the echo terms stay small.
-  EXPECT_GT(rFactor({.one_way_delay_ms = 50}), kDefaultR - 2);
+  EXPECT_GT(rFactor({.one_way_delay_ms = 50}), DefaultR - 2);
 }
 
 TEST(EModelTest, MosCurveEndpointsAndAKnownPoint) {
@@ -85,7 +85,7 @@ TEST(EModelTest, CodecDefaultsAreTheChosenG113Values) {
   EXPECT_EQ(codecDefaults(CodecId::Pcmu).ie, 0);
   EXPECT_EQ(codecDefaults(CodecId::Pcmu).bpl, 25.1);
   EXPECT_GT(codecDefaults(CodecId::Opus).ie, 0);
-  EXPECT_LT(rFactor(codecDefaults(CodecId::Opus)), kDefaultR);
+  EXPECT_LT(rFactor(codecDefaults(CodecId::Opus)), DefaultR);
 }
 
 }  // namespace

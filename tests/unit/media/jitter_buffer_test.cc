@@ -9,8 +9,8 @@
 namespace kefu::media {
 namespace {
 
-constexpr int kLost = -1;
-constexpr int kEmpty = -2;
+constexpr int Lost = -1;
+constexpr int Empty = -2;
 
 struct Packet {
   uint16_t sequence;
@@ -30,7 +30,7 @@ std::vector<Packet> stream(uint16_t first_sequence, uint32_t first_timestamp, in
 }
 
 struct Playout {
-  std::vector<int> played;  // per tick: the sequence number played, kLost or kEmpty
+  std::vector<int> played;  // per tick: the sequence number played, Lost or Empty
   std::vector<JitterBuffer::PutResult> puts;
 
   // @return the sequence numbers played, in order.
@@ -67,10 +67,10 @@ Playout simulate(JitterBuffer& buffer, std::vector<Packet> packets, int64_t end_
         run.played.push_back((output.payload[0] << 8) | output.payload[1]);
         break;
       case JitterBuffer::Output::Kind::Lost:
-        run.played.push_back(kLost);
+        run.played.push_back(Lost);
         break;
       case JitterBuffer::Output::Kind::Empty:
-        run.played.push_back(kEmpty);
+        run.played.push_back(Empty);
         break;
     }
   }
@@ -96,12 +96,12 @@ TEST(JitterBufferTest, PlaysAnInOrderStreamWithoutGapsAfterTheTargetDelay) {
   Playout run = simulate(buffer, stream(1000, 0, 50), 1400);
   EXPECT_EQ(run.frames(), range(1000, 50));
   // The first packet waits for the target delay (20 ms), then one frame plays every tick.
-  EXPECT_EQ(run.played[0], kEmpty);
+  EXPECT_EQ(run.played[0], Empty);
   EXPECT_EQ(run.played[1], 1000);
   EXPECT_EQ(run.played[50], 1049);
   // After the stream stops: concealment for up to max_delay, then silence.
-  EXPECT_EQ(run.played[51], kLost);
-  EXPECT_EQ(run.played.back(), kEmpty);
+  EXPECT_EQ(run.played[51], Lost);
+  EXPECT_EQ(run.played.back(), Empty);
   EXPECT_EQ(buffer.stats().received, 50u);
   EXPECT_EQ(buffer.stats().lost, 0u);
   EXPECT_EQ(buffer.stats().target_delay_ms, 20);
@@ -146,7 +146,7 @@ TEST(JitterBufferTest, ReportsALostPacketOnceAndContinues) {
   EXPECT_EQ(run.frames(), expected);
   auto at = std::find(run.played.begin(), run.played.end(), 109);
   ASSERT_NE(at, run.played.end());
-  EXPECT_EQ(*(at + 1), kLost);
+  EXPECT_EQ(*(at + 1), Lost);
   EXPECT_EQ(*(at + 2), 111);
   EXPECT_EQ(buffer.stats().lost, 1u);
 }
@@ -176,7 +176,7 @@ TEST(JitterBufferTest, ALatePacketWithNothingBehindItStallsAndStillPlays) {
   EXPECT_EQ(run.frames(), range(100, 50));
   EXPECT_EQ(buffer.stats().lost, 0u);
   EXPECT_EQ(buffer.stats().late, 0u);
-  EXPECT_GE(run.count(kLost), 3);  // the concealed gap, then the end of the stream
+  EXPECT_GE(run.count(Lost), 3);  // the concealed gap, then the end of the stream
 }
 
 TEST(JitterBufferTest, SequenceNumbersWrapAt65535) {
@@ -238,7 +238,7 @@ TEST(JitterBufferTest, JitterWithinTheTargetPlaysWithoutLoss) {
   JitterBuffer buffer({});
   Playout run = simulate(buffer, packets, 7000);
   std::vector<int> second_half(run.played.begin() + 150, run.played.begin() + 280);
-  EXPECT_EQ(std::count(second_half.begin(), second_half.end(), kLost), 0);
+  EXPECT_EQ(std::count(second_half.begin(), second_half.end(), Lost), 0);
   EXPECT_GE(buffer.stats().target_delay_ms, 60);
 }
 
@@ -254,7 +254,7 @@ TEST(JitterBufferTest, ANewTalkSpurtAfterSilenceResynchronises) {
   EXPECT_EQ(buffer.stats().lost, 0u);
   // The silence between the spurts is silence (Empty), not a long concealment.
   std::vector<int> gap(run.played.begin() + 70, run.played.begin() + 145);
-  EXPECT_EQ(std::count(gap.begin(), gap.end(), kEmpty), 75);
+  EXPECT_EQ(std::count(gap.begin(), gap.end(), Empty), 75);
 }
 
 TEST(JitterBufferTest, ATimestampJumpWithinAStreamKeepsPlayingAndDoesNotLookLikeJitter) {
@@ -360,14 +360,14 @@ TEST(JitterBufferTest, ARandomBadNetworkNeverPlaysOutOfOrderOrTwice) {
 
 TEST(JitterBufferTest, RefusesAPayloadLargerThanASlot) {
   JitterBuffer buffer({});
-  std::vector<uint8_t> huge(kMaxPayloadBytes + 1);
+  std::vector<uint8_t> huge(MaxPayloadBytes + 1);
   EXPECT_EQ(buffer.put(1, 160, huge, 0), JitterBuffer::PutResult::Overflow);
   EXPECT_EQ(buffer.pop(100).kind, JitterBuffer::Output::Kind::Empty);
 }
 
 TEST(JitterBufferTest, KeepsEachPayloadIntact) {
   JitterBuffer buffer({});
-  std::vector<uint8_t> big(kMaxPayloadBytes, 0xAB);
+  std::vector<uint8_t> big(MaxPayloadBytes, 0xAB);
   big.front() = 1;
   big.back() = 2;
   ASSERT_EQ(buffer.put(9, 0, big, 0), JitterBuffer::PutResult::Stored);

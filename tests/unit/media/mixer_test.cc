@@ -10,20 +10,20 @@
 namespace kefu::media {
 namespace {
 
-constexpr double kAmplitude = 0.2;
-constexpr double kHeard = kAmplitude * kAmplitude;  // tonePower of a tone at kAmplitude
-constexpr double kSilent = 1e-4;
-constexpr int kTicks = 25;  // 0.5 s
+constexpr double Amplitude = 0.2;
+constexpr double Heard = Amplitude * Amplitude;  // tonePower of a tone at Amplitude
+constexpr double Silent = 1e-4;
+constexpr int Ticks = 25;  // 0.5 s
 
-// Each participant sends its own tone for kTicks; @return what each one heard.
+// Each participant sends its own tone for Ticks; @return what each one heard.
 std::map<Mixer::ParticipantId, std::vector<int16_t>> run(
     Mixer& mixer, const std::map<Mixer::ParticipantId, double>& tones) {
   std::map<Mixer::ParticipantId, ToneGenerator> generators;
   for (const auto& [id, hz] : tones) {
-    generators.emplace(id, ToneGenerator(hz, kAmplitude));
+    generators.emplace(id, ToneGenerator(hz, Amplitude));
   }
   std::map<Mixer::ParticipantId, std::vector<int16_t>> heard;
-  for (int tick = 0; tick < kTicks; ++tick) {
+  for (int tick = 0; tick < Ticks; ++tick) {
     for (auto& [id, generator] : generators) {
       generator.fill(mixer.input(id).view());
     }
@@ -37,9 +37,9 @@ std::map<Mixer::ParticipantId, std::vector<int16_t>> run(
 }
 
 bool hears(const std::vector<int16_t>& pcm, double hz) {
-  double power = tonePower(pcm, kInternalRate, hz);
-  EXPECT_TRUE(power < kSilent || std::abs(power - kHeard) < 0.1 * kHeard) << hz << ": " << power;
-  return power > kSilent;
+  double power = tonePower(pcm, InternalRate, hz);
+  EXPECT_TRUE(power < Silent || std::abs(power - Heard) < 0.1 * Heard) << hz << ": " << power;
+  return power > Silent;
 }
 
 TEST(MixerTest, EachSpeakerHearsExactlyTheOthers) {

@@ -14,7 +14,7 @@
 namespace kefu::media {
 namespace {
 
-constexpr double kToneHz = 1000;
+constexpr double ToneHz = 1000;
 
 class PlayerTest : public ::testing::Test {
  protected:
@@ -37,7 +37,7 @@ class PlayerTest : public ::testing::Test {
     EXPECT_NE(file, nullptr) << sf_strerror(nullptr);
     const auto frames = static_cast<std::size_t>(seconds * rate);
     std::vector<int16_t> mono(frames);
-    ToneGenerator(kToneHz, 0.5, rate).fill(mono);
+    ToneGenerator(ToneHz, 0.5, rate).fill(mono);
     std::vector<int16_t> interleaved(frames * static_cast<std::size_t>(channels));
     for (std::size_t i = 0; i < frames; ++i) {
       for (int c = 0; c < channels; ++c) {
@@ -84,13 +84,13 @@ TEST_F(PlayerTest, PlaysFilesOfAnyRateAndChannelCountAtTheirLengthAndPitch) {
   for (const Case& c : cases) {
     Result<PromptPtr> prompt = loadWav(writeWav(c.name, c.rate, c.channels, 1.0, c.format));
     ASSERT_TRUE(prompt.ok()) << c.name;
-    EXPECT_NEAR(static_cast<double>((*prompt)->samples.size()), kInternalRate, 2) << c.name;
+    EXPECT_NEAR(static_cast<double>((*prompt)->samples.size()), InternalRate, 2) << c.name;
     Player player(*prompt, false);
     int frames = 0;
     std::vector<int16_t> pcm = playAll(player, &frames);
     EXPECT_EQ(frames, 50) << c.name;  // 1 s of 20 ms frames
     EXPECT_TRUE(player.finished());
-    EXPECT_NEAR(dominantFrequency(pcm, kInternalRate), kToneHz, 2.0) << c.name;
+    EXPECT_NEAR(dominantFrequency(pcm, InternalRate), ToneHz, 2.0) << c.name;
     EXPECT_NEAR(rmsLevel(std::span(pcm).subspan(1600, 12800)), 0.5 / std::sqrt(2.0), 0.02)
         << c.name;
   }
@@ -111,8 +111,8 @@ TEST_F(PlayerTest, APartialLastFrameIsPaddedWithSilence) {
 
 TEST_F(PlayerTest, LoopsUntilStopped) {
   std::vector<int16_t> pcm(5000);  // not a whole number of frames
-  ToneGenerator(kToneHz, 0.5).fill(pcm);
-  Player player(promptFromPcm(pcm, kInternalRate), true);
+  ToneGenerator(ToneHz, 0.5).fill(pcm);
+  Player player(promptFromPcm(pcm, InternalRate), true);
   AudioFrame frame;
   for (int i = 0; i < 200; ++i) {
     ASSERT_TRUE(player.fill(frame));
@@ -162,7 +162,7 @@ TEST(PromptTest, ConvertsTtsOutputAtItsOwnRate) {
   ToneGenerator(440, 0.4, 22050).fill(pcm);
   PromptPtr prompt = promptFromPcm(pcm, 22050);
   EXPECT_NEAR(static_cast<double>(prompt->samples.size()), 16000, 2);
-  EXPECT_NEAR(dominantFrequency(prompt->samples, kInternalRate), 440, 2.0);
+  EXPECT_NEAR(dominantFrequency(prompt->samples, InternalRate), 440, 2.0);
   // The filter delay is removed: the tone starts at the start.
   EXPECT_GT(rmsLevel(std::span(prompt->samples).subspan(40, 160)), 0.2);
 }

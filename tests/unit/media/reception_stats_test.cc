@@ -7,13 +7,13 @@
 namespace kefu::media {
 namespace {
 
-constexpr int64_t kPacketUs = 20'000;
+constexpr int64_t PacketUs = 20'000;
 
 /** Feeds sequence numbers as a steady 20 ms PCMU stream would carry them. */
 void feed(ReceptionStats& stats, const std::vector<int>& sequences) {
   for (int sequence : sequences) {
     const auto seq = static_cast<uint16_t>(sequence);
-    stats.onPacket(seq, static_cast<uint32_t>(seq) * 160, seq * kPacketUs);
+    stats.onPacket(seq, static_cast<uint32_t>(seq) * 160, seq * PacketUs);
   }
 }
 
@@ -88,7 +88,7 @@ TEST(ReceptionStatsTest, WallClockArrivalsDoNotOverflow) {
   for (int i = 0; i < 200; ++i) {
     const int64_t late_us = i % 2 == 1 ? 30'000 : 0;
     stats.onPacket(static_cast<uint16_t>(i), static_cast<uint32_t>(i * 960),
-                   start_us + i * kPacketUs + late_us);
+                   start_us + i * PacketUs + late_us);
   }
   // |D| is 1440 units (30 ms) every packet, so J converges to 1440 units = 30 ms.
   EXPECT_NEAR(stats.jitterMs(), 30.0, 0.1);
@@ -98,7 +98,7 @@ TEST(ReceptionStatsTest, JitterIsZeroForAPerfectStream) {
   ReceptionStats stats(48000);
   for (int i = 0; i < 50; ++i) {
     stats.onPacket(static_cast<uint16_t>(i), 0xfffff000U + static_cast<uint32_t>(i * 960),
-                   i * kPacketUs);  // the timestamp wraps on the way
+                   i * PacketUs);  // the timestamp wraps on the way
   }
   EXPECT_EQ(stats.jitterMs(), 0.0);
 }

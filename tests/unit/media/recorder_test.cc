@@ -14,8 +14,8 @@
 namespace kefu::media {
 namespace {
 
-constexpr double kLeftHz = 500;
-constexpr double kRightHz = 1500;
+constexpr double LeftHz = 500;
+constexpr double RightHz = 1500;
 
 struct Wav {
   int rate = 0;
@@ -52,7 +52,7 @@ Wav waitForTicks(const std::string& path, int ticks) {
   Wav wav;
   while (std::chrono::steady_clock::now() < deadline) {
     wav = readWav(path, &frames);
-    if (frames == static_cast<sf_count_t>(ticks) * static_cast<sf_count_t>(kFrameSamples)) {
+    if (frames == static_cast<sf_count_t>(ticks) * static_cast<sf_count_t>(FrameSamples)) {
       return wav;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -83,16 +83,16 @@ class RecorderTest : public ::testing::Test {
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
   std::filesystem::path dir_;
-  ToneGenerator left_{kLeftHz, 0.3};
-  ToneGenerator right_{kRightHz, 0.3};
+  ToneGenerator left_{LeftHz, 0.3};
+  ToneGenerator right_{RightHz, 0.3};
 };
 
 void expectTones(const std::vector<int16_t>& left, const std::vector<int16_t>& right) {
-  EXPECT_NEAR(dominantFrequency(left, kInternalRate), kLeftHz, 2.0);
-  EXPECT_NEAR(dominantFrequency(right, kInternalRate), kRightHz, 2.0);
+  EXPECT_NEAR(dominantFrequency(left, InternalRate), LeftHz, 2.0);
+  EXPECT_NEAR(dominantFrequency(right, InternalRate), RightHz, 2.0);
   // Each side carries only its own party.
-  EXPECT_LT(tonePower(left, kInternalRate, kRightHz), 1e-4);
-  EXPECT_LT(tonePower(right, kInternalRate, kLeftHz), 1e-4);
+  EXPECT_LT(tonePower(left, InternalRate, RightHz), 1e-4);
+  EXPECT_LT(tonePower(right, InternalRate, LeftHz), 1e-4);
 }
 
 TEST_F(RecorderTest, WritesAStereoWavWithEachSideOnItsChannel) {
@@ -103,7 +103,7 @@ TEST_F(RecorderTest, WritesAStereoWavWithEachSideOnItsChannel) {
   EXPECT_EQ((*recorder)->droppedTicks(), 0u);
   recorder->reset();  // finalises the file on the writer
   Wav wav = waitForTicks(path("call.wav"), 50);
-  EXPECT_EQ(wav.rate, kInternalRate);
+  EXPECT_EQ(wav.rate, InternalRate);
   EXPECT_EQ(wav.channels, 2);
   ASSERT_EQ(wav.left.size(), 16000u);  // 1 s
   expectTones(wav.left, wav.right);
@@ -120,9 +120,9 @@ TEST_F(RecorderTest, PauseWritesSilenceAndKeepsTheTimeline) {
   writeTicks(**recorder, 20);
   recorder->reset();
   Wav wav = waitForTicks(path("paused.wav"), 50);
-  ASSERT_EQ(wav.left.size(), 50 * kFrameSamples);
+  ASSERT_EQ(wav.left.size(), 50 * FrameSamples);
   auto part = [](const std::vector<int16_t>& pcm, int first_tick, int ticks) {
-    return std::span(pcm).subspan(first_tick * kFrameSamples, ticks * kFrameSamples);
+    return std::span(pcm).subspan(first_tick * FrameSamples, ticks * FrameSamples);
   };
   EXPECT_EQ(rmsLevel(part(wav.left, 20, 10)), 0.0);
   EXPECT_EQ(rmsLevel(part(wav.right, 20, 10)), 0.0);
@@ -200,7 +200,7 @@ TEST_F(RecorderTest, ManyRecordingsAtOnceStaySeparate) {
   for (int i = 0; i < 8; ++i) {
     Wav wav = waitForTicks(path("many" + std::to_string(i) + ".wav"), 40);
     // Each tick restarts its generator, so check the level, not the exact pitch.
-    EXPECT_GT(tonePower(wav.left, kInternalRate, 300 + 100 * i), 0.05) << i;
+    EXPECT_GT(tonePower(wav.left, InternalRate, 300 + 100 * i), 0.05) << i;
     EXPECT_EQ(rmsLevel(wav.right), 0.0);
   }
 }

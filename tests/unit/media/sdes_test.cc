@@ -142,7 +142,7 @@ TEST(SdesTest, SdesKeysProtectMediaBetweenTwoSessions) {
   auto us = SrtpSession::create(ours, *theirs);
   auto them = SrtpSession::create(*theirs, *our_view);
   ASSERT_TRUE(us.ok() && them.ok());
-  std::vector<uint8_t> packet(12 + 20 + kSrtpMaxOverhead, 0);
+  std::vector<uint8_t> packet(12 + 20 + SrtpMaxOverhead, 0);
   packet[0] = 0x80;
   packet[11] = 9;
   std::size_t size = (*them)->protectRtp(packet, 32);

@@ -94,7 +94,7 @@ TEST(SdpNegotiationTest, OurPreferenceWinsAmongCommonCodecs) {
 }
 
 TEST(SdpNegotiationTest, TelephoneEventTakesTheOfferedPayloadTypeAtTheCodecRate) {
-  auto offer = testing::kLinphoneOffer;  // telephone-event at 48000 (101), 16000, 8000 (100)
+  auto offer = testing::LinphoneOffer;  // telephone-event at 48000 (101), 16000, 8000 (100)
   auto answer = answerOffer(parse(offer), trunkSide());
   ASSERT_TRUE(answer.ok()) << answer.error().message;
   EXPECT_EQ(answer->negotiated.codec, CodecId::Opus);
@@ -195,7 +195,7 @@ TEST(SdpNegotiationTest, SavpWithCryptoChoosesSdes) {
 }
 
 TEST(SdpNegotiationTest, WebRtcOfferGetsADtlsSrtpIceLiteAnswer) {
-  auto offer = parse(testing::kChromeOffer);
+  auto offer = parse(testing::ChromeOffer);
   auto answer = answerOffer(offer, webrtcSide());
   ASSERT_TRUE(answer.ok()) << answer.error().message;
   const Negotiated& negotiated = answer->negotiated;
@@ -246,9 +246,9 @@ TEST(SdpNegotiationTest, WebRtcOfferGetsADtlsSrtpIceLiteAnswer) {
 }
 
 TEST(SdpNegotiationTest, DtlsOfferWithoutOurCertificateIsRefused) {
-  EXPECT_FALSE(answerOffer(parse(testing::kChromeOffer), trunkSide()).ok());
+  EXPECT_FALSE(answerOffer(parse(testing::ChromeOffer), trunkSide()).ok());
   LocalMedia passive_peer = webrtcSide();
-  std::string offer = testing::kChromeOffer;
+  std::string offer = testing::ChromeOffer;
   offer.replace(offer.find("a=setup:actpass"), 15, "a=setup:passive");
   auto answer = answerOffer(parse(offer), passive_peer);
   ASSERT_TRUE(answer.ok());

@@ -21,7 +21,7 @@ inline std::string crlf(std::string_view text) {
 }
 
 // baresip 1.x on a LAN: Opus first, separate RTCP port, one ssrc line.
-inline const std::string kBaresipOffer = crlf(R"(v=0
+inline const std::string BaresipOffer = crlf(R"(v=0
 o=- 1453468467 2089094787 IN IP4 192.168.0.10
 s=-
 c=IN IP4 192.168.0.10
@@ -45,7 +45,7 @@ a=ptime:20
 
 // Linphone 5 with ICE: session-level ice credentials, candidates for RTP and RTCP, several
 // telephone-event clocks.
-inline const std::string kLinphoneOffer = crlf(R"(v=0
+inline const std::string LinphoneOffer = crlf(R"(v=0
 o=alice 3271 1257 IN IP4 192.168.1.20
 s=Talk
 c=IN IP4 192.168.1.20
@@ -72,7 +72,7 @@ a=rtcp-fb:* ccm tmmbr
 )");
 
 // Chrome's offer for audio and video: trickle ICE (c=0.0.0.0, port 9), DTLS, BUNDLE, rtcp-mux.
-inline const std::string kChromeOffer = crlf(R"(v=0
+inline const std::string ChromeOffer = crlf(R"(v=0
 o=- 4611731400430051336 2 IN IP4 127.0.0.1
 s=-
 t=0 0

@@ -9,13 +9,13 @@
 namespace kefu::media {
 namespace {
 
+using testing::BaresipOffer;
+using testing::ChromeOffer;
 using testing::crlf;
-using testing::kBaresipOffer;
-using testing::kChromeOffer;
-using testing::kLinphoneOffer;
+using testing::LinphoneOffer;
 
 TEST(SdpTest, ParsesABaresipOffer) {
-  auto parsed = parseSdp(kBaresipOffer);
+  auto parsed = parseSdp(BaresipOffer);
   ASSERT_TRUE(parsed.ok()) << parsed.error().field << ": " << parsed.error().message;
   const SessionDescription& sdp = *parsed;
   EXPECT_EQ(sdp.session_id, 1453468467u);
@@ -43,7 +43,7 @@ TEST(SdpTest, ParsesABaresipOffer) {
 }
 
 TEST(SdpTest, ParsesALinphoneOfferWithSessionLevelIce) {
-  auto parsed = parseSdp(kLinphoneOffer);
+  auto parsed = parseSdp(LinphoneOffer);
   ASSERT_TRUE(parsed.ok()) << parsed.error().field << ": " << parsed.error().message;
   const SdpMedia& audio = parsed->media.at(0);
   EXPECT_EQ(parsed->session_name, "Talk");
@@ -61,7 +61,7 @@ TEST(SdpTest, ParsesALinphoneOfferWithSessionLevelIce) {
 }
 
 TEST(SdpTest, ParsesAChromeOffer) {
-  auto parsed = parseSdp(kChromeOffer);
+  auto parsed = parseSdp(ChromeOffer);
   ASSERT_TRUE(parsed.ok()) << parsed.error().field << ": " << parsed.error().message;
   const SessionDescription& sdp = *parsed;
   EXPECT_EQ(sdp.session_id, 4611731400430051336u);
@@ -95,7 +95,7 @@ TEST(SdpTest, ParsesAChromeOffer) {
 }
 
 TEST(SdpTest, RoundTripsEachSample) {
-  for (const std::string* sample : {&kBaresipOffer, &kLinphoneOffer, &kChromeOffer}) {
+  for (const std::string* sample : {&BaresipOffer, &LinphoneOffer, &ChromeOffer}) {
     auto first = parseSdp(*sample);
     ASSERT_TRUE(first.ok()) << first.error().message;
     const std::string written = writeSdp(*first);
@@ -187,7 +187,7 @@ TEST(SdpTest, EveryErrorNamesItsLine) {
       {head + "m=audio 4000 RTP/AVP 0\r\nc=IN IP4\r\n", 7, "c= line"},
       {"v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n", 5,
        "without a c= line"},
-      {std::string(kMaxSdpSize + 1, 'a'), 1, "larger than"},
+      {std::string(MaxSdpSize + 1, 'a'), 1, "larger than"},
   };
   for (const BadSdp& bad : cases) {
     auto parsed = parseSdp(bad.text);

@@ -10,7 +10,7 @@
 namespace kefu::media {
 namespace {
 
-constexpr SrtpSuite kAllSuites[] = {SrtpSuite::AesCm128HmacSha1_80, SrtpSuite::AesCm128HmacSha1_32,
+constexpr SrtpSuite EverySuite[] = {SrtpSuite::AesCm128HmacSha1_80, SrtpSuite::AesCm128HmacSha1_32,
                                     SrtpSuite::AeadAes128Gcm};
 
 // A 12-byte RTP header (PT 0, the given sequence number and SSRC) and a 160-byte payload.
@@ -54,7 +54,7 @@ struct Wire {
   std::vector<uint8_t> bytes;
   std::size_t size;
   explicit Wire(const std::vector<uint8_t>& packet)
-      : bytes(packet.size() + kSrtpMaxOverhead), size(packet.size()) {
+      : bytes(packet.size() + SrtpMaxOverhead), size(packet.size()) {
     std::copy(packet.begin(), packet.end(), bytes.begin());
   }
   std::vector<uint8_t> content() const {
@@ -179,7 +179,7 @@ TEST_P(SrtpSuiteTest, ANewSsrcIsAcceptedWithoutConfiguration) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllSuites, SrtpSuiteTest, ::testing::ValuesIn(kAllSuites),
+INSTANTIATE_TEST_SUITE_P(AllSuites, SrtpSuiteTest, ::testing::ValuesIn(EverySuite),
                          [](const auto& info) { return std::string(srtpSuiteName(info.param)); });
 
 TEST(SrtpSessionTest, AMkiFromSdesIsCarriedAndChecked) {
@@ -222,7 +222,7 @@ TEST(SrtpSessionTest, RefusesToProtectWithoutRoomForTheTrailer) {
   Pair pair = makePair(SrtpSuite::AesCm128HmacSha1_80);
   std::vector<uint8_t> tight = rtpPacket(1);
   EXPECT_EQ(pair.a->protectRtp(tight, tight.size()), 0u);
-  std::vector<uint8_t> too_short(5 + kSrtpMaxOverhead);
+  std::vector<uint8_t> too_short(5 + SrtpMaxOverhead);
   EXPECT_EQ(pair.a->protectRtp(too_short, 5), 0u);
 }
 

@@ -22,7 +22,7 @@ std::vector<uint8_t> fromHex(std::string_view hex) {
 
 // RFC 5769 section 2.1: the sample request (SOFTWARE, PRIORITY, ICE-CONTROLLED, USERNAME
 // "evtj:h6vY" padded with spaces, MESSAGE-INTEGRITY, FINGERPRINT).
-const std::vector<uint8_t> kSampleRequest = fromHex(
+const std::vector<uint8_t> SampleRequest = fromHex(
     "000100582112a442b7e7a701bc34d686fa87dfae"
     "802200105354554e207465737420636c69656e74"
     "002400046e0001ff"
@@ -32,20 +32,20 @@ const std::vector<uint8_t> kSampleRequest = fromHex(
     "80280004e57a3bcf");
 
 // RFC 5769 section 2.2: the sample IPv4 response, XOR-MAPPED-ADDRESS 192.0.2.1:32853.
-const std::vector<uint8_t> kSampleIpv4Response = fromHex(
+const std::vector<uint8_t> SampleIpv4Response = fromHex(
     "0101003c2112a442b7e7a701bc34d686fa87dfae"
     "8022000b7465737420766563746f7220"
     "002000080001a147e112a643"
     "000800142b91f599fd9e90c38c7489f92af9ba53f06be7d7"
     "80280004c07d4c96");
 
-constexpr std::string_view kSamplePassword = "VOkJxbRl1RmTxUk/WvJxBt";
+constexpr std::string_view SamplePassword = "VOkJxbRl1RmTxUk/WvJxBt";
 
 TEST(StunTest, Rfc5769SampleRequestVerifies) {
   StunError error{};
-  auto message = parseStun(kSampleRequest, &error);
+  auto message = parseStun(SampleRequest, &error);
   ASSERT_TRUE(message.has_value()) << static_cast<int>(error);
-  EXPECT_EQ(message->type, kStunBindingRequest);
+  EXPECT_EQ(message->type, StunBindingRequest);
   EXPECT_EQ(message->username, "evtj:h6vY");
   EXPECT_EQ(message->priority, 0x6e0001ffu);
   EXPECT_EQ(message->ice_controlled, 0x932ff9b151263b36ULL);
@@ -55,21 +55,21 @@ TEST(StunTest, Rfc5769SampleRequestVerifies) {
   EXPECT_TRUE(message->has_fingerprint);
   EXPECT_EQ(message->transaction_id[0], 0xb7);
   EXPECT_EQ(message->transaction_id[11], 0xae);
-  EXPECT_TRUE(checkStunIntegrity(kSampleRequest, kSamplePassword));
-  EXPECT_FALSE(checkStunIntegrity(kSampleRequest, "wrong password"));
+  EXPECT_TRUE(checkStunIntegrity(SampleRequest, SamplePassword));
+  EXPECT_FALSE(checkStunIntegrity(SampleRequest, "wrong password"));
 }
 
 TEST(StunTest, Rfc5769SampleIpv4ResponseVerifies) {
-  auto message = parseStun(kSampleIpv4Response);
+  auto message = parseStun(SampleIpv4Response);
   ASSERT_TRUE(message.has_value());
-  EXPECT_EQ(message->type, kStunBindingSuccess);
-  EXPECT_TRUE(checkStunIntegrity(kSampleIpv4Response, kSamplePassword));
+  EXPECT_EQ(message->type, StunBindingSuccess);
+  EXPECT_TRUE(checkStunIntegrity(SampleIpv4Response, SamplePassword));
 }
 
 TEST(StunTest, OurSuccessResponseMatchesTheRfc5769Sample) {
   // The same transaction and mapped address, without SOFTWARE: the XOR-MAPPED-ADDRESS bytes
   // must be the sample's, and the whole response must verify with the key.
-  auto request = parseStun(kSampleRequest);
+  auto request = parseStun(SampleRequest);
   ASSERT_TRUE(request.has_value());
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -79,23 +79,23 @@ TEST(StunTest, OurSuccessResponseMatchesTheRfc5769Sample) {
   std::memcpy(&mapped, &address, sizeof(address));
 
   std::array<uint8_t, 128> out{};
-  const std::size_t size = writeBindingSuccess(*request, mapped, kSamplePassword, out);
+  const std::size_t size = writeBindingSuccess(*request, mapped, SamplePassword, out);
   ASSERT_EQ(size, 20u + 12u + 24u + 8u);
   const std::vector<uint8_t> expected_xor = fromHex("002000080001a147e112a643");
   EXPECT_TRUE(std::equal(expected_xor.begin(), expected_xor.end(), out.begin() + 20));
   const std::span<const uint8_t> response(out.data(), size);
   auto parsed = parseStun(response);
   ASSERT_TRUE(parsed.has_value());
-  EXPECT_EQ(parsed->type, kStunBindingSuccess);
+  EXPECT_EQ(parsed->type, StunBindingSuccess);
   EXPECT_EQ(parsed->transaction_id, request->transaction_id);
   EXPECT_TRUE(parsed->has_fingerprint);
-  EXPECT_TRUE(checkStunIntegrity(response, kSamplePassword));
+  EXPECT_TRUE(checkStunIntegrity(response, SamplePassword));
   std::array<uint8_t, 63> small{};
-  EXPECT_EQ(writeBindingSuccess(*request, mapped, kSamplePassword, small), 0u);
+  EXPECT_EQ(writeBindingSuccess(*request, mapped, SamplePassword, small), 0u);
 }
 
 TEST(StunTest, SuccessResponseForIpv6) {
-  auto request = parseStun(kSampleRequest);
+  auto request = parseStun(SampleRequest);
   ASSERT_TRUE(request.has_value());
   sockaddr_in6 address{};
   address.sin6_family = AF_INET6;
@@ -104,13 +104,13 @@ TEST(StunTest, SuccessResponseForIpv6) {
   sockaddr_storage mapped{};
   std::memcpy(&mapped, &address, sizeof(address));
   std::array<uint8_t, 128> out{};
-  const std::size_t size = writeBindingSuccess(*request, mapped, kSamplePassword, out);
+  const std::size_t size = writeBindingSuccess(*request, mapped, SamplePassword, out);
   ASSERT_EQ(size, 20u + 24u + 24u + 8u);
   // RFC 5769 section 2.3's XOR-MAPPED-ADDRESS for this address and transaction.
   const std::vector<uint8_t> expected_xor =
       fromHex("002000140002a1470113a9faa5d3f179bc25f4b5bed2b9d9");
   EXPECT_TRUE(std::equal(expected_xor.begin(), expected_xor.end(), out.begin() + 20));
-  EXPECT_TRUE(checkStunIntegrity(std::span(out).first(size), kSamplePassword));
+  EXPECT_TRUE(checkStunIntegrity(std::span(out).first(size), SamplePassword));
 }
 
 TEST(StunTest, WrittenRequestParsesBackWithIntegrityAndFingerprint) {
@@ -124,7 +124,7 @@ TEST(StunTest, WrittenRequestParsesBackWithIntegrityAndFingerprint) {
   StunError error{};
   auto message = parseStun(request, &error);
   ASSERT_TRUE(message.has_value()) << static_cast<int>(error);
-  EXPECT_EQ(message->type, kStunBindingRequest);
+  EXPECT_EQ(message->type, StunBindingRequest);
   EXPECT_EQ(message->username, "kefuUfrag:browserUfrag");
   EXPECT_EQ(message->priority, 0x6e7f00ffu);
   EXPECT_TRUE(message->use_candidate);
@@ -137,16 +137,16 @@ TEST(StunTest, WrittenRequestParsesBackWithIntegrityAndFingerprint) {
 }
 
 TEST(StunTest, ErrorResponseCarriesItsCode) {
-  auto request = parseStun(kSampleRequest);
+  auto request = parseStun(SampleRequest);
   ASSERT_TRUE(request.has_value());
   std::array<uint8_t, 128> out{};
-  const std::size_t size = writeBindingError(*request, 487, "Role Conflict", kSamplePassword, out);
+  const std::size_t size = writeBindingError(*request, 487, "Role Conflict", SamplePassword, out);
   ASSERT_GT(size, 0u);
   auto parsed = parseStun(std::span(out).first(size));
   ASSERT_TRUE(parsed.has_value());
-  EXPECT_EQ(parsed->type, kStunBindingError);
+  EXPECT_EQ(parsed->type, StunBindingError);
   EXPECT_EQ(parsed->error_code, 487);
-  EXPECT_TRUE(checkStunIntegrity(std::span(out).first(size), kSamplePassword));
+  EXPECT_TRUE(checkStunIntegrity(std::span(out).first(size), SamplePassword));
 
   // A 401 goes out without integrity: we could not verify the peer's key.
   const std::size_t unauthenticated = writeBindingError(*request, 401, "Unauthorized", "", out);
@@ -159,23 +159,23 @@ TEST(StunTest, ErrorResponseCarriesItsCode) {
 TEST(StunTest, ATamperedByteFailsIntegrityOrFingerprint) {
   // Every byte MESSAGE-INTEGRITY covers, and the integrity value itself (the last 8 bytes are
   // FINGERPRINT, which MESSAGE-INTEGRITY does not cover).
-  for (std::size_t i = 0; i < kSampleRequest.size() - 8; ++i) {
-    std::vector<uint8_t> tampered = kSampleRequest;
+  for (std::size_t i = 0; i < SampleRequest.size() - 8; ++i) {
+    std::vector<uint8_t> tampered = SampleRequest;
     tampered[i] ^= 0x01;
     StunError error{};
     auto message = parseStun(tampered, &error);
-    const bool accepted = message.has_value() && checkStunIntegrity(tampered, kSamplePassword);
+    const bool accepted = message.has_value() && checkStunIntegrity(tampered, SamplePassword);
     EXPECT_FALSE(accepted) << "byte " << i;
   }
-  for (std::size_t i = kSampleRequest.size() - 4; i < kSampleRequest.size(); ++i) {
-    std::vector<uint8_t> tampered = kSampleRequest;
+  for (std::size_t i = SampleRequest.size() - 4; i < SampleRequest.size(); ++i) {
+    std::vector<uint8_t> tampered = SampleRequest;
     tampered[i] ^= 0x80;
     StunError error{};
     EXPECT_FALSE(parseStun(tampered, &error)) << "fingerprint byte " << i;
     EXPECT_EQ(error, StunError::BadFingerprint);
   }
   // A flipped bit in the USERNAME value is caught by the fingerprint first.
-  std::vector<uint8_t> tampered = kSampleRequest;
+  std::vector<uint8_t> tampered = SampleRequest;
   tampered[20 + 20 + 8 + 12 + 4] ^= 0x20;
   StunError error{};
   EXPECT_FALSE(parseStun(tampered, &error));
@@ -184,25 +184,25 @@ TEST(StunTest, ATamperedByteFailsIntegrityOrFingerprint) {
   std::vector<uint8_t> no_fingerprint(tampered.begin(), tampered.end() - 8);
   no_fingerprint[3] = static_cast<uint8_t>(no_fingerprint.size() - 20);
   ASSERT_TRUE(parseStun(no_fingerprint));
-  EXPECT_FALSE(checkStunIntegrity(no_fingerprint, kSamplePassword));
+  EXPECT_FALSE(checkStunIntegrity(no_fingerprint, SamplePassword));
 }
 
 TEST(StunTest, RejectsTruncatedAndGarbageMessages) {
   StunError error{};
-  EXPECT_FALSE(parseStun(std::span(kSampleRequest).first(19), &error));
+  EXPECT_FALSE(parseStun(std::span(SampleRequest).first(19), &error));
   EXPECT_EQ(error, StunError::TooShort);
 
-  for (std::size_t cut = 20; cut < kSampleRequest.size(); ++cut) {
-    EXPECT_FALSE(parseStun(std::span(kSampleRequest).first(cut), &error)) << "cut " << cut;
+  for (std::size_t cut = 20; cut < SampleRequest.size(); ++cut) {
+    EXPECT_FALSE(parseStun(std::span(SampleRequest).first(cut), &error)) << "cut " << cut;
     EXPECT_EQ(error, StunError::BadLength);
   }
 
-  std::vector<uint8_t> no_cookie = kSampleRequest;
+  std::vector<uint8_t> no_cookie = SampleRequest;
   no_cookie[4] = 0;
   EXPECT_FALSE(parseStun(no_cookie, &error));
   EXPECT_EQ(error, StunError::NotStun);
 
-  std::vector<uint8_t> rtp_like = kSampleRequest;
+  std::vector<uint8_t> rtp_like = SampleRequest;
   rtp_like[0] = 0x80;
   EXPECT_FALSE(parseStun(rtp_like, &error));
   EXPECT_EQ(error, StunError::NotStun);
@@ -223,13 +223,13 @@ TEST(StunTest, RejectsTruncatedAndGarbageMessages) {
   EXPECT_EQ(error, StunError::BadAttribute);
 
   // Nothing may follow FINGERPRINT.
-  std::vector<uint8_t> after_fingerprint = kSampleRequest;
+  std::vector<uint8_t> after_fingerprint = SampleRequest;
   after_fingerprint.insert(after_fingerprint.end(), {0x00, 0x25, 0x00, 0x00});
   after_fingerprint[3] = static_cast<uint8_t>(after_fingerprint.size() - 20);
   EXPECT_FALSE(parseStun(after_fingerprint, &error));
   EXPECT_EQ(error, StunError::BadAttribute);
 
-  EXPECT_FALSE(checkStunIntegrity(std::span(kSampleRequest).first(40), kSamplePassword));
+  EXPECT_FALSE(checkStunIntegrity(std::span(SampleRequest).first(40), SamplePassword));
 }
 
 }  // namespace

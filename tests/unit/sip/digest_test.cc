@@ -46,16 +46,16 @@ TEST(DigestTest, ParsesQuotedEscapedAndTokenValues) {
 }
 
 TEST(DigestTest, RefusesBrokenOrAmbiguousHeaders) {
-  const char* kGood = R"(username="a", realm="r", nonce="n", uri="u", response="x")";
-  EXPECT_TRUE(parseDigestCredentials(std::string("Digest ") + kGood).has_value());
-  EXPECT_FALSE(parseDigestCredentials(std::string("Basic ") + kGood).has_value());
+  const char* Good = R"(username="a", realm="r", nonce="n", uri="u", response="x")";
+  EXPECT_TRUE(parseDigestCredentials(std::string("Digest ") + Good).has_value());
+  EXPECT_FALSE(parseDigestCredentials(std::string("Basic ") + Good).has_value());
   EXPECT_FALSE(parseDigestCredentials(R"(Digest realm="r", nonce="n", uri="u", response="x")"));
-  EXPECT_FALSE(parseDigestCredentials(std::string("Digest ") + kGood + R"(, username="b")"));
+  EXPECT_FALSE(parseDigestCredentials(std::string("Digest ") + Good + R"(, username="b")"));
   EXPECT_FALSE(parseDigestCredentials(R"(Digest username="a, realm="r")"));
   EXPECT_FALSE(parseDigestCredentials(R"(Digest username=, realm="r")"));
-  EXPECT_FALSE(parseDigestCredentials(std::string("Digest ") + kGood + " junk"));
+  EXPECT_FALSE(parseDigestCredentials(std::string("Digest ") + Good + " junk"));
   EXPECT_FALSE(parseDigestCredentials(""));
-  EXPECT_FALSE(parseDigestCredentials(std::string(kMaxAuthorizationSize + 1, 'a')));
+  EXPECT_FALSE(parseDigestCredentials(std::string(MaxAuthorizationSize + 1, 'a')));
 }
 
 TEST(NonceIssuerTest, NonceIsValidThenStaleAfterItsLifetime) {

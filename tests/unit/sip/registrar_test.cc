@@ -9,11 +9,11 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kSecret = "0123456789abcdef0123456789abcdef";
+constexpr const char* Secret = "0123456789abcdef0123456789abcdef";
 
 class RegistrarTest : public ::testing::Test {
  protected:
-  RegistrarTest() : registrar_(RegistrarConfig{}, time_, kSecret) {
+  RegistrarTest() : registrar_(RegistrarConfig{}, time_, Secret) {
     registrar_.setCredentials(std::make_shared<const CredentialMap>(
         CredentialMap{{"1001", "right-password"}, {"1002", "other"}}));
   }

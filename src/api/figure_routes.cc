@@ -15,8 +15,8 @@ namespace {
 
 using auth::Role;
 
-constexpr std::int64_t kDayMs = 86'400'000;
-constexpr std::int64_t kMaxIntervals = 31 * 96;  // a month of quarter hours
+constexpr std::int64_t DayMs = 86'400'000;
+constexpr std::int64_t MaxIntervals = 31 * 96;  // a month of quarter hours
 
 /** @return a non-negative integer of at most 15 digits, nullopt otherwise. */
 std::optional<std::int64_t> parseCount(std::string_view text) {
@@ -140,12 +140,12 @@ Result<FigureWindow> figureWindowFromQuery(std::string_view query, std::int64_t 
                           "must be between 60 and 86400 seconds and divide a day (e.g. 900)");
   }
   window.to_ms = to.value_or(now_ms);
-  window.from_ms = from.value_or(window.to_ms - kDayMs);
+  window.from_ms = from.value_or(window.to_ms - DayMs);
   if (window.from_ms >= window.to_ms) {
     return Error::invalid("from", "must be before to");
   }
-  if ((window.to_ms - window.from_ms) / (window.interval_seconds * 1000) >= kMaxIntervals) {
-    return Error::invalid("to", "the window holds more than " + std::to_string(kMaxIntervals) +
+  if ((window.to_ms - window.from_ms) / (window.interval_seconds * 1000) >= MaxIntervals) {
+    return Error::invalid("to", "the window holds more than " + std::to_string(MaxIntervals) +
                                     " intervals: narrow it or lengthen the interval");
   }
   return window;

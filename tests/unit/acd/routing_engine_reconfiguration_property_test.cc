@@ -66,9 +66,9 @@ class Tracker final : public RoutingEngine::Listener {
   std::uint64_t finished = 0;
 };
 
-const std::vector<std::string> kQueues{"q0", "q1", "q2", "q3"};
-const std::vector<std::string> kSkills{"s0", "s1", "s2"};
-constexpr RoutingStrategy kStrategies[] = {
+const std::vector<std::string> QueueIds{"q0", "q1", "q2", "q3"};
+const std::vector<std::string> SkillIds{"s0", "s1", "s2"};
+constexpr RoutingStrategy Strategies[] = {
     RoutingStrategy::LongestIdle, RoutingStrategy::LeastOccupied, RoutingStrategy::RoundRobin,
     RoutingStrategy::RingAll, RoutingStrategy::SkillsBestMatch};
 
@@ -80,15 +80,15 @@ class RandomReconfiguration {
     QueueRouting q;
     q.queue.id = id;
     q.queue.name = id;
-    q.queue.strategy = kStrategies[pick(std::size(kStrategies))];
+    q.queue.strategy = Strategies[pick(std::size(Strategies))];
     if (pick(3) != 0) {
-      q.queue.required_skills.push_back({kSkills[pick(kSkills.size())], 1 + pick(10)});
+      q.queue.required_skills.push_back({SkillIds[pick(SkillIds.size())], 1 + pick(10)});
     }
     if (pick(2) == 0) {
       q.relaxation.push_back({std::chrono::milliseconds{1000 * (5 + pick(40))}, 1});
     }
     if (pick(3) == 0) {
-      const std::string target = pick(2) == 0 ? "cloud" : kQueues[pick(kQueues.size())];
+      const std::string target = pick(2) == 0 ? "cloud" : QueueIds[pick(QueueIds.size())];
       if (target != id) {
         q.overflow.push_back({std::chrono::milliseconds{1000 * (10 + pick(60))}, 0, target});
       }
@@ -100,7 +100,7 @@ class RandomReconfiguration {
 
   std::vector<SkillLevel> randomSkills() {
     std::vector<SkillLevel> skills;
-    for (const auto& s : kSkills) {
+    for (const auto& s : SkillIds) {
       if (pick(2) == 0) {
         skills.push_back({s, 1 + pick(10)});
       }
@@ -128,7 +128,7 @@ TEST(RoutingReconfigurationPropertyTest, InvariantsHoldWhileEverythingChanges) {
     Tracker tracker;
     RoutingEngine engine(time, {.keep_event_log = true}, &tracker);
     RandomReconfiguration r(seed);
-    for (const auto& q : kQueues) {
+    for (const auto& q : QueueIds) {
       ASSERT_TRUE(engine.addQueue(r.randomQueue(q)).ok());
     }
     std::vector<std::string> agents;
@@ -144,7 +144,7 @@ TEST(RoutingReconfigurationPropertyTest, InvariantsHoldWhileEverythingChanges) {
         case 1:
         case 2:
           offered.push_back("i" + std::to_string(next_id++));
-          (void)engine.offer({offered.back(), kQueues[r.pick(kQueues.size())],
+          (void)engine.offer({offered.back(), QueueIds[r.pick(QueueIds.size())],
                               r.pick(4) == 0 ? Channel::Chat : Channel::Voice, r.pick(3), ""});
           break;
         case 3:
@@ -157,7 +157,7 @@ TEST(RoutingReconfigurationPropertyTest, InvariantsHoldWhileEverythingChanges) {
           if (!tracker.talking.empty()) {
             const auto id = r.anyKey(tracker.talking);
             if (r.pick(4) == 0) {
-              (void)engine.transfer(id, kQueues[r.pick(kQueues.size())]);
+              (void)engine.transfer(id, QueueIds[r.pick(QueueIds.size())]);
             } else {
               (void)engine.end(id);
             }
@@ -169,13 +169,13 @@ TEST(RoutingReconfigurationPropertyTest, InvariantsHoldWhileEverythingChanges) {
           }
           break;
         case 6:
-          (void)engine.updateQueue(r.randomQueue(kQueues[r.pick(kQueues.size())]));
+          (void)engine.updateQueue(r.randomQueue(QueueIds[r.pick(QueueIds.size())]));
           break;
         case 7:
           (void)engine.updateAgentSkills(agents[r.pick(agents.size())], r.randomSkills());
           break;
         case 8: {
-          const auto& q = kQueues[r.pick(kQueues.size())];
+          const auto& q = QueueIds[r.pick(QueueIds.size())];
           if (engine.removeQueue(q).ok()) {
             ASSERT_TRUE(engine.addQueue(r.randomQueue(q)).ok());
           }
@@ -194,7 +194,7 @@ TEST(RoutingReconfigurationPropertyTest, InvariantsHoldWhileEverythingChanges) {
     }
 
     // Drain: every queue takes every agent, everyone is ready and answers.
-    for (const auto& q : kQueues) {
+    for (const auto& q : QueueIds) {
       QueueRouting open;
       open.queue.id = q;
       open.queue.name = q;

@@ -10,11 +10,11 @@
 namespace kefu::api {
 namespace {
 
-constexpr std::int64_t kNow = 1'795'514'820'000;  // 2026-11-24 10:07 UTC
-constexpr std::int64_t kDay = 86'400'000;
+constexpr std::int64_t Now = 1'795'514'820'000;  // 2026-11-24 10:07 UTC
+constexpr std::int64_t Day = 86'400'000;
 
 std::string badField(std::string_view query) {
-  auto window = figureWindowFromQuery(query, kNow);
+  auto window = figureWindowFromQuery(query, Now);
   if (window.ok()) {
     return "(accepted)";
   }
@@ -23,15 +23,15 @@ std::string badField(std::string_view query) {
 }
 
 TEST(FigureWindowTest, DefaultsToTheLastDayInQuarterHours) {
-  auto window = figureWindowFromQuery("", kNow);
+  auto window = figureWindowFromQuery("", Now);
   ASSERT_TRUE(window.ok());
-  EXPECT_EQ(window->to_ms, kNow);
-  EXPECT_EQ(window->from_ms, kNow - kDay);
+  EXPECT_EQ(window->to_ms, Now);
+  EXPECT_EQ(window->from_ms, Now - Day);
   EXPECT_EQ(window->interval_seconds, 900);
 }
 
 TEST(FigureWindowTest, TakesEveryParameter) {
-  auto window = figureWindowFromQuery("from=1000&to=7201000&interval=3600", kNow);
+  auto window = figureWindowFromQuery("from=1000&to=7201000&interval=3600", Now);
   ASSERT_TRUE(window.ok()) << window.error().message;
   EXPECT_EQ(window->from_ms, 1000);
   EXPECT_EQ(window->to_ms, 7'201'000);

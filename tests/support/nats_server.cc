@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -47,17 +48,30 @@ bool accepts(std::uint16_t port) {
 
 }  // namespace
 
+/**
+ * @return a free TCP port on loopback BELOW the ephemeral range (32768-60999). Clients reconnect to
+ * a stopped server every second from ephemeral ports, and one of them can land on the server's own
+ * port (a TCP self-connect), which then fails the restart with "address already in use".
+ */
 std::uint16_t freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t length = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+  static std::atomic<unsigned> next{static_cast<unsigned>(::getpid()) * 7919u};
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    auto port = static_cast<std::uint16_t>(23000 + next.fetch_add(1) % 7000);  // 23000-29999
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port);
+    bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    if (free) {
+      return port;
+    }
+  }
+  ADD_FAILURE() << "no free TCP port in 23000-29999";
+  return 0;
 }
 
 std::vector<std::string> filesContaining(const std::filesystem::path& dir,

@@ -67,7 +67,11 @@ Leg::Leg(LegSetup setup, const EngineConfig& config, MediaEngineListener& listen
   }
 }
 
-Leg::~Leg() { counters_.sessions_active.fetch_sub(1, std::memory_order_relaxed); }
+Leg::~Leg() {
+  if (!finished_) {
+    counters_.sessions_active.fetch_sub(1, std::memory_order_relaxed);
+  }
+}
 
 void Leg::start(int64_t now_ms) {
   last_received_ms_ = now_ms;
@@ -609,6 +613,12 @@ void Leg::tickHousekeeping(int64_t now_ms) {
 }
 
 void Leg::finish(int64_t now_ms) {
+  // The session no longer counts as open once its final report is out: whoever reads that report
+  // (and then the counters) must not still see it.
+  if (!finished_) {
+    finished_ = true;
+    counters_.sessions_active.fetch_sub(1, std::memory_order_relaxed);
+  }
   if (negotiated_) {
     sendRtcpReport(true, now_ms);
     listener_.onQuality(id_, qualityReport(true));

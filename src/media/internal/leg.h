@@ -199,6 +199,7 @@ class Leg {
   std::shared_ptr<AudioTap> tap_;
 
   // Reporting.
+  bool finished_ = false;
   int64_t next_report_ms_ = 0;
   bool timed_out_ = false;
   uint64_t interval_received_ = 0;

@@ -2,8 +2,14 @@
 
 #include <algorithm>
 
+#include "media/internal/byte_order.h"
+
 namespace kefu::media {
 namespace {
+
+using internal::load32;
+using internal::store16;
+using internal::store32;
 
 constexpr uint8_t SenderReport = 200;
 constexpr uint8_t ReceiverReport = 201;
@@ -16,23 +22,6 @@ constexpr std::size_t BlockSize = 24;
 
 // Seconds from the NTP epoch (1900) to the Unix epoch (1970).
 constexpr int64_t NtpUnixOffsetSeconds = 2208988800LL;
-
-uint32_t load32(std::span<const uint8_t> bytes, std::size_t at) {
-  return (uint32_t{bytes[at]} << 24) | (uint32_t{bytes[at + 1]} << 16) |
-         (uint32_t{bytes[at + 2]} << 8) | uint32_t{bytes[at + 3]};
-}
-
-void store16(std::span<uint8_t> bytes, std::size_t at, uint16_t value) {
-  bytes[at] = static_cast<uint8_t>(value >> 8);
-  bytes[at + 1] = static_cast<uint8_t>(value);
-}
-
-void store32(std::span<uint8_t> bytes, std::size_t at, uint32_t value) {
-  bytes[at] = static_cast<uint8_t>(value >> 24);
-  bytes[at + 1] = static_cast<uint8_t>(value >> 16);
-  bytes[at + 2] = static_cast<uint8_t>(value >> 8);
-  bytes[at + 3] = static_cast<uint8_t>(value);
-}
 
 std::optional<RtcpReport> fail(RtcpError* error, RtcpError what) {
   if (error != nullptr) {

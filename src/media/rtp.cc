@@ -1,30 +1,15 @@
 #include "media/rtp.h"
 
 #include "core/assert.h"
+#include "media/internal/byte_order.h"
 
 namespace kefu::media {
 namespace {
 
-uint16_t load16(std::span<const uint8_t> bytes, std::size_t at) {
-  return static_cast<uint16_t>((bytes[at] << 8) | bytes[at + 1]);
-}
-
-uint32_t load32(std::span<const uint8_t> bytes, std::size_t at) {
-  return (uint32_t{bytes[at]} << 24) | (uint32_t{bytes[at + 1]} << 16) |
-         (uint32_t{bytes[at + 2]} << 8) | uint32_t{bytes[at + 3]};
-}
-
-void store16(std::span<uint8_t> bytes, std::size_t at, uint16_t value) {
-  bytes[at] = static_cast<uint8_t>(value >> 8);
-  bytes[at + 1] = static_cast<uint8_t>(value);
-}
-
-void store32(std::span<uint8_t> bytes, std::size_t at, uint32_t value) {
-  bytes[at] = static_cast<uint8_t>(value >> 24);
-  bytes[at + 1] = static_cast<uint8_t>(value >> 16);
-  bytes[at + 2] = static_cast<uint8_t>(value >> 8);
-  bytes[at + 3] = static_cast<uint8_t>(value);
-}
+using internal::load16;
+using internal::load32;
+using internal::store16;
+using internal::store32;
 
 // The in-place setters run on packets parseRtp accepted, so a short one is a caller's bug.
 bool writable(std::span<uint8_t> packet) {

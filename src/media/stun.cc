@@ -7,8 +7,16 @@
 #include <algorithm>
 #include <cstring>
 
+#include "media/internal/byte_order.h"
+
 namespace kefu::media {
 namespace {
+
+using internal::load16;
+using internal::load32;
+using internal::load64;
+using internal::store16;
+using internal::store32;
 
 constexpr std::size_t HeaderSize = 20;
 constexpr uint32_t MagicCookie = 0x2112a442;
@@ -47,31 +55,6 @@ uint32_t crc32Update(uint32_t crc, std::span<const uint8_t> bytes) {
     crc = CrcTable[(crc ^ b) & 0xff] ^ (crc >> 8);
   }
   return crc;
-}
-
-uint16_t load16(std::span<const uint8_t> bytes, std::size_t at) {
-  return static_cast<uint16_t>((bytes[at] << 8) | bytes[at + 1]);
-}
-
-uint32_t load32(std::span<const uint8_t> bytes, std::size_t at) {
-  return (uint32_t{bytes[at]} << 24) | (uint32_t{bytes[at + 1]} << 16) |
-         (uint32_t{bytes[at + 2]} << 8) | uint32_t{bytes[at + 3]};
-}
-
-uint64_t load64(std::span<const uint8_t> bytes, std::size_t at) {
-  return uint64_t{load32(bytes, at)} << 32 | load32(bytes, at + 4);
-}
-
-void store16(std::span<uint8_t> bytes, std::size_t at, uint16_t value) {
-  bytes[at] = static_cast<uint8_t>(value >> 8);
-  bytes[at + 1] = static_cast<uint8_t>(value);
-}
-
-void store32(std::span<uint8_t> bytes, std::size_t at, uint32_t value) {
-  bytes[at] = static_cast<uint8_t>(value >> 24);
-  bytes[at + 1] = static_cast<uint8_t>(value >> 16);
-  bytes[at + 2] = static_cast<uint8_t>(value >> 8);
-  bytes[at + 3] = static_cast<uint8_t>(value);
 }
 
 std::optional<StunMessage> fail(StunError* error, StunError what) {

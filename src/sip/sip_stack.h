@@ -37,7 +37,8 @@ struct SipConfig {
   std::size_t max_message_size = 65536;
 };
 
-/** A dialog (today: an incoming INVITE) as call control names it; never reused in a process. */
+/** A dialog (an incoming or an outgoing INVITE) as call control names it; never reused in a
+ *  process. */
 using DialogId = uint64_t;
 
 /** An INVITE that created a new dialog, in value types. */
@@ -52,6 +53,27 @@ struct IncomingInvite {
   std::string sdp;           // the offer (empty: the offer will come in our 200's answer / ACK)
   std::string user_agent;
   std::string source;  // the transport's peer address ("udp:127.0.0.1:5062")
+  /** The source address alone ("127.0.0.1"), for trunk matching by address. */
+  std::string source_host;
+  /** A Replaces header (RFC 3891) when the INVITE replaces a dialog of ours (attended transfer
+   *  done by the phones); empty otherwise. */
+  std::string replaces_call_id;
+  std::string replaces_to_tag;
+  std::string replaces_from_tag;
+};
+
+/** An INVITE call control sends (a B2BUA leg to an agent's phone, a gateway, a callback). */
+struct OutgoingInvite {
+  std::string request_uri;   // where it goes: a registered contact or `sip:number@gateway`
+  std::string from_uri;      // our identity for the callee ("sip:4000@kefu.local")
+  std::string from_display;  // the caller's number or name, shown on the phone
+  std::string to_uri;        // usually the request URI without parameters
+  std::string sdp;           // our offer (the media engine's)
+  /** Digest credentials for a gateway that challenges with 401/407; empty: none. */
+  std::string auth_user;
+  std::string auth_password;
+  /** Extra headers, one "Name: value" per entry (e.g. "X-Kefu-Call: <id>"). */
+  std::vector<std::string> headers;
 };
 
 /** What happened to a dialog after its INVITE. */
@@ -61,11 +83,32 @@ struct DialogEvent {
     Acked,        // our 2xx was acknowledged
     ByeReceived,  // the peer hung up (200 has been sent)
     Terminated,   // the dialog is gone; its DialogId is released after this event
+
+    // Our outgoing INVITE (SipStack::invite).
+    Progress,  // a provisional response: `status` (180, 183), `sdp` when it carries early media
+    Answered,  // 2xx: `sdp` is the answer; the stack has sent the ACK
+    Failed,    // a final status >= 300 (`status`, `reason`); Terminated follows
+
+    // In-dialog requests from the peer (either direction of dialog).
+    ReinviteReceived,  // a re-INVITE or an UPDATE with `sdp` (an offer; may be empty): answer it
+                       // with SipStack::answerReinvite()
+    ReinviteAnswered,  // our re-INVITE's final `status` and the peer's answer `sdp`
+    ReferReceived,     // REFER (202 has been sent): `refer_to` and, for an attended transfer,
+                       // its Replaces parts; report the outcome with notifyReferProgress()
+    InfoReceived,      // INFO (200 has been sent): `content_type` and `body` (e.g. DTMF)
   };
   DialogId dialog = 0;
   Kind kind = Kind::Terminated;
-  int status = 0;      // for Terminated: the final status that ended it, when known
+  int status = 0;      // Terminated: the final status that ended it, when known; Progress,
+                       // Answered, Failed, ReinviteAnswered: the response's status
   std::string reason;  // the phrase or the Reason header
+  std::string sdp;     // Progress, Answered, ReinviteReceived, ReinviteAnswered
+  std::string refer_to;  // ReferReceived: the Refer-To URI without its Replaces parameter
+  std::string replaces_call_id;  // ReferReceived: the Refer-To's embedded Replaces, if any
+  std::string replaces_to_tag;
+  std::string replaces_from_tag;
+  std::string content_type;  // InfoReceived
+  std::string body;          // InfoReceived
 };
 
 /** Figures for /metrics. Every field is atomic; read from any thread. */
@@ -83,6 +126,8 @@ struct SipCounters {
   std::atomic<uint64_t> responses_5xx{0};
   std::atomic<uint64_t> responses_6xx{0};
   std::atomic<uint64_t> dialogs_active{0};
+  std::atomic<uint64_t> invites_sent{0};    // outgoing INVITEs (SipStack::invite)
+  std::atomic<uint64_t> reinvites_sent{0};  // outgoing re-INVITEs
 };
 
 /**
@@ -130,9 +175,28 @@ class SipStack {
   /** Answers an incoming INVITE: 1xx (180, 183 with `sdp` for early media) or a final status (2xx
    *  with our answer `sdp`). Unknown or finished dialogs are ignored. Any thread (posted). */
   virtual void answerInvite(DialogId dialog, int status, std::string reason, std::string sdp) = 0;
-  /** Ends an established dialog with BYE (or 487-style refusal when not answered yet). Any
-   *  thread (posted). */
+  /** Refuses an incoming INVITE with a final status >= 300, adding `Retry-After: seconds` when
+   *  `retry_after_s` > 0 (503 under overload). Any thread (posted). */
+  virtual void rejectInvite(DialogId dialog, int status, std::string reason,
+                            int retry_after_s) = 0;
+  /** Ends a dialog: BYE when established, CANCEL for our unanswered INVITE, 480 for an
+   *  unanswered incoming one. Any thread (posted). */
   virtual void hangUp(DialogId dialog) = 0;
+
+  /** Sends an INVITE; @return its DialogId at once (events follow: Progress, Answered or Failed,
+   *  then Terminated). Digest challenges are answered with the invite's credentials. PRACK (100rel)
+   *  and session timers are handled by the stack when the peer asks for them. Any thread. */
+  virtual DialogId invite(OutgoingInvite invite) = 0;
+  /** Sends a re-INVITE with our new offer `sdp` in an established dialog (hold, resume, new
+   *  media); the outcome comes as ReinviteAnswered. Any thread (posted). */
+  virtual void reinvite(DialogId dialog, std::string sdp) = 0;
+  /** Answers a ReinviteReceived: 200 with our answer `sdp`, or a status >= 400 (488 for an
+   *  offer we cannot take). Any thread (posted). */
+  virtual void answerReinvite(DialogId dialog, int status, std::string sdp) = 0;
+  /** Reports a received REFER's progress to its sender by NOTIFY with a `message/sipfrag` body
+   *  ("SIP/2.0 <status> <reason>"); a final status (>= 200) ends the implicit subscription.
+   *  Any thread (posted). */
+  virtual void notifyReferProgress(DialogId dialog, int status, std::string reason) = 0;
 
   /** @return every registered contact now (a snapshot). Any thread. */
   virtual std::vector<Registration> registrations() const = 0;

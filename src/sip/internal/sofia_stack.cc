@@ -246,6 +246,43 @@ void SofiaSipStack::hangUp(DialogId dialog) {
   });
 }
 
+void SofiaSipStack::rejectInvite(DialogId dialog, int status, std::string reason,
+                                 int retry_after_s) {
+  post([this, dialog, status, reason = std::move(reason), retry_after_s] {
+    auto it = dialogs_.find(dialog);
+    if (it == dialogs_.end() || answered_.count(dialog) != 0 || status < 300) {
+      return;
+    }
+    answered_.insert(dialog);
+    const std::string retry = retry_after_s > 0 ? std::to_string(retry_after_s) : std::string();
+    nua_respond(it->second, status, stablePhrase(status, reason),
+                TAG_IF(!retry.empty(), SIPTAG_RETRY_AFTER_STR(retry.c_str())), TAG_END());
+    countResponse(status);
+  });
+}
+
+DialogId SofiaSipStack::invite(OutgoingInvite invite) {
+  (void)invite;
+  return next_dialog_++;  // TODO(sip): send it
+}
+
+void SofiaSipStack::reinvite(DialogId dialog, std::string sdp) {
+  (void)dialog;
+  (void)sdp;
+}
+
+void SofiaSipStack::answerReinvite(DialogId dialog, int status, std::string sdp) {
+  (void)dialog;
+  (void)status;
+  (void)sdp;
+}
+
+void SofiaSipStack::notifyReferProgress(DialogId dialog, int status, std::string reason) {
+  (void)dialog;
+  (void)status;
+  (void)reason;
+}
+
 std::vector<Registration> SofiaSipStack::registrations() const {
   return registrar_.registrations();
 }

@@ -34,7 +34,12 @@ class SofiaSipStack final : public SipStack {
   void setCredentials(CredentialMapPtr credentials) override;
   void setCallListener(SipCallListener* listener) override;
   void answerInvite(DialogId dialog, int status, std::string reason, std::string sdp) override;
+  void rejectInvite(DialogId dialog, int status, std::string reason, int retry_after_s) override;
   void hangUp(DialogId dialog) override;
+  DialogId invite(OutgoingInvite invite) override;
+  void reinvite(DialogId dialog, std::string sdp) override;
+  void answerReinvite(DialogId dialog, int status, std::string sdp) override;
+  void notifyReferProgress(DialogId dialog, int status, std::string reason) override;
   std::vector<Registration> registrations() const override;
   std::vector<std::string> contactsOf(std::string_view extension) const override;
   const SipCounters& counters() const override { return counters_; }
@@ -89,7 +94,7 @@ class SofiaSipStack final : public SipStack {
   su_timer_t* expiry_timer_ = nullptr;
   su_wait_t wait_{};
   int wait_index_ = -1;
-  DialogId next_dialog_ = 1;
+  std::atomic<DialogId> next_dialog_{1};  // shared by incoming and outgoing dialogs
   std::map<DialogId, nua_handle_t*> dialogs_;
   std::map<nua_handle_t*, DialogId> dialog_of_handle_;
   std::set<DialogId> answered_;  // dialogs whose final response was sent

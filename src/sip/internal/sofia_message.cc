@@ -111,6 +111,11 @@ bool acceptsSdp(const sip_t& sip) {
   return !any;
 }
 
+std::string hostOfSource(std::string_view source) {
+  const auto colon = source.rfind(':');
+  return std::string(colon == std::string_view::npos ? source : source.substr(0, colon));
+}
+
 std::string viaTransport(const sip_t& sip) {
   if (sip.sip_via == nullptr || sip.sip_via->v_protocol == nullptr) {
     return {};

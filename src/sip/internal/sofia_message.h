@@ -32,6 +32,9 @@ RegisterRequest readRegister(const sip_t& sip, std::string source, std::string t
  *  application/ * or * / *), so no answer with SDP may be sent. */
 bool acceptsSdp(const sip_t& sip);
 
+/** @return the host of a "host:port" source address ("127.0.0.1", "::1"); as is without a port. */
+std::string hostOfSource(std::string_view source);
+
 /** @return the lowercase transport of the top Via ("udp", "tcp", "tls"), or "" when unknown. */
 std::string viaTransport(const sip_t& sip);
 

@@ -19,7 +19,12 @@
 namespace kefu::sip::internal {
 namespace {
 
-constexpr const char* Allow = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER";
+constexpr const char* Allow =
+    "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, PRACK, UPDATE, REFER, INFO, NOTIFY";
+// Session timers (RFC 4028): what we ask for on our INVITEs and the smallest interval we accept;
+// nua refreshes or sends BYE when the session expires, whoever the refresher is.
+constexpr unsigned SessionExpiresS = 1800;
+constexpr unsigned MinSessionExpiresS = 90;
 constexpr su_duration_t ExpiryTickMs = 1000;
 
 bool isSipUri(const url_t* url) {
@@ -103,11 +108,10 @@ void SofiaSipStack::run(std::promise<Result<void>>& started) {
 
   su_timer_destroy(expiry_timer_);
   su_root_deregister(root_, wait_index_);
-  for (auto& [id, nh] : dialogs_) {
-    nua_handle_destroy(nh);
+  for (auto& [id, dialog] : dialogs_) {
+    nua_handle_destroy(dialog.nh);
   }
   dialogs_.clear();
-  answered_.clear();
   dialog_of_handle_.clear();
   counters_.dialogs_active = 0;
   nua_destroy(nua_);
@@ -143,8 +147,15 @@ Result<void> SofiaSipStack::createNua() {
       TAG_IF(plain, NUTAG_URL(sip_url.c_str())), TAG_IF(tls, NUTAG_SIPS_URL(sips_url.c_str())),
       TAG_IF(tls, TPTAG_CERTIFICATE(config_.tls_certificate_dir.c_str())),
       NUTAG_USER_AGENT(config_.user_agent.c_str()), NUTAG_ALLOW("REGISTER"),
-      NUTAG_APPL_METHOD("REGISTER"), NUTAG_APPL_METHOD("OPTIONS"), NUTAG_MEDIA_ENABLE(0),
-      NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0), NUTAG_AUTOACK(1),
+      NUTAG_APPL_METHOD("REGISTER"), NUTAG_APPL_METHOD("OPTIONS"),
+      // An UPDATE's offer needs call control's answer: nua alone would send 200 without SDP.
+      NUTAG_APPL_METHOD("UPDATE"), NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0),
+      NUTAG_AUTOACK(1),
+      // Reliable provisional responses (RFC 3262) when the caller supports them, and session
+      // timers (RFC 4028) when the peer asks; nua answers PRACK and refreshes the session itself.
+      NUTAG_SUPPORTED("timer, 100rel, replaces"), NUTAG_SESSION_TIMER(SessionExpiresS),
+      NUTAG_MIN_SE(MinSessionExpiresS), NUTAG_SESSION_REFRESHER(nua_any_refresher),
+      NUTAG_UPDATE_REFRESH(0),
       // Answer to the source port even without rport: phones behind NAT and test tools that
       // put an unreachable sent-by in Via still get their responses.
       NTATAG_SERVER_RPORT(2), NTATAG_MAXSIZE(config_.max_message_size), TAG_END());
@@ -207,81 +218,6 @@ void SofiaSipStack::setCredentials(CredentialMapPtr credentials) {
 }
 
 void SofiaSipStack::setCallListener(SipCallListener* listener) { call_listener_ = listener; }
-
-void SofiaSipStack::answerInvite(DialogId dialog, int status, std::string reason, std::string sdp) {
-  post([this, dialog, status, reason = std::move(reason), sdp = std::move(sdp)] {
-    auto it = dialogs_.find(dialog);
-    if (it == dialogs_.end()) {
-      return;
-    }
-    const char* phrase = stablePhrase(status, reason);
-    if (answered_.count(dialog) != 0) {
-      return;  // a final answer was already sent
-    }
-    if (status >= 200) {
-      answered_.insert(dialog);
-    }
-    nua_respond(it->second, status, phrase != nullptr ? phrase : "",
-                TAG_IF(!sdp.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
-                TAG_IF(!sdp.empty(), SIPTAG_PAYLOAD_STR(sdp.c_str())), TAG_END());
-    countResponse(status);
-  });
-}
-
-void SofiaSipStack::hangUp(DialogId dialog) {
-  post([this, dialog] {
-    auto it = dialogs_.find(dialog);
-    if (it == dialogs_.end()) {
-      return;
-    }
-    nua_handle_t* nh = it->second;
-    if (answered_.count(dialog) == 0) {
-      // BYE is only for a confirmed dialog; an INVITE still ringing is refused instead.
-      nua_respond(nh, 480, "Temporarily Unavailable", TAG_END());
-      countResponse(480);
-      answered_.insert(dialog);
-      return;
-    }
-    nua_bye(nh, TAG_END());
-  });
-}
-
-void SofiaSipStack::rejectInvite(DialogId dialog, int status, std::string reason,
-                                 int retry_after_s) {
-  post([this, dialog, status, reason = std::move(reason), retry_after_s] {
-    auto it = dialogs_.find(dialog);
-    if (it == dialogs_.end() || answered_.count(dialog) != 0 || status < 300) {
-      return;
-    }
-    answered_.insert(dialog);
-    const std::string retry = retry_after_s > 0 ? std::to_string(retry_after_s) : std::string();
-    nua_respond(it->second, status, stablePhrase(status, reason),
-                TAG_IF(!retry.empty(), SIPTAG_RETRY_AFTER_STR(retry.c_str())), TAG_END());
-    countResponse(status);
-  });
-}
-
-DialogId SofiaSipStack::invite(OutgoingInvite invite) {
-  (void)invite;
-  return next_dialog_++;  // TODO(sip): send it
-}
-
-void SofiaSipStack::reinvite(DialogId dialog, std::string sdp) {
-  (void)dialog;
-  (void)sdp;
-}
-
-void SofiaSipStack::answerReinvite(DialogId dialog, int status, std::string sdp) {
-  (void)dialog;
-  (void)status;
-  (void)sdp;
-}
-
-void SofiaSipStack::notifyReferProgress(DialogId dialog, int status, std::string reason) {
-  (void)dialog;
-  (void)status;
-  (void)reason;
-}
 
 std::vector<Registration> SofiaSipStack::registrations() const {
   return registrar_.registrations();
@@ -378,11 +314,36 @@ void SofiaSipStack::onNuaEvent(nua_event_t event, int status, const char* phrase
       dialogEvent(nh, DialogEvent::Kind::Cancelled, 487, "Request Terminated");
       return;
     case nua_i_ack:
-      dialogEvent(nh, DialogEvent::Kind::Acked, 0, {});
+      onAck(nh, sip);
       return;
     case nua_i_bye:
       countRequest(event);
       dialogEvent(nh, DialogEvent::Kind::ByeReceived, 0, {});
+      return;
+    case nua_r_invite:
+      onInviteResponse(status, phrase, nh, sip);
+      return;
+    case nua_i_refer:
+      countRequest(event);
+      onRefer(nh, sip, tags);
+      return;
+    case nua_i_info:
+      countRequest(event);
+      onInfo(nh, sip);
+      return;
+    case nua_i_update:
+      countRequest(event);
+      if (Dialog* dialog = dialogOf(nh)) {
+        onReinvite(*dialog, sip, true);
+      }
+      return;
+    case nua_r_notify:
+    case nua_r_bye:
+    case nua_r_cancel:
+      if (status >= 300) {
+        spdlog::debug("sip: {} answered {} {}", nua_event_name(event), status,
+                      phrase != nullptr ? phrase : "");
+      }
       return;
     case nua_i_state:
       onCallState(nh, tags);
@@ -397,12 +358,9 @@ void SofiaSipStack::onNuaEvent(nua_event_t event, int status, const char* phrase
       return;
     case nua_i_message:
     case nua_i_method:
-    case nua_i_info:
-    case nua_i_refer:
     case nua_i_subscribe:
     case nua_i_notify:
     case nua_i_publish:
-    case nua_i_update:
     case nua_i_prack:
       countRequest(event);
       onOtherRequest(event, nh, sip);
@@ -510,103 +468,6 @@ void SofiaSipStack::onOtherRequest(nua_event_t event, nua_handle_t* nh, const si
   if (dialog_of_handle_.find(nh) == dialog_of_handle_.end()) {
     nua_handle_destroy(nh);
   }
-}
-
-void SofiaSipStack::onInvite(nua_handle_t* nh, const sip_t* sip) {
-  const DialogId id = next_dialog_++;
-  dialogs_.emplace(id, nh);
-  dialog_of_handle_.emplace(nh, id);
-  ++counters_.dialogs_active;
-  // The handle stays ours until nua reports the call terminated (onCallState releases it).
-  if (refuseBadRequest(nh, sip, false)) {
-    answered_.insert(id);
-    return;
-  }
-  if (sip->sip_payload != nullptr && sip->sip_payload->pl_len > 0) {
-    const bool is_sdp = sip->sip_content_type != nullptr &&
-                        sip->sip_content_type->c_type != nullptr &&
-                        strcasecmp(sip->sip_content_type->c_type, "application/sdp") == 0;
-    if (!is_sdp) {
-      nua_respond(nh, 415, "Unsupported Media Type", SIPTAG_ACCEPT_STR("application/sdp"),
-                  TAG_END());
-      countResponse(415);
-      answered_.insert(id);
-      return;
-    }
-  }
-  if (!acceptsSdp(*sip)) {
-    // Our answer would have to be SDP, which the caller says it cannot take (RFC 4475 3.3.15).
-    nua_respond(nh, 406, "Not Acceptable", SIPTAG_ACCEPT_STR("application/sdp"),
-                SIPTAG_WARNING_STR("399 kefu \"The answer can only be application/sdp\""),
-                TAG_END());
-    countResponse(406);
-    answered_.insert(id);
-    return;
-  }
-  SipCallListener* call_listener = call_listener_.load();
-  if (call_listener == nullptr) {
-    nua_respond(nh, 480, "Temporarily Unavailable", TAG_END());
-    countResponse(480);
-    answered_.insert(id);
-    return;
-  }
-  IncomingInvite invite;
-  invite.dialog = id;
-  invite.request_uri = urlToString(sip->sip_request->rq_url);
-  if (sip->sip_from != nullptr) {
-    invite.from_uri = urlToString(sip->sip_from->a_url);
-    if (sip->sip_from->a_display != nullptr) {
-      invite.from_display = unquote(sip->sip_from->a_display);
-    }
-  }
-  if (sip->sip_to != nullptr) {
-    invite.to_uri = urlToString(sip->sip_to->a_url);
-  }
-  if (sip->sip_call_id != nullptr && sip->sip_call_id->i_id != nullptr) {
-    invite.call_id = sip->sip_call_id->i_id;
-  }
-  if (sip->sip_payload != nullptr && sip->sip_payload->pl_data != nullptr) {
-    invite.content_type = "application/sdp";
-    invite.sdp.assign(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
-  }
-  if (sip->sip_user_agent != nullptr && sip->sip_user_agent->g_string != nullptr) {
-    invite.user_agent = sip->sip_user_agent->g_string;
-  }
-  invite.source = viaTransport(*sip) + ":" + sourceOfCurrentRequest();
-  call_listener->onIncomingInvite(invite);
-}
-
-void SofiaSipStack::onCallState(nua_handle_t* nh, tagi_t tags[]) {
-  int state = nua_callstate_init;
-  tl_gets(tags, NUTAG_CALLSTATE_REF(state), TAG_END());
-  if (state != nua_callstate_terminated) {
-    return;
-  }
-  auto it = dialog_of_handle_.find(nh);
-  if (it == dialog_of_handle_.end()) {
-    return;
-  }
-  // The table and the counter are updated before the listener hears of it, so what it reads
-  // from the stack after Terminated is already true.
-  const DialogId id = it->second;
-  dialogs_.erase(id);
-  answered_.erase(id);
-  dialog_of_handle_.erase(it);
-  --counters_.dialogs_active;
-  if (SipCallListener* call_listener = call_listener_.load()) {
-    call_listener->onDialogEvent(DialogEvent{id, DialogEvent::Kind::Terminated, 0, {}});
-  }
-  nua_handle_destroy(nh);
-}
-
-void SofiaSipStack::dialogEvent(nua_handle_t* nh, DialogEvent::Kind kind, int status,
-                                std::string reason) {
-  auto it = dialog_of_handle_.find(nh);
-  SipCallListener* call_listener = call_listener_.load();
-  if (it == dialog_of_handle_.end() || call_listener == nullptr) {
-    return;
-  }
-  call_listener->onDialogEvent(DialogEvent{it->second, kind, status, std::move(reason)});
 }
 
 }  // namespace kefu::sip::internal

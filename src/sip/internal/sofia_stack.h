@@ -15,6 +15,24 @@
 
 namespace kefu::sip::internal {
 
+/** What the SIP thread knows of one dialog (an INVITE usage of a nua handle). */
+struct SofiaDialog {
+  nua_handle_t* nh = nullptr;
+  bool outgoing = false;
+  bool final_sent = false;      // incoming: our final response to the INVITE went out
+  bool final_received = false;  // outgoing: the INVITE's final response came in
+  bool established = false;     // a 2xx was sent or received
+  bool hangup_requested = false;
+  bool acked = false;         // incoming: the ACK of our 2xx came
+  bool auth_tried = false;    // outgoing: a 401/407 was answered once
+  bool reinvite_out = false;  // our re-INVITE waits for its final response
+  bool reinvite_in = false;   // the peer's re-INVITE or UPDATE waits for answerReinvite()
+  int final_status = 0;       // the status that ended or answered the INVITE
+  std::string auth_user;
+  std::string auth_password;
+  std::string refer_event;  // the Event header for NOTIFYs about the last REFER ("refer;id=5")
+};
+
 /**
  * The SipStack on sofia-sip. The SIP thread (started by start()) owns the su_root, the nua, the
  * registrar's bindings and the dialog table; everything in the "SIP thread" group below is touched
@@ -57,15 +75,29 @@ class SofiaSipStack final : public SipStack {
                   const sip_t* sip, tagi_t tags[]);
   void onRegister(nua_handle_t* nh, const sip_t* sip);
   void onOptions(nua_handle_t* nh, const sip_t* sip);
-  void onInvite(nua_handle_t* nh, const sip_t* sip);
   void onOtherRequest(nua_event_t event, nua_handle_t* nh, const sip_t* sip);
-  void onCallState(nua_handle_t* nh, tagi_t tags[]);
   bool refuseBadRequest(nua_handle_t* nh, const sip_t* sip, bool destroy_handle);
   void countResponse(int status);
   const char* stablePhrase(int status, const std::string& reason);
   void countRequest(nua_event_t event);
-  void dialogEvent(nua_handle_t* nh, DialogEvent::Kind kind, int status, std::string reason);
   std::string sourceOfCurrentRequest();
+
+  // Dialogs (sofia_dialogs.cc), SIP thread.
+  using Dialog = SofiaDialog;
+  Dialog* findDialog(DialogId id);
+  Dialog* dialogOf(nua_handle_t* nh);
+  DialogId addDialog(DialogId id, nua_handle_t* nh, bool outgoing);
+  void onInvite(nua_handle_t* nh, const sip_t* sip);
+  void onReinvite(Dialog& dialog, const sip_t* sip, bool update);
+  void onInviteResponse(int status, const char* phrase, nua_handle_t* nh, const sip_t* sip);
+  void onRefer(nua_handle_t* nh, const sip_t* sip, tagi_t tags[]);
+  void onInfo(nua_handle_t* nh, const sip_t* sip);
+  void onAck(nua_handle_t* nh, const sip_t* sip);
+  void onCallState(nua_handle_t* nh, tagi_t tags[]);
+  void startInvite(DialogId id, const OutgoingInvite& invite);
+  void releaseDialog(DialogId id, int status, std::string reason);
+  void emit(DialogEvent event);
+  void dialogEvent(nua_handle_t* nh, DialogEvent::Kind kind, int status, std::string reason);
 
   static void nuaCallback(nua_event_t event, int status, char const* phrase, nua_t* nua,
                           nua_magic_t* magic, nua_handle_t* nh, nua_hmagic_t* hmagic,
@@ -94,10 +126,9 @@ class SofiaSipStack final : public SipStack {
   su_timer_t* expiry_timer_ = nullptr;
   su_wait_t wait_{};
   int wait_index_ = -1;
-  std::atomic<DialogId> next_dialog_{1};  // shared by incoming and outgoing dialogs
-  std::map<DialogId, nua_handle_t*> dialogs_;
+  std::atomic<DialogId> next_dialog_{1};  // shared by incoming and outgoing dialogs (any thread)
+  std::map<DialogId, Dialog> dialogs_;
   std::map<nua_handle_t*, DialogId> dialog_of_handle_;
-  std::set<DialogId> answered_;  // dialogs whose final response was sent
   // nua_respond() copies its tags but keeps the phrase pointer until sofia's stack thread sends
   // the response, so every phrase we pass lives here (bounded) for the stack's lifetime.
   std::set<std::string, std::less<>> phrases_;

@@ -1,0 +1,194 @@
+#include "support/sip/baresip_phone.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "support/sip/sip_socket.h"
+
+namespace kefu::sip::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+sockaddr_in loopback(uint16_t port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return a;
+}
+
+bool canBind(int type, uint16_t port) {
+  const int fd = ::socket(AF_INET, type, 0);
+  sockaddr_in a = loopback(port);
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+
+int connectTo(uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a = loopback(port);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+}  // namespace
+
+uint16_t freeSipPortPair() {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    const uint16_t port = freeSipPort();
+    if (port != 0 && port < 65535 && canBind(SOCK_STREAM, port + 1) &&
+        canBind(SOCK_DGRAM, port + 1)) {
+      return port;
+    }
+  }
+  return 0;
+}
+
+BaresipPhone::BaresipPhone(const std::string& dir, const std::string& user, bool auto_answer)
+    : dir_(dir), user_(user), sip_port_(freeSipPortPair()) {
+  const uint16_t ctrl_port = freeSipPort();
+  {
+    std::ofstream config(dir_ + "/config");
+    config << "net_interface 127.0.0.1\n"
+           << "sip_listen 127.0.0.1:" << sip_port_ << "\n"
+           << "audio_player aubridge,nil\naudio_alert aubridge,nil\naudio_source aubridge,nil\n"
+           << "module_path /usr/lib/baresip/modules\n"
+           << "module g711.so\nmodule aubridge.so\n"
+           << "module_tmp account.so\nmodule_app menu.so\nmodule_app ctrl_tcp.so\n"
+           << "ctrl_tcp_listen 127.0.0.1:" << ctrl_port << "\n"
+           << "statmode_default off\n";
+  }
+  {
+    std::ofstream accounts(dir_ + "/accounts");
+    accounts << "<sip:" << user_ << "@127.0.0.1:" << sip_port_
+             << ">;regint=0;audio_codecs=pcmu,pcma;answermode=" << (auto_answer ? "auto" : "manual")
+             << "\n";
+  }
+  std::ofstream(dir_ + "/contacts").close();
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    const int out = ::open((dir_ + "/baresip.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int in = ::open("/dev/null", O_RDONLY);
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    ::setpgid(0, 0);
+    ::execlp("baresip", "baresip", "-f", dir_.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // baresip opens its control port once its modules are loaded; poll for it (bounded).
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (pid_ > 0 && ctrl_fd_ < 0 && Clock::now() < deadline) {
+    ctrl_fd_ = connectTo(ctrl_port);
+    if (ctrl_fd_ < 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+}
+
+BaresipPhone::~BaresipPhone() {
+  if (ctrl_fd_ >= 0) {
+    ::close(ctrl_fd_);
+  }
+  if (pid_ <= 0) {
+    return;
+  }
+  ::kill(pid_, SIGTERM);
+  for (int i = 0; i < 50; ++i) {
+    if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+}
+
+std::string BaresipPhone::uri() const {
+  return "sip:" + user_ + "@127.0.0.1:" + std::to_string(sip_port_);
+}
+
+bool BaresipPhone::command(const std::string& name, const std::string& params) {
+  if (ctrl_fd_ < 0) {
+    return false;
+  }
+  // Values here are test-chosen words and URIs: no characters that need JSON escaping.
+  const std::string json = "{\"command\":\"" + name + "\",\"params\":\"" + params +
+                           "\",\"token\":\"t" + std::to_string(++token_) + "\"}";
+  const std::string netstring = std::to_string(json.size()) + ":" + json + ",";
+  return ::send(ctrl_fd_, netstring.data(), netstring.size(), MSG_NOSIGNAL) ==
+         static_cast<ssize_t>(netstring.size());
+}
+
+std::optional<std::string> BaresipPhone::nextMessage(std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    const auto colon = buffer_.find(':');
+    if (colon != std::string::npos) {
+      const std::size_t length = std::strtoul(buffer_.c_str(), nullptr, 10);
+      if (buffer_.size() >= colon + 1 + length + 1) {
+        std::string message = buffer_.substr(colon + 1, length);
+        buffer_.erase(0, colon + 1 + length + 1);
+        return message;
+      }
+    }
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0 || ctrl_fd_ < 0) {
+      return std::nullopt;
+    }
+    pollfd p{ctrl_fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left)) <= 0) {
+      return std::nullopt;
+    }
+    char chunk[4096];
+    const ssize_t n = ::recv(ctrl_fd_, chunk, sizeof chunk, 0);
+    if (n <= 0) {
+      return std::nullopt;
+    }
+    buffer_.append(chunk, static_cast<std::size_t>(n));
+  }
+}
+
+std::optional<std::string> BaresipPhone::waitEvent(const std::string& type,
+                                                   std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  const std::string wanted = "\"type\":\"" + type + "\"";
+  while (Clock::now() < deadline) {
+    auto message =
+        nextMessage(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+    if (!message) {
+      return std::nullopt;
+    }
+    if (message->find("\"event\":true") != std::string::npos &&
+        message->find(wanted) != std::string::npos) {
+      return message;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string BaresipPhone::log() const {
+  std::ifstream in(dir_ + "/baresip.log");
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+}  // namespace kefu::sip::testing

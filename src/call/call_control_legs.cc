@@ -1,0 +1,551 @@
+#include <spdlog/spdlog.h>
+
+#include <utility>
+
+#include "call/call_control.h"
+#include "call/internal/call.h"
+#include "call/internal/sip_text.h"
+
+// Outgoing legs (ringing agents, extensions, numbers), what their dialogs report, and the
+// bookkeeping every path shares: releasing legs and sessions, ending calls, events.
+
+namespace kefu::call {
+
+namespace {
+
+using internal::Leg;
+
+struct OutgoingAuth {
+  std::string user;
+  std::string password;
+};
+
+/** @return why a ring failed, from the callee's final status. */
+EndCause causeOfStatus(int status) {
+  switch (status) {
+    case 486:
+    case 600:
+      return EndCause::Busy;
+    case 403:
+    case 603:
+      return EndCause::Rejected;
+    case 408:
+    case 480:
+      return EndCause::NoAnswer;
+    case 404:
+    case 410:
+    case 484:
+    case 503:
+      return EndCause::Unreachable;
+    default:
+      return EndCause::Failed;
+  }
+}
+
+/** @return the router's word for a declined ring. */
+std::string_view routerReason(EndCause cause) {
+  switch (cause) {
+    case EndCause::Busy: return "busy";
+    case EndCause::Rejected: return "rejected";
+    case EndCause::NoAnswer:
+    case EndCause::Unreachable: return "unreachable";
+    default: return "failed";
+  }
+}
+
+/** @return the final status an unanswered caller gets for `cause`. */
+int callerStatus(EndCause cause) {
+  switch (cause) {
+    case EndCause::Busy: return 486;
+    case EndCause::Rejected: return 603;
+    case EndCause::QueueFull: return 503;
+    case EndCause::QueueNotFound: return 404;
+    case EndCause::Failed: return 500;
+    default: return 480;
+  }
+}
+
+std::string_view phraseOf(int status) {
+  switch (status) {
+    case 404: return "Not Found";
+    case 486: return "Busy Here";
+    case 500: return "Server Internal Error";
+    case 503: return "Service Unavailable";
+    case 603: return "Decline";
+    default: return "Temporarily Unavailable";
+  }
+}
+
+std::string targetText(const Target& target) {
+  return std::string(toString(target.kind)) + ":" + target.id;
+}
+
+/** @return the URI without display brackets and parameters, for a To header. */
+std::string bareUri(const std::string& uri) {
+  auto at = uri.find('@');
+  auto semicolon = uri.find(';', at == std::string::npos ? 0 : at);
+  return uri.substr(0, semicolon);
+}
+
+}  // namespace
+
+// --- Lookups. ---
+
+CallControl::Call* CallControl::findCall(std::string_view call_id) {
+  auto it = calls_.find(call_id);
+  return it == calls_.end() ? nullptr : it->second.get();
+}
+
+const CallControl::Call* CallControl::findCall(std::string_view call_id) const {
+  auto it = calls_.find(call_id);
+  return it == calls_.end() ? nullptr : it->second.get();
+}
+
+CallControl::Call* CallControl::callOfDialog(sip::DialogId dialog) {
+  auto it = dialogs_.find(dialog);
+  return it == dialogs_.end() ? nullptr : findCall(it->second);
+}
+
+CallControl::Call* CallControl::callOfSession(media::SessionId session) {
+  auto it = sessions_.find(session);
+  return it == sessions_.end() ? nullptr : findCall(it->second);
+}
+
+CallControl::Leg* CallControl::legOfDialog(Call& call, sip::DialogId dialog) {
+  if (call.party && call.party->dialog == dialog) {
+    return &*call.party;
+  }
+  if (call.consult && call.consult->dialog == dialog) {
+    return &*call.consult;
+  }
+  return nullptr;
+}
+
+void CallControl::trackSession(Call& call, media::SessionId session) {
+  sessions_[session] = call.id;
+  ++counters_.media_sessions_active;
+}
+
+void CallControl::destroySession(media::SessionId session) {
+  if (session == 0) {
+    return;
+  }
+  if (sessions_.erase(session) > 0) {
+    --counters_.media_sessions_active;
+  }
+  media_.destroy(session);
+}
+
+void CallControl::forgetDialog(sip::DialogId dialog) {
+  if (dialogs_.erase(dialog) > 0) {
+    --counters_.legs_active;
+  }
+}
+
+// --- Ringing. ---
+
+bool CallControl::ringTarget(Call& call, const Target& target, LegRole role, std::string agent_id,
+                             bool via_router) {
+  std::string uri;
+  OutgoingAuth auth;
+  if (target.kind == TargetKind::Extension) {
+    auto contacts = sip_.contactsOf(target.id);
+    if (contacts.empty()) {
+      return false;
+    }
+    uri = contacts.front();  // the newest registration
+    if (agent_id.empty()) {
+      agent_id = agents_.agentOfExtension(target.id).value_or("");
+    }
+  } else if (target.kind == TargetKind::Number) {
+    if (config_.gateway.uri.empty()) {
+      return false;
+    }
+    uri = "sip:" + target.id + "@" + config_.gateway.uri;
+    auth = {config_.gateway.auth_user, config_.gateway.auth_password};
+  } else {
+    return false;
+  }
+  auto offer = media_.offer(media::SessionOptions{.affinity = call.seq});
+  if (!offer) {
+    spdlog::warn("call {}: no media session for {}: {}", call.id, uri, offer.error().message);
+    return false;
+  }
+  sip::OutgoingInvite invite;
+  invite.request_uri = uri;
+  invite.from_uri = "sip:" + (call.caller.empty() ? "anonymous" : call.caller) + "@" +
+                    config_.sip_host;
+  invite.from_display = call.caller;
+  invite.to_uri = bareUri(uri);
+  invite.sdp = std::move(offer->sdp);
+  invite.auth_user = std::move(auth.user);
+  invite.auth_password = std::move(auth.password);
+  invite.headers.push_back("X-Kefu-Call: " + call.id);
+  auto dialog = sip_.invite(std::move(invite));
+
+  Leg leg;
+  leg.role = role == LegRole::Party ? Leg::Role::Party : Leg::Role::Consult;
+  leg.dialog = dialog;
+  leg.session = offer->id;
+  leg.agent_id = std::move(agent_id);
+  leg.target = targetText(target);
+  leg.via_router = via_router;
+  dialogs_[dialog] = call.id;
+  ++counters_.legs_active;
+  trackSession(call, offer->id);
+  if (!via_router) {
+    // The router times its own rings out; direct rings (extension, number) time out here.
+    leg.ring_timer = loop_.postAfter(config_.ring_timeout, [this, id = call.id, dialog] {
+      ringTimedOut(id, dialog);
+    });
+  }
+  (role == LegRole::Party ? call.party : call.consult) = std::move(leg);
+  return true;
+}
+
+void CallControl::ringTimedOut(const std::string& call_id, sip::DialogId dialog) {
+  auto* call = findCall(call_id);
+  if (call == nullptr) {
+    return;
+  }
+  auto* leg = legOfDialog(*call, dialog);
+  if (leg == nullptr || leg->answered) {
+    return;
+  }
+  leg->ring_timer = 0;
+  legFailed(*call, *leg, EndCause::NoAnswer, true);
+}
+
+// --- Events on outgoing legs. ---
+
+void CallControl::handleLegEvent(Call& call, Leg& leg, const sip::DialogEvent& event) {
+  using Kind = sip::DialogEvent::Kind;
+  switch (event.kind) {
+    case Kind::Progress:
+      if ((event.status == 180 || event.status == 183) && !leg.alerted && !leg.answered) {
+        leg.alerted = true;
+        emit(call, CallEventType::Ringing, {}, leg.role == Leg::Role::Consult ? "consult" : "",
+             leg.agent_id, leg.target);
+      }
+      return;
+    case Kind::Answered:
+      if (!leg.answered) {
+        legAnswered(call, leg, event.sdp);
+      }
+      return;
+    case Kind::Failed:
+    case Kind::Cancelled:
+      forgetDialog(leg.dialog);
+      legFailed(call, leg, causeOfStatus(event.status), false);
+      return;
+    case Kind::ByeReceived:
+    case Kind::Terminated:
+      forgetDialog(leg.dialog);
+      if (leg.answered) {
+        legHungUp(call, leg, EndCause::AgentHangup);
+      } else {
+        legFailed(call, leg, causeOfStatus(event.status), false);
+      }
+      return;
+    case Kind::ReinviteReceived:
+      handleReinvite(call, &leg, event);
+      return;
+    case Kind::ReferReceived:
+      handleRefer(call, leg, event);
+      return;
+    case Kind::Acked:
+    case Kind::ReinviteAnswered:
+    case Kind::InfoReceived:
+      return;
+  }
+}
+
+void CallControl::legAnswered(Call& call, Leg& leg, const std::string& sdp) {
+  if (leg.ring_timer != 0) {
+    loop_.cancel(leg.ring_timer);
+    leg.ring_timer = 0;
+  }
+  auto accepted = media_.acceptAnswer(leg.session, sdp);
+  if (!accepted) {
+    spdlog::warn("call {}: {} answered with SDP we cannot use: {}", call.id, leg.target,
+                 accepted.error().message);
+    legFailed(call, leg, EndCause::Failed, true);
+    return;
+  }
+  leg.answered = true;
+  if (leg.via_router) {
+    router_.agentAnswered(call.id, leg.agent_id);
+  }
+  if (leg.role == Leg::Role::Consult) {
+    if (call.party && call.party->answered) {
+      auto bridged = media_.bridge(call.party->session, leg.session);
+      if (!bridged) {
+        KEFU_BUG("call: consult leg cannot be bridged with the agent");
+      }
+    }
+    emit(call, CallEventType::Answered, {}, "consult", leg.agent_id, leg.target);
+    return;
+  }
+  if (!call.caller_leg.answered) {
+    sip_.answerInvite(call.caller_leg.dialog, 200, "OK", std::move(call.caller_answer_sdp));
+    call.caller_leg.answered = true;
+  }
+  stopMusic(call);
+  call.state = CallState::Talking;
+  call.agent_id = leg.agent_id;
+  if (call.answered_ms == 0) {
+    call.answered_ms = toUnixMillis(time_.systemTime());
+  }
+  if (!bridgeParty(call)) {
+    endCall(call, EndCause::Failed, "bridge failed");
+    return;
+  }
+  emit(call, CallEventType::Answered, {}, {}, leg.agent_id, leg.target);
+  maybeStartRecording(call);
+}
+
+void CallControl::legFailed(Call& call, Leg& leg, EndCause cause, bool send_hangup) {
+  // Copy what is needed: releaseLeg() destroys `leg`.
+  auto role = leg.role;
+  auto via_router = leg.via_router;
+  auto agent_id = leg.agent_id;
+  releaseLeg(call, leg, send_hangup);
+  if (via_router) {
+    // The router moves on (the caller keeps its music) or ends the consultation.
+    router_.agentDeclined(call.id, agent_id, routerReason(cause));
+    return;
+  }
+  if (role == Leg::Role::Consult) {
+    // A direct consultation nobody answered: the agent takes the caller back.
+    stopMusic(call);
+    call.state = CallState::Talking;
+    if (!bridgeParty(call)) {
+      endCall(call, EndCause::Failed, "bridge failed");
+    }
+    return;
+  }
+  endCall(call, cause);
+}
+
+void CallControl::legHungUp(Call& call, Leg& leg, EndCause cause) {
+  bool send_hangup = cause == EndCause::RtpTimeout;
+  if (call.state == CallState::Conferenced) {
+    leaveConference(call, leg, cause);
+    return;
+  }
+  if (leg.role == Leg::Role::Consult) {
+    // The consulted party hung up: the agent takes the caller back.
+    releaseLeg(call, leg, send_hangup);
+    (void)cancelConsult(call.id);
+    return;
+  }
+  if (call.state == CallState::Consulting && call.consult && call.consult->answered) {
+    // The agent hung up after the consulted party answered: that completes the transfer.
+    if (send_hangup) {
+      sip_.hangUp(leg.dialog);
+    }
+    forgetDialog(leg.dialog);
+    (void)completeConsult(call.id);
+    return;
+  }
+  endCall(call, cause);
+}
+
+void CallControl::leaveConference(Call& call, Leg& leg, EndCause cause) {
+  bool send_hangup = cause == EndCause::RtpTimeout;
+  media_.leaveConference(leg.session);
+  if (leg.role == Leg::Role::Caller) {
+    if (send_hangup) {
+      sip_.hangUp(leg.dialog);
+    }
+    forgetDialog(leg.dialog);
+    destroySession(leg.session);
+    leg.dialog = 0;
+    leg.session = 0;
+  } else {
+    auto role = leg.role;
+    releaseLeg(call, leg, send_hangup);
+    if (role == Leg::Role::Party && call.consult) {
+      // The consulted party stays: it is the caller's party now.
+      call.party = std::move(call.consult);
+      call.party->role = Leg::Role::Party;
+      call.consult.reset();
+      call.agent_id = call.party->agent_id;
+      if (call.consult_routed) {
+        router_.consultCompleted(call.id);
+      }
+    } else if (role == Leg::Role::Consult && call.consult_routed) {
+      router_.consultCancelled(call.id);
+    }
+    call.consult_routed = false;
+  }
+  int remaining = (call.caller_leg.session != 0 ? 1 : 0) + (call.party ? 1 : 0) +
+                  (call.consult ? 1 : 0);
+  if (remaining < 2) {
+    endCall(call, cause);
+  }
+}
+
+// --- Shared bookkeeping. ---
+
+void CallControl::releaseLeg(Call& call, Leg& leg, bool send_hangup) {
+  KEFU_ASSERT(leg.role != Leg::Role::Caller);
+  if (leg.ring_timer != 0) {
+    loop_.cancel(leg.ring_timer);
+  }
+  if (leg.role == Leg::Role::Party && call.recording) {
+    stopRecordingOf(call);
+  }
+  if (send_hangup && dialogs_.contains(leg.dialog)) {
+    sip_.hangUp(leg.dialog);
+  }
+  forgetDialog(leg.dialog);
+  destroySession(leg.session);
+  (leg.role == Leg::Role::Party ? call.party : call.consult).reset();
+}
+
+void CallControl::endCall(Call& call, EndCause cause, std::string detail) {
+  if (call.recording) {
+    stopRecordingOf(call);
+  }
+  if (call.consult_routed && call.state == CallState::Consulting) {
+    router_.consultCancelled(call.id);
+  }
+  if (call.routed) {
+    bool talking = call.state == CallState::Talking || call.state == CallState::Held ||
+                   call.state == CallState::Consulting || call.state == CallState::Conferenced;
+    if (talking) {
+      router_.talkEnded(call.id);
+    } else {
+      router_.callerLeft(call.id);
+    }
+  }
+  if (call.consult) {
+    releaseLeg(call, *call.consult, true);
+  }
+  if (call.party) {
+    releaseLeg(call, *call.party, true);
+  }
+  auto& caller = call.caller_leg;
+  if (dialogs_.contains(caller.dialog)) {
+    if (caller.answered) {
+      sip_.hangUp(caller.dialog);
+    } else {
+      int status = callerStatus(cause);
+      sip_.rejectInvite(caller.dialog, status, std::string(phraseOf(status)), 0);
+    }
+    forgetDialog(caller.dialog);
+  }
+
+  CallEvent event;
+  event.type = CallEventType::Ended;
+  event.at_ms = toUnixMillis(time_.systemTime());
+  event.call_id = call.id;
+  event.caller = call.caller;
+  event.dialed = call.dialed;
+  event.entry_point_id = call.entry_point_id;
+  event.queue_id = call.queue_id;
+  event.agent_id = call.agent_id;
+  event.cause = std::string(toString(cause));
+  event.detail = std::move(detail);
+  if (call.quality) {
+    event.quality = CallQuality{call.quality->mos, call.quality->loss_percent,
+                                call.quality->jitter_ms, call.quality->round_trip_ms};
+  }
+  ++counters_.ended[static_cast<std::size_t>(cause)];
+  --counters_.calls_active;
+  auto session = caller.session;
+  calls_.erase(call.id);  // `call` is gone from here on
+  if (session == 0) {
+    events_(event);
+    return;
+  }
+  if (sessions_.erase(session) > 0) {
+    --counters_.media_sessions_active;
+  }
+  // Ended waits (briefly) for the caller leg's final quality report, which destroy() triggers.
+  auto timer = loop_.postAfter(config_.final_quality_wait, [this, session] {
+    finishEnded(session);
+  });
+  pending_ends_.emplace(session, PendingEnd{std::move(event), timer});
+  media_.destroy(session);
+}
+
+void CallControl::finishEnded(media::SessionId session) {
+  auto it = pending_ends_.find(session);
+  if (it == pending_ends_.end()) {
+    return;
+  }
+  auto event = std::move(it->second.event);
+  pending_ends_.erase(it);
+  events_(event);
+}
+
+void CallControl::emit(const Call& call, CallEventType type, std::string cause,
+                       std::string detail, std::string agent_id, std::string target) {
+  CallEvent event;
+  event.type = type;
+  event.at_ms = toUnixMillis(time_.systemTime());
+  event.call_id = call.id;
+  event.caller = call.caller;
+  event.dialed = call.dialed;
+  event.entry_point_id = call.entry_point_id;
+  event.queue_id = call.queue_id;
+  event.agent_id = agent_id.empty() ? call.agent_id : std::move(agent_id);
+  event.target = std::move(target);
+  event.cause = std::move(cause);
+  event.detail = std::move(detail);
+  events_(event);
+}
+
+void CallControl::playMusicOnHold(Call& call) {
+  if (call.music_play != 0 && call.greeting_play == 0) {
+    return;  // already playing
+  }
+  call.greeting_play = 0;
+  call.music_play = next_play_id_++;
+  auto music = config_.music_on_hold.empty() ? nullptr : prompt(config_.music_on_hold);
+  if (music == nullptr) {
+    // Without music the caller hears silence: stopPlay() cuts whatever played before.
+    media_.stopPlay(call.caller_leg.session);
+    return;
+  }
+  media_.play(call.caller_leg.session, music, true, call.music_play);
+}
+
+void CallControl::stopMusic(Call& call) {
+  if (call.music_play == 0) {
+    return;
+  }
+  call.music_play = 0;
+  call.greeting_play = 0;
+  media_.stopPlay(call.caller_leg.session);
+}
+
+bool CallControl::bridgeParty(Call& call) {
+  if (!call.party || !call.party->answered || call.caller_leg.session == 0) {
+    return false;
+  }
+  auto bridged = media_.bridge(call.caller_leg.session, call.party->session);
+  if (!bridged) {
+    KEFU_BUG("call: caller and party cannot be bridged");
+    return false;
+  }
+  return true;
+}
+
+media::PromptPtr CallControl::prompt(const std::string& path) {
+  if (auto it = prompts_.find(path); it != prompts_.end()) {
+    return it->second;
+  }
+  // The first use of a file reads it on the loop (short WAVs, once); failures are retried.
+  auto loaded = config_.prompt_loader(path);
+  if (!loaded) {
+    spdlog::warn("call: prompt {} cannot be read: {}", path, loaded.error().message);
+    return nullptr;
+  }
+  prompts_.emplace(path, *loaded);
+  return *loaded;
+}
+
+}  // namespace kefu::call

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "call/call_control.h"
+#include "call/entry_point.h"
+#include "core/event_loop.h"
+#include "media/engine.h"
+#include "sip/sip_stack.h"
+
+namespace kefu::call::internal {
+
+/** One SIP dialog of a call and its media session. */
+struct Leg {
+  enum class Role { Caller, Party, Consult };
+  Role role = Role::Caller;
+  sip::DialogId dialog = 0;
+  media::SessionId session = 0;
+  bool answered = false;
+  std::string agent_id;  // set when the router reserved this agent (or a phone of an agent)
+  std::string target;    // "extension:101", "number:555…"; empty for the caller
+  bool via_router = false;  // rung by RoutedCalls::ringAgent: the router hears how it ends
+  EventLoop::TimerId ring_timer = 0;
+  bool alerted = false;  // a Ringing event was sent for it
+};
+
+/** One caller's call: its legs and what it is doing. Owned by CallControl, loop only. */
+struct Call {
+  std::string id;
+  std::uint64_t seq = 0;  // media affinity and conference id
+  CallState state = CallState::Ringing;
+  std::string caller;
+  std::string dialed;
+  std::string entry_point_id;
+  std::string queue_id;
+  int priority = 0;
+  Target target;
+  Leg caller_leg;
+  std::optional<Leg> party;
+  std::optional<Leg> consult;
+  bool routed = false;           // the router knows the call: tell it how it ends
+  bool consult_routed = false;   // the consultation goes through the router
+  Target consult_target;
+  std::string caller_answer_sdp;  // our 200's SDP until the caller is answered
+  bool held = false;
+  std::uint64_t music_play = 0;        // the MOH or greeting play now, 0 when none
+  std::uint64_t greeting_play = 0;     // the greeting still playing (MOH follows it)
+  std::uint64_t announcement_play = 0;
+  bool recording = false;
+  std::string recording_path;
+  int recordings = 0;
+  std::optional<media::QualityReport> quality;
+  std::int64_t created_ms = 0;
+  std::int64_t answered_ms = 0;
+  std::string agent_id;  // the agent talking with the caller now, when there is one
+};
+
+}  // namespace kefu::call::internal

@@ -1,0 +1,173 @@
+// The stack against SIPp scenarios (Debian's sip-tester): a gateway that wants digest
+// authentication, a caller sending DTMF as SIP INFO, and a caller using 100rel (PRACK) and a
+// session timer.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "sip/sip_stack.h"
+#include "support/sip/baresip_agent.h"
+#include "support/sip/call_recorder.h"
+#include "support/sip/sip_socket.h"
+#include "support/sip/sipp_process.h"
+
+namespace kefu::sip {
+namespace {
+
+using namespace std::chrono_literals;
+using Kind = DialogEvent::Kind;
+using testing::CallRecorder;
+using testing::SippProcess;
+using testing::sippScenario;
+
+class NullListener : public SipStackListener {
+ public:
+  void onRegistration(const BindingChange&) override {}
+};
+
+constexpr const char* OurSdp =
+    "v=0\r\no=kefu 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+
+class SippFeaturesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::makeTempDir("kefu-sip-sipp-");
+    ASSERT_FALSE(dir_.empty());
+    port_ = testing::freeSipPort();
+    SipConfig config;
+    config.sip = {"127.0.0.1", port_};
+    auto started = startSipStack(config, listener_, time_);
+    ASSERT_TRUE(started.ok()) << started.error().message;
+    stack_ = std::move(*started);
+    stack_->setCallListener(&calls_);
+  }
+  void TearDown() override {
+    if (stack_) {
+      stack_->setCallListener(nullptr);
+    }
+    stack_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  OutgoingInvite inviteTo(uint16_t port, std::string user, std::string password) {
+    OutgoingInvite invite;
+    invite.request_uri = "sip:5551234@127.0.0.1:" + std::to_string(port);
+    invite.from_uri = "sip:4000@127.0.0.1:" + std::to_string(port_);
+    invite.sdp = OurSdp;
+    invite.auth_user = std::move(user);
+    invite.auth_password = std::move(password);
+    return invite;
+  }
+
+  bool noDialogLeft() {
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (stack_->counters().dialogs_active.load() != 0 &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(10ms);
+    }
+    return stack_->counters().dialogs_active.load() == 0;
+  }
+
+  std::string dir_;
+  uint16_t port_ = 0;
+  NullListener listener_;
+  RealTimeSource time_;
+  CallRecorder calls_;
+  SipStackPtr stack_;
+};
+
+TEST_F(SippFeaturesTest, GatewayChallengeIsAnsweredWithTheInvitesCredentials) {
+  SippProcess gateway(dir_, sippScenario("sipp_uas_digest.xml"), "");
+  ASSERT_TRUE(gateway.waitListening(5s)) << gateway.log();
+  const DialogId id = stack_->invite(inviteTo(gateway.port(), "trunkuser", "trunkpass"));
+  auto answered = calls_.waitEvent(Kind::Answered, id, 10s);
+  ASSERT_TRUE(answered.has_value()) << gateway.log();
+  EXPECT_EQ(answered->status, 200);
+  EXPECT_NE(answered->sdp.find("m=audio"), std::string::npos);
+  EXPECT_EQ(calls_.count(Kind::Failed), 0u);
+  stack_->hangUp(id);
+  EXPECT_EQ(gateway.waitExit(10s), 0) << gateway.log();
+  EXPECT_TRUE(calls_.waitEvent(Kind::Terminated, id, 5s).has_value());
+  EXPECT_TRUE(noDialogLeft());
+}
+
+TEST_F(SippFeaturesTest, WrongPasswordIsRefusedByTheGatewayAndFails) {
+  SippProcess gateway(dir_, sippScenario("sipp_uas_digest.xml"), "");
+  ASSERT_TRUE(gateway.waitListening(5s)) << gateway.log();
+  const DialogId id = stack_->invite(inviteTo(gateway.port(), "trunkuser", "wrong"));
+  auto failed = calls_.waitEvent(Kind::Failed, id, 10s);
+  ASSERT_TRUE(failed.has_value()) << gateway.log();
+  EXPECT_EQ(failed->status, 403);
+  EXPECT_TRUE(calls_.waitEvent(Kind::Terminated, id, 5s).has_value());
+  EXPECT_EQ(calls_.count(Kind::Answered), 0u);
+  EXPECT_TRUE(noDialogLeft());
+}
+
+TEST_F(SippFeaturesTest, SecondChallengeFailsWithoutAThirdAttempt) {
+  SippProcess gateway(dir_, sippScenario("sipp_uas_digest_twice.xml"), "");
+  ASSERT_TRUE(gateway.waitListening(5s)) << gateway.log();
+  const DialogId id = stack_->invite(inviteTo(gateway.port(), "trunkuser", "trunkpass"));
+  auto failed = calls_.waitEvent(Kind::Failed, id, 10s);
+  ASSERT_TRUE(failed.has_value()) << gateway.log();
+  EXPECT_EQ(failed->status, 401);
+  EXPECT_TRUE(calls_.waitEvent(Kind::Terminated, id, 5s).has_value());
+  EXPECT_EQ(gateway.waitExit(10s), 0) << gateway.log();
+  EXPECT_TRUE(noDialogLeft());
+}
+
+TEST_F(SippFeaturesTest, InviteWithoutCredentialsReportsTheChallengeAsFailed) {
+  SippProcess gateway(dir_, sippScenario("sipp_uas_digest_twice.xml"), "");
+  ASSERT_TRUE(gateway.waitListening(5s)) << gateway.log();
+  const DialogId id = stack_->invite(inviteTo(gateway.port(), "", ""));
+  auto failed = calls_.waitEvent(Kind::Failed, id, 10s);
+  ASSERT_TRUE(failed.has_value()) << gateway.log();
+  EXPECT_EQ(failed->status, 401);
+  EXPECT_TRUE(calls_.waitEvent(Kind::Terminated, id, 5s).has_value());
+  EXPECT_TRUE(noDialogLeft());
+}
+
+TEST_F(SippFeaturesTest, InfoInADialogIsAnsweredAndReported) {
+  calls_.onInvite([this](const IncomingInvite& invite) {
+    stack_->answerInvite(invite.dialog, 200, "", OurSdp);
+  });
+  SippProcess caller(dir_, sippScenario("sipp_uac_info.xml"), "127.0.0.1:" + std::to_string(port_),
+                     {"-s", "1001"});
+  auto invite = calls_.waitInvite(10s);
+  ASSERT_TRUE(invite.has_value()) << caller.log();
+  EXPECT_EQ(invite->source_host, "127.0.0.1");
+  auto info = calls_.waitEvent(Kind::InfoReceived, invite->dialog, 10s);
+  ASSERT_TRUE(info.has_value()) << caller.log();
+  EXPECT_EQ(info->content_type, "application/dtmf-relay");
+  EXPECT_NE(info->body.find("Signal=5"), std::string::npos) << info->body;
+  EXPECT_EQ(caller.waitExit(10s), 0) << caller.log();  // the INFO and the BYE got their 200
+  EXPECT_TRUE(calls_.waitEvent(Kind::ByeReceived, invite->dialog, 5s).has_value());
+  EXPECT_TRUE(noDialogLeft());
+}
+
+TEST_F(SippFeaturesTest, ReliableProvisionalIsPrackedAndTheSessionTimerNegotiated) {
+  calls_.onInvite([this](const IncomingInvite& invite) {
+    stack_->answerInvite(invite.dialog, 183, "", OurSdp);
+  });
+  SippProcess caller(dir_, sippScenario("sipp_uac_prack_timer.xml"),
+                     "127.0.0.1:" + std::to_string(port_), {"-s", "1001"});
+  auto invite = calls_.waitInvite(10s);
+  ASSERT_TRUE(invite.has_value()) << caller.log();
+  // nua answers the PRACK itself and reports it; only then does the INVITE get its 200, so the
+  // caller sees the two 200s in a fixed order.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (stack_->counters().requests_other.load() == 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(stack_->counters().requests_other.load(), 1u) << caller.log();
+  stack_->answerInvite(invite->dialog, 200, "", OurSdp);
+  EXPECT_EQ(caller.waitExit(10s), 0) << caller.log();
+  EXPECT_TRUE(calls_.waitEvent(Kind::Terminated, invite->dialog, 5s).has_value());
+  EXPECT_TRUE(noDialogLeft());
+}
+
+}  // namespace
+}  // namespace kefu::sip

@@ -35,33 +35,54 @@ std::string_view hostOfSource(std::string_view source) {
 
 std::string_view toString(EndCause cause) {
   switch (cause) {
-    case EndCause::CallerHangup: return "caller_hangup";
-    case EndCause::AgentHangup: return "agent_hangup";
-    case EndCause::Cancelled: return "cancelled";
-    case EndCause::NoAnswer: return "no_answer";
-    case EndCause::Busy: return "busy";
-    case EndCause::Rejected: return "rejected";
-    case EndCause::Unreachable: return "unreachable";
-    case EndCause::RtpTimeout: return "rtp_timeout";
-    case EndCause::QueueFull: return "queue_full";
-    case EndCause::QueueNotFound: return "queue_not_found";
-    case EndCause::AnnouncementDone: return "announcement_done";
-    case EndCause::RoutingEnded: return "routing_ended";
-    case EndCause::ApiHangup: return "api_hangup";
-    case EndCause::Failed: return "failed";
+    case EndCause::CallerHangup:
+      return "caller_hangup";
+    case EndCause::AgentHangup:
+      return "agent_hangup";
+    case EndCause::Cancelled:
+      return "cancelled";
+    case EndCause::NoAnswer:
+      return "no_answer";
+    case EndCause::Busy:
+      return "busy";
+    case EndCause::Rejected:
+      return "rejected";
+    case EndCause::Unreachable:
+      return "unreachable";
+    case EndCause::RtpTimeout:
+      return "rtp_timeout";
+    case EndCause::QueueFull:
+      return "queue_full";
+    case EndCause::QueueNotFound:
+      return "queue_not_found";
+    case EndCause::AnnouncementDone:
+      return "announcement_done";
+    case EndCause::RoutingEnded:
+      return "routing_ended";
+    case EndCause::ApiHangup:
+      return "api_hangup";
+    case EndCause::Failed:
+      return "failed";
   }
   return "unknown";
 }
 
 std::string_view toString(CallState state) {
   switch (state) {
-    case CallState::Ringing: return "ringing";
-    case CallState::Queued: return "queued";
-    case CallState::Talking: return "talking";
-    case CallState::Held: return "held";
-    case CallState::Consulting: return "consulting";
-    case CallState::Conferenced: return "conferenced";
-    case CallState::Announcing: return "announcing";
+    case CallState::Ringing:
+      return "ringing";
+    case CallState::Queued:
+      return "queued";
+    case CallState::Talking:
+      return "talking";
+    case CallState::Held:
+      return "held";
+    case CallState::Consulting:
+      return "consulting";
+    case CallState::Conferenced:
+      return "conferenced";
+    case CallState::Announcing:
+      return "announcing";
   }
   return "unknown";
 }
@@ -352,8 +373,8 @@ void CallControl::handleRtpTimeout(media::SessionId session) {
     endCall(*call, EndCause::RtpTimeout);
     return;
   }
-  for (auto* leg : {call->party ? &*call->party : nullptr,
-                    call->consult ? &*call->consult : nullptr}) {
+  for (auto* leg :
+       {call->party ? &*call->party : nullptr, call->consult ? &*call->consult : nullptr}) {
     if (leg != nullptr && leg->session == session) {
       legHungUp(*call, *leg, EndCause::RtpTimeout);
       return;
@@ -386,8 +407,8 @@ void CallControl::handleQuality(media::SessionId session, const media::QualityRe
   auto pending = pending_ends_.find(session);
   if (pending != pending_ends_.end()) {
     if (report.final) {
-      pending->second.event.quality = CallQuality{report.mos, report.loss_percent,
-                                                  report.jitter_ms, report.round_trip_ms};
+      pending->second.event.quality =
+          CallQuality{report.mos, report.loss_percent, report.jitter_ms, report.round_trip_ms};
       loop_.cancel(pending->second.timer);
       finishEnded(session);
     }

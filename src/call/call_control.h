@@ -85,8 +85,8 @@ struct CallControlCounters {
   std::atomic<std::uint64_t> rejected_forbidden{0};
   std::atomic<std::uint64_t> rejected_not_found{0};
   std::atomic<std::uint64_t> rejected_bad_sdp{0};
-  std::atomic<std::int64_t> legs_active{0};              // SIP dialogs call control holds
-  std::atomic<std::int64_t> media_sessions_active{0};    // media sessions call control owns
+  std::atomic<std::int64_t> legs_active{0};            // SIP dialogs call control holds
+  std::atomic<std::int64_t> media_sessions_active{0};  // media sessions call control owns
   std::array<std::atomic<std::uint64_t>, EndCauseCount> ended{};  // by EndCause
 };
 
@@ -275,9 +275,9 @@ class CallControl final : public sip::SipCallListener,
   CallControlCounters counters_;
   std::vector<EntryPoint> entry_points_;
   std::map<std::string, std::unique_ptr<Call>, std::less<>> calls_;
-  std::map<sip::DialogId, std::string> dialogs_;        // every live leg's dialog → call id
-  std::map<media::SessionId, std::string> sessions_;    // every owned session → call id
-  std::map<std::string, media::PromptPtr> prompts_;     // loaded prompt files
+  std::map<sip::DialogId, std::string> dialogs_;      // every live leg's dialog → call id
+  std::map<media::SessionId, std::string> sessions_;  // every owned session → call id
+  std::map<std::string, media::PromptPtr> prompts_;   // loaded prompt files
   struct PendingEnd {
     CallEvent event;
     EventLoop::TimerId timer = 0;

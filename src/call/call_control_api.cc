@@ -25,8 +25,8 @@ LegSnapshot snapshotOf(const Leg& leg) {
   std::string_view role = leg.role == Leg::Role::Caller  ? "caller"
                           : leg.role == Leg::Role::Party ? "party"
                                                          : "consult";
-  return LegSnapshot{std::string(role), leg.dialog, leg.session, leg.answered, leg.agent_id,
-                     leg.target};
+  return LegSnapshot{std::string(role), leg.dialog,   leg.session,
+                     leg.answered,      leg.agent_id, leg.target};
 }
 
 bool talking(CallState state) { return state == CallState::Talking || state == CallState::Held; }
@@ -228,8 +228,7 @@ void CallControl::handleRefer(Call& call, Leg& leg, const sip::DialogEvent& even
   auto dialog = event.dialog;
   auto done = transferTo(call, *target, dialog);
   if (!done) {
-    spdlog::info("call {}: REFER to {} refused: {}", call.id, event.refer_to,
-                 done.error().message);
+    spdlog::info("call {}: REFER to {} refused: {}", call.id, event.refer_to, done.error().message);
     sip_.notifyReferProgress(dialog, 503, "Service Unavailable");
   }
 }
@@ -397,8 +396,8 @@ Result<void> CallControl::beginRecording(Call& call) {
   if (!call.caller_leg.answered || call.caller_leg.session == 0) {
     return conflict("the caller is not answered");
   }
-  auto path = config_.recording_dir + "/" + call.id + "-" + std::to_string(++call.recordings) +
-              ".wav";
+  auto path =
+      config_.recording_dir + "/" + call.id + "-" + std::to_string(++call.recordings) + ".wav";
   media::SessionId right = call.party && call.party->answered ? call.party->session : 0;
   KEFU_TRY(media_.startRecording(call.caller_leg.session, right, path));
   call.recording = true;
@@ -504,8 +503,8 @@ void CallControl::routingEnded(std::string_view call_id, std::string_view reason
   if (c->party && !c->party->answered) {
     releaseLeg(*c, *c->party, true);
   }
-  bool number = !target.empty() && target.find_first_not_of("+0123456789*#") ==
-                                       std::string_view::npos;
+  bool number =
+      !target.empty() && target.find_first_not_of("+0123456789*#") == std::string_view::npos;
   if (number && c->state == CallState::Queued) {
     Target next{TargetKind::Number, std::string(target)};
     emit(*c, CallEventType::Transferred, {}, std::string(reason), {}, targetText(next));

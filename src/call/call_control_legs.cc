@@ -45,34 +45,50 @@ EndCause causeOfStatus(int status) {
 /** @return the router's word for a declined ring. */
 std::string_view routerReason(EndCause cause) {
   switch (cause) {
-    case EndCause::Busy: return "busy";
-    case EndCause::Rejected: return "rejected";
+    case EndCause::Busy:
+      return "busy";
+    case EndCause::Rejected:
+      return "rejected";
     case EndCause::NoAnswer:
-    case EndCause::Unreachable: return "unreachable";
-    default: return "failed";
+    case EndCause::Unreachable:
+      return "unreachable";
+    default:
+      return "failed";
   }
 }
 
 /** @return the final status an unanswered caller gets for `cause`. */
 int callerStatus(EndCause cause) {
   switch (cause) {
-    case EndCause::Busy: return 486;
-    case EndCause::Rejected: return 603;
-    case EndCause::QueueFull: return 503;
-    case EndCause::QueueNotFound: return 404;
-    case EndCause::Failed: return 500;
-    default: return 480;
+    case EndCause::Busy:
+      return 486;
+    case EndCause::Rejected:
+      return 603;
+    case EndCause::QueueFull:
+      return 503;
+    case EndCause::QueueNotFound:
+      return 404;
+    case EndCause::Failed:
+      return 500;
+    default:
+      return 480;
   }
 }
 
 std::string_view phraseOf(int status) {
   switch (status) {
-    case 404: return "Not Found";
-    case 486: return "Busy Here";
-    case 500: return "Server Internal Error";
-    case 503: return "Service Unavailable";
-    case 603: return "Decline";
-    default: return "Temporarily Unavailable";
+    case 404:
+      return "Not Found";
+    case 486:
+      return "Busy Here";
+    case 500:
+      return "Server Internal Error";
+    case 503:
+      return "Service Unavailable";
+    case 603:
+      return "Decline";
+    default:
+      return "Temporarily Unavailable";
   }
 }
 
@@ -173,8 +189,8 @@ bool CallControl::ringTarget(Call& call, const Target& target, LegRole role, std
   }
   sip::OutgoingInvite invite;
   invite.request_uri = uri;
-  invite.from_uri = "sip:" + (call.caller.empty() ? "anonymous" : call.caller) + "@" +
-                    config_.sip_host;
+  invite.from_uri =
+      "sip:" + (call.caller.empty() ? "anonymous" : call.caller) + "@" + config_.sip_host;
   invite.from_display = call.caller;
   invite.to_uri = bareUri(uri);
   invite.sdp = std::move(offer->sdp);
@@ -195,9 +211,8 @@ bool CallControl::ringTarget(Call& call, const Target& target, LegRole role, std
   trackSession(call, offer->id);
   if (!via_router) {
     // The router times its own rings out; direct rings (extension, number) time out here.
-    leg.ring_timer = loop_.postAfter(config_.ring_timeout, [this, id = call.id, dialog] {
-      ringTimedOut(id, dialog);
-    });
+    leg.ring_timer = loop_.postAfter(config_.ring_timeout,
+                                     [this, id = call.id, dialog] { ringTimedOut(id, dialog); });
   }
   (role == LegRole::Party ? call.party : call.consult) = std::move(leg);
   return true;
@@ -379,8 +394,8 @@ void CallControl::leaveConference(Call& call, Leg& leg, EndCause cause) {
     }
     call.consult_routed = false;
   }
-  int remaining = (call.caller_leg.session != 0 ? 1 : 0) + (call.party ? 1 : 0) +
-                  (call.consult ? 1 : 0);
+  int remaining =
+      (call.caller_leg.session != 0 ? 1 : 0) + (call.party ? 1 : 0) + (call.consult ? 1 : 0);
   if (remaining < 2) {
     endCall(call, cause);
   }
@@ -464,9 +479,8 @@ void CallControl::endCall(Call& call, EndCause cause, std::string detail) {
     --counters_.media_sessions_active;
   }
   // Ended waits (briefly) for the caller leg's final quality report, which destroy() triggers.
-  auto timer = loop_.postAfter(config_.final_quality_wait, [this, session] {
-    finishEnded(session);
-  });
+  auto timer =
+      loop_.postAfter(config_.final_quality_wait, [this, session] { finishEnded(session); });
   pending_ends_.emplace(session, PendingEnd{std::move(event), timer});
   media_.destroy(session);
 }
@@ -481,8 +495,8 @@ void CallControl::finishEnded(media::SessionId session) {
   events_(event);
 }
 
-void CallControl::emit(const Call& call, CallEventType type, std::string cause,
-                       std::string detail, std::string agent_id, std::string target) {
+void CallControl::emit(const Call& call, CallEventType type, std::string cause, std::string detail,
+                       std::string agent_id, std::string target) {
   CallEvent event;
   event.type = type;
   event.at_ms = toUnixMillis(time_.systemTime());

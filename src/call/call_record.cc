@@ -4,18 +4,30 @@ namespace kefu::call {
 
 std::string_view toString(CallEventType type) {
   switch (type) {
-    case CallEventType::Created: return "created";
-    case CallEventType::Ringing: return "ringing";
-    case CallEventType::Answered: return "answered";
-    case CallEventType::Held: return "held";
-    case CallEventType::Resumed: return "resumed";
-    case CallEventType::Transferred: return "transferred";
-    case CallEventType::ConsultStarted: return "consult_started";
-    case CallEventType::Conferenced: return "conferenced";
-    case CallEventType::RecordingStarted: return "recording_started";
-    case CallEventType::RecordingStopped: return "recording_stopped";
-    case CallEventType::Dtmf: return "dtmf";
-    case CallEventType::Ended: return "ended";
+    case CallEventType::Created:
+      return "created";
+    case CallEventType::Ringing:
+      return "ringing";
+    case CallEventType::Answered:
+      return "answered";
+    case CallEventType::Held:
+      return "held";
+    case CallEventType::Resumed:
+      return "resumed";
+    case CallEventType::Transferred:
+      return "transferred";
+    case CallEventType::ConsultStarted:
+      return "consult_started";
+    case CallEventType::Conferenced:
+      return "conferenced";
+    case CallEventType::RecordingStarted:
+      return "recording_started";
+    case CallEventType::RecordingStopped:
+      return "recording_stopped";
+    case CallEventType::Dtmf:
+      return "dtmf";
+    case CallEventType::Ended:
+      return "ended";
   }
   return "unknown";
 }

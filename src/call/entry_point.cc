@@ -58,8 +58,9 @@ Result<void> validate(const EntryPoint& entry) {
     return Error::invalid("name", "the name must not be empty");
   }
   if (entry.target.id.empty()) {
-    return Error::invalid("target.id", "the target needs an id (queue, extension, number or "
-                                       "prompt file)");
+    return Error::invalid("target.id",
+                          "the target needs an id (queue, extension, number or "
+                          "prompt file)");
   }
   if ((entry.target.kind == TargetKind::Extension || entry.target.kind == TargetKind::Number) &&
       !dialable(entry.target.id, entry.target.kind == TargetKind::Number)) {

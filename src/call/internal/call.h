@@ -19,8 +19,8 @@ struct Leg {
   sip::DialogId dialog = 0;
   media::SessionId session = 0;
   bool answered = false;
-  std::string agent_id;  // set when the router reserved this agent (or a phone of an agent)
-  std::string target;    // "extension:101", "number:555…"; empty for the caller
+  std::string agent_id;     // set when the router reserved this agent (or a phone of an agent)
+  std::string target;       // "extension:101", "number:555…"; empty for the caller
   bool via_router = false;  // rung by RoutedCalls::ringAgent: the router hears how it ends
   EventLoop::TimerId ring_timer = 0;
   bool alerted = false;  // a Ringing event was sent for it
@@ -40,13 +40,13 @@ struct Call {
   Leg caller_leg;
   std::optional<Leg> party;
   std::optional<Leg> consult;
-  bool routed = false;           // the router knows the call: tell it how it ends
-  bool consult_routed = false;   // the consultation goes through the router
+  bool routed = false;          // the router knows the call: tell it how it ends
+  bool consult_routed = false;  // the consultation goes through the router
   Target consult_target;
   std::string caller_answer_sdp;  // our 200's SDP until the caller is answered
   bool held = false;
-  std::uint64_t music_play = 0;        // the MOH or greeting play now, 0 when none
-  std::uint64_t greeting_play = 0;     // the greeting still playing (MOH follows it)
+  std::uint64_t music_play = 0;     // the MOH or greeting play now, 0 when none
+  std::uint64_t greeting_play = 0;  // the greeting still playing (MOH follows it)
   std::uint64_t announcement_play = 0;
   bool recording = false;
   std::string recording_path;

@@ -80,7 +80,8 @@ std::optional<char> infoDigit(std::string_view content_type, std::string_view bo
   std::size_t pos = 0;
   while (pos < body.size()) {
     auto end = body.find('\n', pos);
-    auto line = body.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+    auto line =
+        body.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
     pos = end == std::string_view::npos ? body.size() : end + 1;
     auto eq = line.find('=');
     if (eq == std::string_view::npos) {
@@ -102,8 +103,8 @@ std::optional<bool> offerHolds(std::string_view sdp) {
     if (m.type != "audio") {
       continue;
     }
-    return m.direction == media::Direction::SendOnly ||
-           m.direction == media::Direction::Inactive || m.connection_address == "0.0.0.0";
+    return m.direction == media::Direction::SendOnly || m.direction == media::Direction::Inactive ||
+           m.connection_address == "0.0.0.0";
   }
   return std::nullopt;
 }

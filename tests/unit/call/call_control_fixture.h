@@ -73,9 +73,9 @@ class CallControlTest : public ::testing::Test {
   /** Builds call control with `config` and the entry points. */
   void start() {
     loop.runReadyForTest();  // makes this thread the loop's
-    control = std::make_unique<CallControl>(loop, time, sip, media, router, agents,
-                                            [this](const CallEvent& e) { events.push_back(e); },
-                                            config);
+    control = std::make_unique<CallControl>(
+        loop, time, sip, media, router, agents, [this](const CallEvent& e) { events.push_back(e); },
+        config);
     media.listener = control.get();
     control->setEntryPoints(entry_points);
   }
@@ -198,6 +198,16 @@ class CallControlTest : public ::testing::Test {
       }
     }
     return nullptr;
+  }
+  /** @return the last event of `type`, or an empty one (call_id "<none>") when there is none. */
+  CallEvent event(CallEventType type) const {
+    const auto* e = lastEvent(type);
+    return e == nullptr ? CallEvent{.call_id = "<none>"} : *e;
+  }
+  /** @return the last Ended event's cause, or "<none>". */
+  std::string endedCause() const {
+    const auto* e = lastEvent(CallEventType::Ended);
+    return e == nullptr ? "<none>" : e->cause;
   }
   std::uint64_t ended(EndCause cause) const {
     return control->counters().ended[static_cast<std::size_t>(cause)].load();

@@ -184,8 +184,8 @@ TEST_F(CallControlTest, FullQueueReleasesTheCallerWithQueueFull) {
   auto dialog = callIn("101");
   EXPECT_TRUE(sip.hungUp(dialog));
   ASSERT_NE(lastEvent(CallEventType::Ended), nullptr);
-  EXPECT_EQ(lastEvent(CallEventType::Ended)->cause, "queue_full");
-  EXPECT_FALSE(router.saw("callerLeft " + lastEvent(CallEventType::Ended)->call_id));
+  EXPECT_EQ(endedCause(), "queue_full");
+  EXPECT_FALSE(router.saw("callerLeft " + event(CallEventType::Ended).call_id));
   expectNothingLeft();
 }
 
@@ -203,7 +203,7 @@ TEST_F(CallControlTest, CallerHangingUpWhileQueuedIsAnAbandon) {
   auto id = onlyCall();
   bye(dialog);
   EXPECT_TRUE(router.saw("callerLeft " + id));
-  EXPECT_EQ(lastEvent(CallEventType::Ended)->cause, "caller_hangup");
+  EXPECT_EQ(endedCause(), "caller_hangup");
   EXPECT_EQ(ended(EndCause::CallerHangup), 1u);
   expectNothingLeft();
 }
@@ -225,8 +225,8 @@ TEST_F(CallControlTest, ExtensionTargetRingsThePhoneAndAnswersTheCallerWhenItAns
   auto callee = lastInvite();
   dialogEvent(callee, Kind::Progress, 180);
   ASSERT_NE(lastEvent(CallEventType::Ringing), nullptr);
-  EXPECT_EQ(lastEvent(CallEventType::Ringing)->target, "extension:301");
-  EXPECT_EQ(lastEvent(CallEventType::Ringing)->agent_id, "ag_1");
+  EXPECT_EQ(event(CallEventType::Ringing).target, "extension:301");
+  EXPECT_EQ(event(CallEventType::Ringing).agent_id, "ag_1");
 
   answer(callee);
   EXPECT_EQ(sip.statusesOf(caller), (std::vector<int>{180, 200}));
@@ -236,7 +236,7 @@ TEST_F(CallControlTest, ExtensionTargetRingsThePhoneAndAnswersTheCallerWhenItAns
 
   bye(callee);
   EXPECT_TRUE(sip.hungUp(caller));
-  EXPECT_EQ(lastEvent(CallEventType::Ended)->cause, "agent_hangup");
+  EXPECT_EQ(endedCause(), "agent_hangup");
   expectNothingLeft();
 }
 
@@ -251,7 +251,7 @@ TEST_F(CallControlTest, ExtensionNotAnsweringInTimeReleasesTheCallerWith480) {
   run();
   EXPECT_TRUE(sip.hungUp(callee));  // CANCEL
   EXPECT_EQ(sip.statusesOf(caller), (std::vector<int>{180, 480}));
-  EXPECT_EQ(lastEvent(CallEventType::Ended)->cause, "no_answer");
+  EXPECT_EQ(endedCause(), "no_answer");
   expectNothingLeft();
 }
 
@@ -285,7 +285,7 @@ TEST_F(CallControlTest, CallerCancellingWhileTheExtensionRingsCancelsIt) {
   dialogEvent(caller, Kind::Cancelled);
   dialogEvent(caller, Kind::Terminated);
   EXPECT_TRUE(sip.hungUp(callee));
-  EXPECT_EQ(lastEvent(CallEventType::Ended)->cause, "cancelled");
+  EXPECT_EQ(endedCause(), "cancelled");
   EXPECT_EQ(ended(EndCause::Cancelled), 1u);
   expectNothingLeft();
 }

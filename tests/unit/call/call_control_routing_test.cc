@@ -23,7 +23,7 @@ TEST_F(CallControlTest, RingAgentInvitesTheAgentsNewestPhoneOnTheCallersMediaThr
 
   dialogEvent(lastInvite(), Kind::Progress, 183);
   ASSERT_NE(lastEvent(CallEventType::Ringing), nullptr);
-  EXPECT_EQ(lastEvent(CallEventType::Ringing)->agent_id, "ag_1");
+  EXPECT_EQ(event(CallEventType::Ringing).agent_id, "ag_1");
   dialogEvent(lastInvite(), Kind::Progress, 180);
   auto types = eventTypes();
   EXPECT_EQ(std::count(types.begin(), types.end(), CallEventType::Ringing), 1);
@@ -121,8 +121,8 @@ TEST_F(CallControlTest, AgentHangingUpEndsTheCallAndTheAgentsTalk) {
   bye(legDialog(id, "party"));
   EXPECT_TRUE(sip.hungUp(caller));
   EXPECT_TRUE(router.saw("talkEnded " + id));
-  EXPECT_EQ(lastEvent(CallEventType::Ended)->cause, "agent_hangup");
-  EXPECT_EQ(lastEvent(CallEventType::Ended)->agent_id, "ag_1");
+  EXPECT_EQ(endedCause(), "agent_hangup");
+  EXPECT_EQ(event(CallEventType::Ended).agent_id, "ag_1");
   EXPECT_EQ(ended(EndCause::AgentHangup), 1u);
   expectNothingLeft();
 }
@@ -147,7 +147,7 @@ TEST_F(CallControlTest, RtpTimeoutOnEitherSideReleasesBoth) {
   run();
   EXPECT_TRUE(sip.hungUp(caller));
   EXPECT_TRUE(sip.hungUp(agent));
-  EXPECT_EQ(lastEvent(CallEventType::Ended)->cause, "rtp_timeout");
+  EXPECT_EQ(endedCause(), "rtp_timeout");
   expectNothingLeft();
 
   id = talkingToAgent("ag_2");
@@ -198,8 +198,8 @@ TEST_F(CallControlTest, RoutingEndedReleasesTheCaller) {
   EXPECT_TRUE(sip.hungUp(agent));
   EXPECT_TRUE(sip.hungUp(caller));
   EXPECT_FALSE(router.saw("callerLeft " + id));  // the router gave it up itself
-  EXPECT_EQ(lastEvent(CallEventType::Ended)->cause, "routing_ended");
-  EXPECT_EQ(lastEvent(CallEventType::Ended)->detail, "queue_removed");
+  EXPECT_EQ(endedCause(), "routing_ended");
+  EXPECT_EQ(event(CallEventType::Ended).detail, "queue_removed");
   expectNothingLeft();
 }
 
@@ -210,7 +210,7 @@ TEST_F(CallControlTest, RoutingEndedToANumberSendsTheCallerThere) {
   control->routingEnded(id, "overflow", "+4989555");
   run();
   EXPECT_EQ(lastInviteRequest().request_uri, "sip:+4989555@gw.example.net:5060");
-  EXPECT_EQ(lastEvent(CallEventType::Transferred)->target, "number:+4989555");
+  EXPECT_EQ(event(CallEventType::Transferred).target, "number:+4989555");
   answer(lastInvite());
   EXPECT_EQ(media.partnerOf(callerSession(id)), legSession(id, "party"));
   bye(caller);
@@ -230,7 +230,7 @@ TEST_F(CallControlTest, RecordsEveryAnsweredCallWhenConfigured) {
   EXPECT_EQ(media.recordings().at(callerSession(id)).right, legSession(id, "party"));
   bye(legDialog(id, "caller"));
   ASSERT_NE(lastEvent(CallEventType::RecordingStopped), nullptr);
-  EXPECT_EQ(lastEvent(CallEventType::RecordingStopped)->detail, "/rec/" + id + "-1.wav");
+  EXPECT_EQ(event(CallEventType::RecordingStopped).detail, "/rec/" + id + "-1.wav");
   expectNothingLeft();
 }
 

@@ -21,8 +21,8 @@ namespace kefu::call::test {
 inline std::string phoneSdp(std::string_view direction = "sendrecv",
                             std::string_view address = "10.0.0.9") {
   return "v=0\r\no=- 1 1 IN IP4 " + std::string(address) + "\r\ns=-\r\nc=IN IP4 " +
-         std::string(address) + "\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=" +
-         std::string(direction) + "\r\n";
+         std::string(address) +
+         "\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=" + std::string(direction) + "\r\n";
 }
 
 class FakeSipStack final : public sip::SipStack {

@@ -2,6 +2,7 @@
 // (re-INVITE, UPDATE, REFER, INFO) and the commands call control posts about them. Everything
 // here runs on the SIP thread except the public methods, which only post.
 
+#include <sofia-sip/msg.h>
 #include <sofia-sip/msg_header.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
@@ -164,11 +165,19 @@ void SofiaSipStack::answerReinvite(DialogId dialog, int status, std::string sdp)
       return;
     }
     d->reinvite_in = false;
+    // Named explicitly: without NUTAG_WITH nua answers the handle's first pending server request,
+    // which need not be this one.
+    msg_t* request = d->reinvite_request;
+    d->reinvite_request = nullptr;
     nua_respond(d->nh, status,
                 sip_status_phrase(status) != nullptr ? sip_status_phrase(status) : "",
+                TAG_IF(request != nullptr, NUTAG_WITH(request)),
                 TAG_IF(!sdp.empty() && status < 300, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
                 TAG_IF(!sdp.empty() && status < 300, SIPTAG_PAYLOAD_STR(sdp.c_str())), TAG_END());
     countResponse(status);
+    if (request != nullptr) {
+      msg_destroy(request);
+    }
   });
 }
 
@@ -221,6 +230,9 @@ void SofiaSipStack::releaseDialog(DialogId id, int status, std::string reason) {
   // The table and the counter are updated before the listener hears of it, so what it reads
   // from the stack after Terminated is already true.
   nua_handle_t* nh = it->second.nh;
+  if (it->second.reinvite_request != nullptr) {
+    msg_destroy(it->second.reinvite_request);
+  }
   if (status == 0) {
     status = it->second.final_status;
   }
@@ -331,7 +343,7 @@ void SofiaSipStack::onReinvite(Dialog& dialog, const sip_t* sip, bool update) {
   const std::string sdp = sdpOf(sip);
   if (update && sdp.empty()) {
     // An UPDATE without an offer only refreshes the session (RFC 4028) or the target.
-    nua_respond(dialog.nh, 200, "OK", TAG_END());
+    nua_respond(dialog.nh, 200, "OK", NUTAG_WITH_THIS(nua_), TAG_END());
     countResponse(200);
     return;
   }
@@ -342,6 +354,8 @@ void SofiaSipStack::onReinvite(Dialog& dialog, const sip_t* sip, bool update) {
     return;
   }
   dialog.reinvite_in = true;
+  msg_t* request = nua_current_request(nua_);
+  dialog.reinvite_request = request != nullptr ? msg_ref_create(request) : nullptr;
   DialogEvent event{dialog_of_handle_.at(dialog.nh), DialogEvent::Kind::ReinviteReceived};
   event.sdp = sdp;
   emit(std::move(event));

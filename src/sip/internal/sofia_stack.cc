@@ -1,6 +1,7 @@
 #include "sip/internal/sofia_stack.h"
 
 #include <netdb.h>
+#include <sofia-sip/msg.h>
 #include <sofia-sip/msg_addr.h>
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/nua_tag.h>
@@ -109,6 +110,9 @@ void SofiaSipStack::run(std::promise<Result<void>>& started) {
   su_timer_destroy(expiry_timer_);
   su_root_deregister(root_, wait_index_);
   for (auto& [id, dialog] : dialogs_) {
+    if (dialog.reinvite_request != nullptr) {
+      msg_destroy(dialog.reinvite_request);
+    }
     nua_handle_destroy(dialog.nh);
   }
   dialogs_.clear();

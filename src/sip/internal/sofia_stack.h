@@ -23,11 +23,12 @@ struct SofiaDialog {
   bool final_received = false;  // outgoing: the INVITE's final response came in
   bool established = false;     // a 2xx was sent or received
   bool hangup_requested = false;
-  bool acked = false;         // incoming: the ACK of our 2xx came
-  bool auth_tried = false;    // outgoing: a 401/407 was answered once
-  bool reinvite_out = false;  // our re-INVITE waits for its final response
-  bool reinvite_in = false;   // the peer's re-INVITE or UPDATE waits for answerReinvite()
-  int final_status = 0;       // the status that ended or answered the INVITE
+  bool acked = false;                 // incoming: the ACK of our 2xx came
+  bool auth_tried = false;            // outgoing: a 401/407 was answered once
+  bool reinvite_out = false;          // our re-INVITE waits for its final response
+  bool reinvite_in = false;           // the peer's re-INVITE or UPDATE waits for answerReinvite()
+  msg_t* reinvite_request = nullptr;  // that request (a reference we own), for NUTAG_WITH
+  int final_status = 0;               // the status that ended or answered the INVITE
   std::string auth_user;
   std::string auth_password;
   std::string refer_event;  // the Event header for NOTIFYs about the last REFER ("refer;id=5")

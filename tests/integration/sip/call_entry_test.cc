@@ -184,5 +184,61 @@ TEST(CallEntryTest, InviteWhoseAcceptExcludesSdpGets406AndNeverReachesCallContro
   stack.setCallListener(nullptr);
 }
 
+TEST(CallEntryTest, ReplacesHeaderAndSourceHostReachCallControl) {
+  const uint16_t port = testing::freeSipPort();
+  SipConfig config;
+  config.sip = {"127.0.0.1", port};
+  NullListener listener;
+  RealTimeSource time;
+  RecordingCallListener calls;
+  auto started = startSipStack(config, listener, time);
+  ASSERT_TRUE(started.ok());
+  SipStack& stack = **started;
+  stack.setCallListener(&calls);
+  SipSocket socket(SipSocket::Transport::Tcp, port);
+  std::string invite = request("INVITE", port, socket.localPort(), 1, "inv4", "", Offer);
+  invite.insert(invite.find("\r\n") + 2,
+                "Supported: replaces\r\nReplaces: abc@10.0.0.1;to-tag=t9;from-tag=f7\r\n");
+  ASSERT_TRUE(socket.send(invite));
+  auto received = calls.waitInvite();
+  ASSERT_TRUE(received.has_value());
+  EXPECT_EQ(received->source_host, "127.0.0.1");
+  EXPECT_EQ(received->source, "tcp:127.0.0.1:" + std::to_string(socket.localPort()));
+  EXPECT_EQ(received->replaces_call_id, "abc@10.0.0.1");
+  EXPECT_EQ(received->replaces_to_tag, "t9");
+  EXPECT_EQ(received->replaces_from_tag, "f7");
+  stack.setCallListener(nullptr);
+}
+
+TEST(CallEntryTest, RejectUnderOverloadSends503WithRetryAfter) {
+  const uint16_t port = testing::freeSipPort();
+  SipConfig config;
+  config.sip = {"127.0.0.1", port};
+  NullListener listener;
+  RealTimeSource time;
+  RecordingCallListener calls;
+  auto started = startSipStack(config, listener, time);
+  ASSERT_TRUE(started.ok());
+  SipStack& stack = **started;
+  stack.setCallListener(&calls);
+  SipSocket socket(SipSocket::Transport::Tcp, port);
+  ASSERT_TRUE(socket.send(request("INVITE", port, socket.localPort(), 1, "inv5", "", Offer)));
+  auto invite = calls.waitInvite();
+  ASSERT_TRUE(invite.has_value());
+  stack.rejectInvite(invite->dialog, 503, "Overloaded", 30);
+  stack.answerInvite(invite->dialog, 200, "", AnswerSdp);  // too late: ignored
+  auto reply = socket.receiveFinal(5s);
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->status, 503);
+  EXPECT_NE(reply->raw.find("503 Overloaded"), std::string::npos) << reply->raw;
+  EXPECT_EQ(reply->header("Retry-After"), "30");
+  EXPECT_FALSE(socket.receive(300ms).has_value());  // no 200 after the refusal
+  ASSERT_TRUE(socket.send(request("ACK", port, socket.localPort(), 1, "inv5", toTag(*reply), "")));
+  EXPECT_TRUE(calls.waitEvent(DialogEvent::Kind::Terminated));
+  EXPECT_EQ(stack.counters().dialogs_active.load(), 0u);
+  EXPECT_EQ(stack.counters().responses_5xx.load(), 1u);
+  stack.setCallListener(nullptr);
+}
+
 }  // namespace
 }  // namespace kefu::sip

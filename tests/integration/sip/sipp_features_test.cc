@@ -169,5 +169,24 @@ TEST_F(SippFeaturesTest, ReliableProvisionalIsPrackedAndTheSessionTimerNegotiate
   EXPECT_TRUE(noDialogLeft());
 }
 
+TEST_F(SippFeaturesTest, UpdateWithAnOfferWaitsForOurAnswerAndARefreshIsAnsweredAtOnce) {
+  calls_.onInvite([this](const IncomingInvite& invite) {
+    stack_->answerInvite(invite.dialog, 200, "", OurSdp);
+  });
+  SippProcess caller(dir_, sippScenario("sipp_uac_update.xml"),
+                     "127.0.0.1:" + std::to_string(port_), {"-s", "1001"});
+  auto invite = calls_.waitInvite(10s);
+  ASSERT_TRUE(invite.has_value()) << caller.log();
+  auto update = calls_.waitEvent(Kind::ReinviteReceived, invite->dialog, 10s);
+  ASSERT_TRUE(update.has_value()) << caller.log();
+  EXPECT_NE(update->sdp.find("a=sendonly"), std::string::npos) << update->sdp;
+  stack_->answerReinvite(invite->dialog, 200, std::string(OurSdp) + "a=recvonly\r\n");
+  // The caller checks our answer's a=recvonly and that the UPDATE without a body got its 200.
+  EXPECT_EQ(caller.waitExit(10s), 0) << caller.log();
+  EXPECT_EQ(calls_.count(Kind::ReinviteReceived), 1u);
+  EXPECT_TRUE(calls_.waitEvent(Kind::Terminated, invite->dialog, 5s).has_value());
+  EXPECT_TRUE(noDialogLeft());
+}
+
 }  // namespace
 }  // namespace kefu::sip

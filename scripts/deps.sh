@@ -15,7 +15,7 @@ packages=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   libnats-dev nats-server
   chromium nodejs
-  libsofia-sip-ua-dev baresip-core sip-tester sox sipsak
+  libsofia-sip-ua-dev baresip-core sip-tester sox sipsak kamailio
 )
 
 missing=()

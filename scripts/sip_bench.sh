@@ -1,0 +1,741 @@
+#!/usr/bin/env bash
+# Kefu's SIP load figures, measured with SIPp (Debian's sip-tester) on loopback; `make bench` runs
+# it through scripts/bench.sh.
+#
+# usage: scripts/sip_bench.sh [PREFIX]
+#   Measures every figure whose name starts with PREFIX (all when empty) and prints each one on
+#   stdout as `bench: NAME VALUE UNIT`. Progress and diagnostics go to stderr. Exits non-zero when
+#   a wanted figure could not be measured.
+#
+# Figures:
+#   sip_cps_prompt_2s           calls/s that `kefu serve` answers, plays a 2 s prompt to and
+#                               releases (Kefu sends the BYE) with zero failed calls; the caller is
+#                               SIPp (bench/sip/uac_prompt.xml), the entry point's target an
+#                               announcement of a 2 s WAV.
+#   kamailio_cps                the same caller through Kamailio 5.6 as a stateful, record-routing
+#                               proxy (bench/sip/kamailio.cfg.in) to a SIPp callee that hangs up
+#                               after 2 s (bench/sip/uas_bye.xml): the scale reference.
+#   sip_cps_ratio_to_kamailio   sip_cps_prompt_2s / kamailio_cps.
+#   sip_concurrent_calls        concurrent anchored G.711 calls held for the hold window with zero
+#                               failed calls while Kefu relays about 50 packets/s per direction
+#                               per call: SIPp caller streaming mu-law (bench/sip/uac_hold.xml)
+#                               -> Kefu entry point (target: number) -> Kefu's gateway, a SIPp
+#                               callee that echoes RTP (bench/sip/uas_echo.xml).
+#
+# A rate is clean when every call of the step succeeded (no failed call, no unexpected or
+# out-of-call message on the caller and the callee) and SIPp kept the rate. The search doubles the
+# rate with short probes until one fails, bisects to within 10 %, and then confirms the best rate
+# with a full-length step (stepping down 10 % when the confirmation fails); the figure is the
+# confirmed rate.
+#
+# Environment (for experiments; the defaults are the reported figures):
+#   KEFU_BIN (build/bin/kefu)
+#   SIP_BENCH_PROBE_SECONDS (5)     length of a search probe
+#   SIP_BENCH_STEP_SECONDS (20)     length of the confirming step
+#   SIP_BENCH_KEFU_START (100)      first rate tried against Kefu, in calls/s
+#   SIP_BENCH_KAMAILIO_START (400)  first rate tried against Kamailio
+#   SIP_BENCH_MAX_RATE (6400)       the search stops there
+#   SIP_BENCH_CALLS ("250 500 1000 1500 2000 2500")  concurrent calls tried, in order; the
+#                                   figure is the last that passes before one fails
+#   SIP_BENCH_HOLD_SECONDS (20)     how long all N calls overlap
+#   SIP_BENCH_RAMP_RATE (250)       calls/s while the N calls are set up
+#   SIP_BENCH_RT (auto)             1: run Kefu, Kamailio and SIPp under `chrt -r 10`; 0: never;
+#                                   auto: when chrt works (root or CAP_SYS_NICE)
+#   SIP_BENCH_KAMAILIO_CHILDREN (2) Kamailio's UDP worker processes
+#   SIP_BENCH_AGAINST (kefu)        sipp: measure the callee scenario bench/sip/uas_bye.xml in
+#                                   Kefu's place, to check the scenarios and the search without
+#                                   Kefu (prints sipp_uas_cps_prompt_2s instead)
+#
+# Everything it starts (Kefu, Kamailio, SIPp) is stopped and its temporary directory removed on
+# exit, on failure and on Ctrl-C.
+
+set -euo pipefail
+
+readonly PREFIX="${1:-}"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+readonly ROOT
+readonly SCENARIOS="$ROOT/bench/sip"
+readonly KEFU="${KEFU_BIN:-$ROOT/build/bin/kefu}"
+readonly PROBE_SECONDS="${SIP_BENCH_PROBE_SECONDS:-5}"
+readonly STEP_SECONDS="${SIP_BENCH_STEP_SECONDS:-20}"
+readonly KEFU_START="${SIP_BENCH_KEFU_START:-100}"
+readonly KAMAILIO_START="${SIP_BENCH_KAMAILIO_START:-400}"
+readonly MAX_RATE="${SIP_BENCH_MAX_RATE:-6400}"
+read -r -a CALL_STEPS <<<"${SIP_BENCH_CALLS:-250 500 1000 1500 2000 2500}"
+readonly CALL_STEPS
+readonly HOLD_SECONDS="${SIP_BENCH_HOLD_SECONDS:-20}"
+readonly RAMP_RATE="${SIP_BENCH_RAMP_RATE:-250}"
+readonly KAMAILIO_CHILDREN="${SIP_BENCH_KAMAILIO_CHILDREN:-2}"
+readonly AGAINST="${SIP_BENCH_AGAINST:-kefu}"
+readonly FIGURES=(sip_cps_prompt_2s kamailio_cps sip_cps_ratio_to_kamailio sip_concurrent_calls)
+# The number each entry point answers on, and the number Kefu dials on its gateway.
+readonly PROMPT_NUMBER=9000
+readonly HOLD_NUMBER=9001
+readonly GATEWAY_NUMBER=5551000
+
+WORK=""            # the temporary directory of this run
+RT=()              # the chrt prefix of measured processes, if any
+PIDS=()            # background processes to stop on exit (SIPp callees, Kefu)
+KAMAILIO_PID=""    # the running Kamailio's main process, if any
+KEFU_PID=""        # the running `kefu serve`, if any
+KEFU_SIP=""        # its SIP address
+KEFU_HTTP=""       # its http://127.0.0.1:PORT
+STEP_RATE=""       # the rate SIPp achieved in the last step, calls/s
+CALLEE_PID=""      # the SIPp callee startCallee started
+CALLER_PID=""      # the SIPp caller startCaller started
+KAMAILIO_ADDR=""   # the SIP address startKamailio listens on
+RATE=0             # what searchRate found, calls/s
+FAILED=0
+
+log() { echo "[sip-bench] ${SECONDS}s $*" >&2; }
+fail() {
+  log "FAILED: $*"
+  FAILED=1
+}
+
+wanted() { [[ "$1" == "$PREFIX"* ]]; }
+
+# Prints a port free on 127.0.0.1 for both UDP and TCP (SIP listeners take both).
+freePort() {
+  python3 - <<'EOF'
+import socket
+for _ in range(100):
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    port = udp.getsockname()[1]
+    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        tcp.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        tcp.close()
+        udp.close()
+    print(port)
+    break
+EOF
+}
+
+# Prints an even UDP port P with P+2 free too (SIPp's media socket and its echo companion).
+freeMediaPort() {
+  python3 - <<'EOF'
+import socket
+for _ in range(200):
+    a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    a.bind(("127.0.0.1", 0))
+    port = a.getsockname()[1] & ~1
+    a.close()
+    held = []
+    try:
+        for p in (port, port + 1, port + 2, port + 3):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            held.append(s)
+            s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        for s in held:
+            s.close()
+    print(port)
+    break
+EOF
+}
+
+# Stops one background process: SIGTERM, then SIGKILL after 5 s.
+stopPid() {
+  local pid=$1 i
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+stopKamailio() {
+  if [[ -n "$KAMAILIO_PID" ]]; then
+    # The main process stops its workers on SIGTERM.
+    stopPid "$KAMAILIO_PID"
+    KAMAILIO_PID=""
+  fi
+}
+
+stopKefu() {
+  if [[ -n "$KEFU_PID" ]]; then
+    stopPid "$KEFU_PID"
+    KEFU_PID=""
+  fi
+}
+
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  local pid
+  for pid in "${PIDS[@]}"; do
+    stopPid "$pid"
+  done
+  stopKamailio
+  stopKefu
+  if [[ -n "$WORK" ]]; then
+    rm -rf "$WORK"
+  fi
+  exit "$status"
+}
+
+# Reads SIPp's statistics file (-trace_stat, one row a second) and its final screen; prints
+# "CREATED SUCCESSFUL FAILED UNEXPECTED OUT_OF_CALL RETRANSMISSIONS CREATION_SECONDS" where
+# CREATION_SECONDS is the elapsed time of the first row that had created every call.
+sippFigures() {
+  local csv=$1 calls=$2
+  python3 - "$csv" "$calls" <<'EOF'
+import csv, sys
+path, calls = sys.argv[1], int(sys.argv[2])
+with open(path, newline="") as f:
+    rows = list(csv.reader(f, delimiter=";"))
+if len(rows) < 2:
+    sys.exit(1)
+head = rows[0]
+col = {name: i for i, name in enumerate(head)}
+def value(row, name):
+    return int(row[col[name]])
+def seconds(text):
+    h, m, s = text.split(":")[:3]
+    return int(h) * 3600 + int(m) * 60 + float(s)
+last = rows[-1]
+creation = -1.0
+for row in rows[1:]:
+    if value(row, "TotalCallCreated") >= calls:
+        creation = seconds(row[col["ElapsedTime(C)"]])
+        break
+print(value(last, "TotalCallCreated"), value(last, "SuccessfulCall(C)"),
+      value(last, "FailedCall(C)"), value(last, "FailedUnexpectedMessage(C)"),
+      value(last, "OutOfCallMsgs(C)"), value(last, "Retransmissions(C)"), creation)
+EOF
+}
+
+# Starts a SIPp callee in $dir on $port with the scenario file $2 and any extra arguments;
+# sets CALLEE_PID and appends it to PIDS. (No command substitution here or in the callers: a
+# subshell would own the process and the trap would not know it.)
+startCallee() {
+  local dir=$1 scenario=$2 port=$3
+  shift 3
+  local media control
+  media=$(freeMediaPort)
+  control=$(freePort)
+  (cd "$dir" && exec "${RT[@]}" sipp -sf "$SCENARIOS/$scenario" -i 127.0.0.1 -p "$port" \
+    -mp "$media" -cp "$control" -ci 127.0.0.1 -nostdin -trace_stat -stf callee.csv -fd 1 \
+    -trace_screen -screen_file callee.screen -trace_err "$@" \
+    </dev/null >"$dir/callee.out" 2>&1) &
+  CALLEE_PID=$!
+  PIDS+=("$CALLEE_PID")
+}
+
+# Starts the SIPp caller scenario $2 from $dir against $target for $calls calls at $rate calls/s
+# (extra arguments follow); sets CALLER_PID and appends it to PIDS.
+startCaller() {
+  local dir=$1 scenario=$2 target=$3 service=$4 rate=$5 calls=$6 limit_seconds=$7
+  shift 7
+  local port media control
+  port=$(freePort)
+  media=$(freeMediaPort)
+  control=$(freePort)
+  (cd "$dir" && exec "${RT[@]}" sipp -sf "$SCENARIOS/$scenario" -i 127.0.0.1 -p "$port" \
+    -mp "$media" -cp "$control" -ci 127.0.0.1 -s "$service" "$target" -r "$rate" -m "$calls" \
+    -l $((calls + 10)) -nostdin -timeout "$limit_seconds" -timeout_error \
+    -trace_stat -stf caller.csv -fd 1 -trace_screen -screen_file caller.screen -trace_err "$@" \
+    </dev/null >"$dir/caller.out" 2>&1) &
+  CALLER_PID=$!
+  PIDS+=("$CALLER_PID")
+}
+
+# Prints the last FailedCall(C) of a SIPp statistics file (0 while it has no row).
+failedSoFar() {
+  awk -F';' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "FailedCall(C)") c = i }
+    NR > 1 { last = $c } END { print last + 0 }' "$1" 2>/dev/null || echo 0
+}
+
+# Waits for a SIPp caller started by this script and returns its exit status; stops it as soon
+# as its statistics (or those of the SIPp callee in the same directory) count a failed call, so
+# that an overloaded step does not wait for every call to time out.
+waitSipp() {
+  local pid=$1 dir=$2 status=0
+  while kill -0 "$pid" 2>/dev/null; do
+    if (($(failedSoFar "$dir/caller.csv") > 0 || $(failedSoFar "$dir/callee.csv") > 0)); then
+      log "  a call failed: stopping the step"
+      stopPid "$pid"
+      return 1
+    fi
+    sleep 0.5
+  done
+  wait "$pid" || status=$?
+  return $status
+}
+
+# Judges a finished SIPp side from its files in $dir ($2: caller or callee); sets STEP_RATE for
+# the caller. Returns non-zero, with the reason logged, when the side was not clean.
+judgeSide() {
+  local dir=$1 side=$2 calls=$3 rate=$4 seconds=$5 figures
+  local created ok failed unexpected outofcall retrans creation
+  if ! figures=$(sippFigures "$dir/$side.csv" "$calls" 2>/dev/null); then
+    log "  $side: no statistics (SIPp did not run; its output follows)"
+    tail -n 5 "$dir/$side.out" >&2 || true
+    return 1
+  fi
+  read -r created ok failed unexpected outofcall retrans creation <<<"$figures"
+  log "  $side: created $created, successful $ok, failed $failed, unexpected $unexpected," \
+    "out-of-call $outofcall, retransmissions $retrans"
+  if [[ "$side" == caller ]]; then
+    STEP_RATE=$(python3 -c "print(round($calls / max($creation, 1e-9)) if $creation > 0 else 0)")
+    if [[ "$creation" == "-1.0" ]] ||
+      python3 -c "import sys; sys.exit(0 if $creation > $seconds * 1.1 + 1 else 1)"; then
+      log "  caller: SIPp did not keep $rate calls/s (all calls created after ${creation} s)"
+      return 1
+    fi
+  fi
+  if [[ "$ok" -ne "$calls" || "$failed" -ne 0 || "$unexpected" -ne 0 || "$outofcall" -ne 0 ]]; then
+    local pattern=uac_ errors
+    [[ "$side" == callee ]] && pattern=uas_
+    for errors in "$dir/$pattern"*_errors.log; do
+      if [[ -s "$errors" ]]; then
+        log "  $side: first errors:"
+        head -n 6 "$errors" | cut -c1-200 | sed 's/^/    /' >&2
+      fi
+    done
+    return 1
+  fi
+  return 0
+}
+
+# One step of $rate calls/s for $seconds s through $target ($label: kamailio, kefu or sipp);
+# $callee_port, when not empty, is where a SIPp callee hanging up after 2 s is started for the
+# step. Returns success when the step was clean.
+cpsStep() {
+  local label=$1 rate=$2 seconds=$3 target=$4 callee_port=$5
+  local calls=$((rate * seconds)) dir="$WORK/$label-$rate-${seconds}s" callee="" status=0
+  mkdir -p "$dir"
+  # The callee hangs up its side; its own pass/fail is judged too.
+  if [[ -n "$callee_port" ]]; then
+    startCallee "$dir" uas_bye.xml "$callee_port" -m "$calls"
+    callee=$CALLEE_PID
+    sleep 0.3
+  fi
+  log "$label: $rate calls/s for $seconds s ($calls calls)"
+  startCaller "$dir" uac_prompt.xml "$target" "$PROMPT_NUMBER" "$rate" "$calls" \
+    $((seconds * 3 + 30))
+  waitSipp "$CALLER_PID" "$dir" || status=$?
+  if [[ -n "$callee" ]]; then
+    # The callee ends by itself once it has served every call; a stuck one is stopped.
+    local i
+    for ((i = 0; i < 100; i++)); do
+      kill -0 "$callee" 2>/dev/null || break
+      sleep 0.1
+    done
+    stopPid "$callee"
+  fi
+  local clean=0
+  judgeSide "$dir" caller "$calls" "$rate" "$seconds" || clean=1
+  if [[ -n "$callee" ]]; then
+    judgeSide "$dir" callee "$calls" "$rate" "$seconds" || clean=1
+  fi
+  if [[ $status -ne 0 && $clean -eq 0 ]]; then
+    log "  caller: SIPp exited with status $status"
+    clean=1
+  fi
+  if [[ $clean -eq 0 ]]; then
+    log "  clean (SIPp kept $STEP_RATE calls/s)"
+  else
+    log "  NOT clean"
+  fi
+  rm -rf "$dir"
+  if ((clean != 0)); then
+    # Lets the far end finish or time out what the failed step left behind.
+    sleep 2
+  fi
+  return $clean
+}
+
+# Rounds a rate to 2 significant digits (the search's resolution).
+roundRate() {
+  python3 -c "
+from math import floor, log10
+r = float($1)
+if r < 10:
+    print(max(1, int(r)))
+else:
+    step = 10 ** (floor(log10(r)) - 1)
+    print(int(round(r / step) * step))"
+}
+
+# Searches the highest clean rate through $target (see the top of the file); sets RATE to it, 0
+# when none was clean.
+searchRate() {
+  local label=$1 start=$2 target=$3 callee_port=$4
+  local best=0 bad=0 rate=$start
+  while ((rate <= MAX_RATE)); do
+    if cpsStep "$label" "$rate" "$PROBE_SECONDS" "$target" "$callee_port"; then
+      best=$rate
+      rate=$((rate * 2))
+    else
+      bad=$rate
+      break
+    fi
+  done
+  # Nothing clean at the start: halve until something is.
+  while ((best == 0 && rate > 5)); do
+    rate=$((rate / 2))
+    if cpsStep "$label" "$rate" "$PROBE_SECONDS" "$target" "$callee_port"; then
+      best=$rate
+    else
+      bad=$rate
+    fi
+  done
+  # Bisect to within 10 %.
+  local middle i
+  for ((i = 0; i < 4 && bad > 0 && best > 0 && (bad - best) * 10 > best; i++)); do
+    middle=$(roundRate $(((best + bad) / 2)))
+    ((middle > best && middle < bad)) || break
+    if cpsStep "$label" "$middle" "$PROBE_SECONDS" "$target" "$callee_port"; then
+      best=$middle
+    else
+      bad=$middle
+    fi
+  done
+  # Confirm with a full-length step, stepping down 10 % when that is not clean.
+  for ((i = 0; i < 3 && best > 0; i++)); do
+    if cpsStep "$label" "$best" "$STEP_SECONDS" "$target" "$callee_port"; then
+      RATE=$best
+      return 0
+    fi
+    best=$(roundRate $((best * 9 / 10)))
+  done
+  RATE=0
+}
+
+# --- Kamailio --------------------------------------------------------------------------------
+
+# Starts Kamailio as a stateful proxy on a free port towards 127.0.0.1:$1; sets KAMAILIO_PID
+# and KAMAILIO_ADDR.
+startKamailio() {
+  local callee_port=$1 port run="$WORK/kamailio" i
+  port=$(freePort)
+  mkdir -p "$run"
+  sed -e "s|@RUN@|$run|g" -e "s|@LISTEN@|127.0.0.1:$port|g" \
+    -e "s|@TARGET@|sip:127.0.0.1:$callee_port|g" -e "s|@CHILDREN@|$KAMAILIO_CHILDREN|g" \
+    "$SCENARIOS/kamailio.cfg.in" >"$run/kamailio.cfg"
+  local -a user=()
+  if [[ $(id -u) -eq 0 ]] && id kamailio >/dev/null 2>&1; then
+    chown kamailio:kamailio "$run"
+    user=(-u kamailio -g kamailio)
+  fi
+  if ! kamailio -c -f "$run/kamailio.cfg" >"$run/check.log" 2>&1; then
+    log "kamailio: the configuration does not check:"
+    grep -E 'ERROR|CRITICAL' "$run/check.log" | head -n 5 >&2 || true
+    return 1
+  fi
+  # -m 1024: with less shared memory it runs out at a few thousand calls/s and collapses.
+  "${RT[@]}" kamailio -f "$run/kamailio.cfg" -DD -E -m 1024 -M 16 "${user[@]}" -Y "$run" \
+    -P "$run/kamailio.pid" >"$run/kamailio.log" 2>&1 &
+  KAMAILIO_PID=$!
+  for ((i = 0; i < 50; i++)); do
+    if ! kill -0 "$KAMAILIO_PID" 2>/dev/null; then
+      KAMAILIO_PID=""
+      log "kamailio: exited at start:"
+      tail -n 10 "$run/kamailio.log" >&2
+      return 1
+    fi
+    if ss -Hlun "sport = :$port" 2>/dev/null | grep -q .; then
+      KAMAILIO_ADDR="127.0.0.1:$port"
+      return 0
+    fi
+    sleep 0.1
+  done
+  log "kamailio: not listening on $port after 5 s"
+  return 1
+}
+
+# Measures kamailio_cps; sets RATE (0 when none).
+measureKamailio() {
+  local callee_port
+  RATE=0
+  command -v kamailio >/dev/null || {
+    log "kamailio is not installed (scripts/deps.sh installs it)"
+    return
+  }
+  callee_port=$(freePort)
+  if ! startKamailio "$callee_port"; then
+    stopKamailio
+    return
+  fi
+  log "kamailio: stateful proxy on $KAMAILIO_ADDR ($KAMAILIO_CHILDREN children, -m 1024)" \
+    "-> SIPp callee on 127.0.0.1:$callee_port"
+  searchRate kamailio "$KAMAILIO_START" "$KAMAILIO_ADDR" "$callee_port"
+  stopKamailio
+}
+
+# --- Kefu ------------------------------------------------------------------------------------
+
+# Writes Kefu's configuration: SIP on $2, HTTP on $3, its gateway (a SIPp callee) on $4, the
+# announcement entry point and the number entry point of the bench.
+writeKefuConfig() {
+  local file=$1 sip_port=$2 http_port=$3 gateway_port=$4
+  cat >"$file" <<YAML
+site:
+  name: sipbench
+http:
+  listen: "127.0.0.1:$http_port"
+sip:
+  listen: "127.0.0.1:$sip_port"
+  trunks: ["127.0.0.1"]
+calls:
+  max_calls: 20000
+  gateway: "127.0.0.1:$gateway_port"
+media:
+  port_min: 20000
+  port_max: 31999
+storage:
+  url: "sqlite:$WORK/kefu.db"
+log:
+  level: warn
+entry_points:
+  - {number: "$PROMPT_NUMBER", name: bench-prompt, target: {kind: announcement, id: "$WORK/prompt.wav"}}
+  - {number: "$HOLD_NUMBER", name: bench-gateway, target: {kind: number, id: "$GATEWAY_NUMBER"}}
+YAML
+}
+
+# Starts `kefu serve` with SIP on a free port and its gateway at 127.0.0.1:$1; sets KEFU_PID,
+# KEFU_SIP and KEFU_HTTP.
+startKefu() {
+  local gateway_port=$1 sip_port http_port i config="$WORK/kefu.yaml"
+  if [[ ! -x "$KEFU" ]]; then
+    log "$KEFU is missing: run 'make build' first"
+    return 1
+  fi
+  sip_port=$(freePort)
+  http_port=$(freePort)
+  writeKefuConfig "$config" "$sip_port" "$http_port" "$gateway_port"
+  if ! "$KEFU" check-config -c "$config" >"$WORK/check-config.out" 2>&1; then
+    log "kefu: this build does not take the bench's configuration (sip.trunks, calls.*," \
+      "entry_points; see writeKefuConfig):"
+    grep -v '^ ' "$WORK/check-config.out" | tail -n 3 >&2
+    return 1
+  fi
+  KEFU_SIP="127.0.0.1:$sip_port"
+  KEFU_HTTP="http://127.0.0.1:$http_port"
+  log "kefu: serve with SIP on $KEFU_SIP, HTTP on $KEFU_HTTP, gateway 127.0.0.1:$gateway_port"
+  "${RT[@]}" "$KEFU" serve -c "$config" >"$WORK/kefu.log" 2>&1 &
+  KEFU_PID=$!
+  for ((i = 0; i < 300; i++)); do
+    if ! kill -0 "$KEFU_PID" 2>/dev/null; then
+      local status=0
+      wait "$KEFU_PID" || status=$?
+      KEFU_PID=""
+      log "kefu: exited with status $status at start:"
+      tail -n 20 "$WORK/kefu.log" >&2
+      return 1
+    fi
+    if [[ $(curl -s -o /dev/null -w '%{http_code}' "$KEFU_HTTP/healthz") == 200 ]] &&
+      ss -Hlun "sport = :$sip_port" 2>/dev/null | grep -q .; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  log "kefu: /healthz and SIP on $KEFU_SIP not both up within 30 s:"
+  tail -n 20 "$WORK/kefu.log" >&2
+  return 1
+}
+
+# Fails (and says so) when Kefu has died.
+kefuAlive() {
+  if [[ -n "$KEFU_PID" ]] && ! kill -0 "$KEFU_PID" 2>/dev/null; then
+    local status=0
+    wait "$KEFU_PID" || status=$?
+    KEFU_PID=""
+    log "kefu: died (exit status $status); the end of its log:"
+    tail -n 20 "$WORK/kefu.log" >&2
+    return 1
+  fi
+  [[ -n "$KEFU_PID" ]]
+}
+
+# Prints the sum of every sample of the metric $1 in Kefu's /metrics (0 when absent).
+metricSum() {
+  curl -s --max-time 5 "$KEFU_HTTP/metrics" | awk -v name="$1" '
+    $1 == name || index($1, name "{") == 1 { sum += $NF }
+    END { printf "%.0f\n", sum }'
+}
+
+# One step of sip_concurrent_calls: $calls calls set up at RAMP_RATE, all held together for
+# HOLD_SECONDS while the relayed-packet counter is sampled. Succeeds when clean.
+holdStep() {
+  local calls=$1 gateway_port=$2
+  local dir="$WORK/hold-$calls" ramp call_ms status=0 clean=0
+  mkdir -p "$dir"
+  ramp=$(((calls + RAMP_RATE - 1) / RAMP_RATE))
+  # Every call lasts the ramp, the hold window and a second of margin on each side, so that
+  # all of them overlap for the whole window.
+  call_ms=$(((ramp + HOLD_SECONDS + 2) * 1000))
+  ln -s "$WORK/hold_ulaw.wav" "$dir/hold_ulaw.wav"
+  startCallee "$dir" uas_echo.xml "$gateway_port" -rtp_echo -m "$calls"
+  local callee=$CALLEE_PID
+  sleep 0.3
+  log "concurrent: $calls calls (set up at $RAMP_RATE calls/s, held together for $HOLD_SECONDS s)"
+  startCaller "$dir" uac_hold.xml "$KEFU_SIP" "$HOLD_NUMBER" "$RAMP_RATE" "$calls" \
+    $((ramp + HOLD_SECONDS + 60)) -d "$call_ms"
+  local caller=$CALLER_PID
+  # Samples the counter inside the window: from 2 s after the last call is set up to 2 s
+  # before the first one hangs up.
+  sleep $((ramp + 2))
+  local t1 t2 p1 p2
+  t1=$(date +%s.%N)
+  p1=$(metricSum kefu_media_packets_relayed_total)
+  sleep $((HOLD_SECONDS - 4))
+  t2=$(date +%s.%N)
+  p2=$(metricSum kefu_media_packets_relayed_total)
+  waitSipp "$caller" "$dir" || status=$?
+  local i
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$callee" 2>/dev/null || break
+    sleep 0.1
+  done
+  stopPid "$callee"
+  judgeSide "$dir" caller "$calls" "$RAMP_RATE" "$ramp" || clean=1
+  judgeSide "$dir" callee "$calls" "$RAMP_RATE" "$ramp" || clean=1
+  if [[ $status -ne 0 && $clean -eq 0 ]]; then
+    log "  caller: SIPp exited with status $status"
+    clean=1
+  fi
+  local pps expected
+  pps=$(python3 -c "print(round(($p2 - $p1) / ($t2 - $t1)))")
+  expected=$((calls * 100))
+  log "  kefu relayed $pps packets/s during the window (expected about $expected:" \
+    "50/s per direction per call)"
+  if ((pps * 10 < expected * 9)); then
+    log "  audio is not flowing for every call (less than 90 % of the expected packets)"
+    clean=1
+  fi
+  kefuAlive || clean=1
+  if [[ $clean -eq 0 ]]; then
+    log "  clean"
+  else
+    log "  NOT clean"
+  fi
+  rm -rf "$dir"
+  return $clean
+}
+
+# --- main ------------------------------------------------------------------------------------
+
+main() {
+  trap cleanup EXIT
+  trap 'log "interrupted"; exit 130' INT
+  trap 'log "terminated"; exit 143' TERM
+  local any=0 figure
+  for figure in "${FIGURES[@]}"; do
+    wanted "$figure" && any=1
+  done
+  if [[ $any -eq 0 ]]; then
+    log "no figure starts with '$PREFIX'; figures: ${FIGURES[*]}"
+    exit 2
+  fi
+  local tool
+  for tool in sipp sox python3 curl ss; do
+    command -v "$tool" >/dev/null || {
+      log "$tool is not installed (scripts/deps.sh installs it)"
+      exit 1
+    }
+  done
+  case "${SIP_BENCH_RT:-auto}" in
+    1) RT=(chrt -r 10) ;;
+    0) RT=() ;;
+    *) if chrt -r 10 true 2>/dev/null; then RT=(chrt -r 10); fi ;;
+  esac
+  log "measured processes run ${RT[*]:-with the default scheduler};" \
+    "load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
+
+  WORK=$(mktemp -d /tmp/kefu-sip-bench.XXXXXX)
+  chmod 711 "$WORK" # Kamailio drops to its own user and must reach its run directory.
+  # The prompt: 2 s of 8 kHz mono 16-bit; the callers' stream: mu-law, as long as the longest
+  # call of sip_concurrent_calls.
+  sox -n -r 8000 -c 1 -b 16 -e signed-integer "$WORK/prompt.wav" synth 2 sine 440 vol 0.5
+  local longest=$((HOLD_SECONDS + 30)) n
+  for n in "${CALL_STEPS[@]}"; do
+    ((n / RAMP_RATE + HOLD_SECONDS + 5 > longest)) && longest=$((n / RAMP_RATE + HOLD_SECONDS + 5))
+  done
+  sox -n -r 8000 -c 1 -e mu-law -b 8 "$WORK/hold_ulaw.wav" synth "$longest" sine 1000 vol 0.5
+
+  local kamailio=0 kefu=0 ratio_wanted=0
+  wanted sip_cps_ratio_to_kamailio && ratio_wanted=1
+
+  if wanted kamailio_cps || ((ratio_wanted)); then
+    measureKamailio
+    kamailio=$RATE
+    if ((kamailio > 0)); then
+      wanted kamailio_cps && echo "bench: kamailio_cps $kamailio calls/s"
+    else
+      fail "kamailio_cps: no clean rate"
+    fi
+  fi
+
+  if [[ "$AGAINST" == sipp ]]; then
+    # The scenarios and the search, with SIPp's own callee in Kefu's place.
+    local callee_port
+    callee_port=$(freePort)
+    searchRate sipp "$KEFU_START" "127.0.0.1:$callee_port" "$callee_port"
+    echo "bench: sipp_uas_cps_prompt_2s $RATE calls/s"
+    exit "$FAILED"
+  fi
+
+  local need_kefu_cps=0 need_hold=0 gateway_port
+  { wanted sip_cps_prompt_2s || ((ratio_wanted)); } && need_kefu_cps=1
+  wanted sip_concurrent_calls && need_hold=1
+  if ((need_kefu_cps || need_hold)); then
+    gateway_port=$(freePort)
+    if ! startKefu "$gateway_port"; then
+      stopKefu
+      fail "no Kefu figure measured: kefu serve did not start with SIP and entry points"
+      exit "$FAILED"
+    fi
+  fi
+
+  if ((need_kefu_cps)); then
+    searchRate kefu "$KEFU_START" "$KEFU_SIP" ""
+    kefu=$RATE
+    kefuAlive || fail "sip_cps_prompt_2s: Kefu died during the search"
+    if ((kefu > 0)); then
+      wanted sip_cps_prompt_2s && echo "bench: sip_cps_prompt_2s $kefu calls/s"
+    else
+      fail "sip_cps_prompt_2s: no clean rate"
+    fi
+  fi
+  if ((ratio_wanted && kefu > 0 && kamailio > 0)); then
+    echo "bench: sip_cps_ratio_to_kamailio $(python3 -c "print(f'{$kefu / $kamailio:.3f}')") ratio"
+  elif ((ratio_wanted)); then
+    fail "sip_cps_ratio_to_kamailio: needs both rates"
+  fi
+
+  if ((need_hold)) && kefuAlive; then
+    local best=0
+    for n in "${CALL_STEPS[@]}"; do
+      if holdStep "$n" "$gateway_port"; then
+        best=$n
+      else
+        break
+      fi
+    done
+    if ((best > 0)); then
+      echo "bench: sip_concurrent_calls $best calls"
+    else
+      fail "sip_concurrent_calls: not even ${CALL_STEPS[0]} calls were clean"
+    fi
+  fi
+  stopKefu
+  exit "$FAILED"
+}
+
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  main
+fi

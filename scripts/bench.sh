@@ -16,6 +16,8 @@
 #   api_get_agents_p99_ms_{sqlite,postgres}  its 99th percentile latency, in ms
 #   with 1,000 agents stored, measured by wrk (2 threads, 16 connections, 10 s after a 2 s warm-up)
 #   against `kefu serve` on loopback, on SQLite and on a throwaway PostgreSQL 15 cluster.
+#   sip_*, kamailio_cps                      SIP load with SIPp, and Kamailio for scale; see
+#                                            scripts/sip_bench.sh
 #
 # Environment (for experiments; the defaults are the reported figures):
 #   KEFU_BIN (build/bin/kefu), BENCH_AGENTS (1000), BENCH_DURATION (10s), BENCH_WARMUP (2s),
@@ -43,6 +45,7 @@ readonly FIGURES=(
   acd_decision_p50_us acd_decision_p99_us acd_decisions_per_sec
   media_relay_calls_per_thread media_relay_added_p99_ms media_fastpath_alloc_bytes_per_packet
   media_transcode_calls_per_core media_conference3_per_core
+  sip_cps_prompt_2s sip_concurrent_calls kamailio_cps sip_cps_ratio_to_kamailio
 )
 # The routing engine's figures come from its own benchmark binary (bench/acd_bench.cc).
 readonly ACD_BENCH="${KEFU_ACD_BENCH:-$ROOT/build/bin/kefu_acd_bench}"
@@ -376,6 +379,13 @@ main() {
   if [[ $media -eq 1 ]]; then
     log "media engine: one media thread, a load generator on loopback"
     "$MEDIA_BENCH" "$PREFIX" || fail "the media engine benchmark failed"
+  fi
+  local sip=0
+  for figure in sip_cps_prompt_2s sip_concurrent_calls kamailio_cps sip_cps_ratio_to_kamailio; do
+    wanted "$figure" && sip=1
+  done
+  if [[ $sip -eq 1 ]]; then
+    KEFU_BIN="$KEFU" bash "$ROOT/scripts/sip_bench.sh" "$PREFIX" || fail "the SIP benchmark failed"
   fi
   backendWanted sqlite || backendWanted postgres || exit "$FAILED"
   if [[ ! -x "$KEFU" ]]; then

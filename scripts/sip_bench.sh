@@ -668,7 +668,7 @@ main() {
   sox -n -r 8000 -c 1 -e mu-law -b 8 "$WORK/hold_ulaw.wav" synth "$longest" sine 1000 vol 0.5
 
   local kamailio=0 kefu=0 ratio_wanted=0
-  wanted sip_cps_ratio_to_kamailio && ratio_wanted=1
+  [[ "$AGAINST" == kefu ]] && wanted sip_cps_ratio_to_kamailio && ratio_wanted=1
 
   if wanted kamailio_cps || ((ratio_wanted)); then
     measureKamailio

@@ -210,6 +210,32 @@ TEST(CallEntryTest, ReplacesHeaderAndSourceHostReachCallControl) {
   stack.setCallListener(nullptr);
 }
 
+TEST(CallEntryTest, HangUpBeforeAnsweringSends480) {
+  const uint16_t port = testing::freeSipPort();
+  SipConfig config;
+  config.sip = {"127.0.0.1", port};
+  NullListener listener;
+  RealTimeSource time;
+  RecordingCallListener calls;
+  auto started = startSipStack(config, listener, time);
+  ASSERT_TRUE(started.ok());
+  SipStack& stack = **started;
+  stack.setCallListener(&calls);
+  SipSocket socket(SipSocket::Transport::Tcp, port);
+  ASSERT_TRUE(socket.send(request("INVITE", port, socket.localPort(), 1, "inv6", "", Offer)));
+  auto invite = calls.waitInvite();
+  ASSERT_TRUE(invite.has_value());
+  stack.answerInvite(invite->dialog, 180, "", "");
+  stack.hangUp(invite->dialog);
+  auto reply = socket.receiveFinal(5s);
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->status, 480);
+  ASSERT_TRUE(socket.send(request("ACK", port, socket.localPort(), 1, "inv6", toTag(*reply), "")));
+  EXPECT_TRUE(calls.waitEvent(DialogEvent::Kind::Terminated));
+  EXPECT_EQ(stack.counters().dialogs_active.load(), 0u);
+  stack.setCallListener(nullptr);
+}
+
 TEST(CallEntryTest, RejectUnderOverloadSends503WithRetryAfter) {
   const uint16_t port = testing::freeSipPort();
   SipConfig config;

@@ -175,6 +175,19 @@ TEST_F(OutgoingCallTest, InviteToAPortNobodyListensOnFails) {
   EXPECT_TRUE(noDialogLeft());
 }
 
+TEST_F(OutgoingCallTest, InviteToAnUnusableUriFailsAndLeavesNoDialog) {
+  const DialogId first = stack_->invite(inviteTo("this is not a uri"));
+  const DialogId second = stack_->invite(inviteTo("sip:"));
+  EXPECT_NE(first, second);
+  for (const DialogId id : {first, second}) {
+    auto failed = calls_.waitEvent(Kind::Failed, id, 5s);
+    ASSERT_TRUE(failed.has_value());
+    EXPECT_GE(failed->status, 400);
+    EXPECT_TRUE(calls_.waitEvent(Kind::Terminated, id, 5s).has_value());
+  }
+  EXPECT_TRUE(noDialogLeft());
+}
+
 TEST_F(OutgoingCallTest, HoldFromThePhoneIsAReinviteWeAnswer) {
   BaresipPhone& agent = phone("agent", true);
   ASSERT_TRUE(agent.running()) << agent.log();

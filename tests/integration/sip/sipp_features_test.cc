@@ -59,6 +59,8 @@ class SippFeaturesTest : public ::testing::Test {
     invite.sdp = OurSdp;
     invite.auth_user = std::move(user);
     invite.auth_password = std::move(password);
+    invite.from_display = "Caller 5551234";
+    invite.headers = {"X-Kefu-Call: call-42", "X-Kefu-Queue: sales"};
     return invite;
   }
 
@@ -125,6 +127,23 @@ TEST_F(SippFeaturesTest, InviteWithoutCredentialsReportsTheChallengeAsFailed) {
   auto failed = calls_.waitEvent(Kind::Failed, id, 10s);
   ASSERT_TRUE(failed.has_value()) << gateway.log();
   EXPECT_EQ(failed->status, 401);
+  EXPECT_TRUE(calls_.waitEvent(Kind::Terminated, id, 5s).has_value());
+  EXPECT_TRUE(noDialogLeft());
+}
+
+TEST_F(SippFeaturesTest, ReliableEarlyMediaFromTheCalleeIsPrackedAndReported) {
+  SippProcess callee(dir_, sippScenario("sipp_uas_100rel.xml"), "");
+  ASSERT_TRUE(callee.waitListening(5s)) << callee.log();
+  const DialogId id = stack_->invite(inviteTo(callee.port(), "", ""));
+  auto progress = calls_.waitEvent(Kind::Progress, id, 10s);
+  ASSERT_TRUE(progress.has_value()) << callee.log();
+  EXPECT_EQ(progress->status, 183);
+  EXPECT_NE(progress->sdp.find("m=audio"), std::string::npos) << progress->sdp;
+  // The callee answers only after our PRACK (it checks the RAck).
+  auto answered = calls_.waitEvent(Kind::Answered, id, 10s);
+  ASSERT_TRUE(answered.has_value()) << callee.log();
+  stack_->hangUp(id);
+  EXPECT_EQ(callee.waitExit(10s), 0) << callee.log();
   EXPECT_TRUE(calls_.waitEvent(Kind::Terminated, id, 5s).has_value());
   EXPECT_TRUE(noDialogLeft());
 }

@@ -373,6 +373,10 @@ void SofiaSipStack::onRefer(nua_handle_t* nh, const sip_t* sip, tagi_t tags[]) {
   dialog->refer_event = refer_event != nullptr
                             ? headerValue(reinterpret_cast<const sip_header_t*>(refer_event))
                             : std::string("refer");
+  // RFC 3515 2.4.4: the first NOTIFY goes out at once; nua 1.12.11 leaves it to us.
+  nua_notify(nh, SIPTAG_EVENT_STR(dialog->refer_event.c_str()), NUTAG_SUBSTATE(nua_substate_active),
+             SIPTAG_CONTENT_TYPE_STR("message/sipfrag;version=2.0"),
+             SIPTAG_PAYLOAD_STR("SIP/2.0 100 Trying\r\n"), TAG_END());
   DialogEvent event{dialog_of_handle_.at(nh), DialogEvent::Kind::ReferReceived};
   if (sip != nullptr && sip->sip_refer_to != nullptr) {
     auto target =

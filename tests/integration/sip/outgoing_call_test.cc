@@ -213,6 +213,37 @@ TEST_F(OutgoingCallTest, HoldFromThePhoneIsAReinviteWeAnswer) {
   EXPECT_TRUE(noDialogLeft());
 }
 
+TEST_F(OutgoingCallTest, PhoneCallingUsPutsTheCallOnHoldAndWeResumeIt) {
+  calls_.onInvite([this](const IncomingInvite& invite) {
+    stack_->answerInvite(invite.dialog, 200, "", offer(40000));
+  });
+  BaresipPhone& caller = phone("caller", false);
+  ASSERT_TRUE(caller.running()) << caller.log();
+  ASSERT_TRUE(caller.command("dial", "sip:1001@127.0.0.1:" + std::to_string(port_)));
+  auto invite = calls_.waitInvite(10s);
+  ASSERT_TRUE(invite.has_value()) << caller.log();
+  EXPECT_EQ(invite->source_host, "127.0.0.1");
+  const DialogId id = invite->dialog;
+  ASSERT_TRUE(caller.waitEvent("CALL_ESTABLISHED", 5s).has_value()) << caller.log();
+  EXPECT_TRUE(calls_.waitEvent(Kind::Acked, id, 5s).has_value());
+
+  ASSERT_TRUE(caller.command("hold"));
+  auto hold = calls_.waitEvent(Kind::ReinviteReceived, id, 5s);
+  ASSERT_TRUE(hold.has_value()) << caller.log();
+  EXPECT_NE(hold->sdp.find("a=sendonly"), std::string::npos) << hold->sdp;
+  stack_->answerReinvite(id, 200, offer(40000, "recvonly", 2));
+  stack_->reinvite(id, offer(40000, "sendrecv", 3));
+  auto resumed = calls_.waitEvent(Kind::ReinviteAnswered, id, 5s);
+  ASSERT_TRUE(resumed.has_value()) << caller.log();
+  EXPECT_EQ(resumed->status, 200);
+  EXPECT_EQ(calls_.count(Kind::Acked), 1u);  // the re-INVITEs' ACKs are not reported again
+
+  ASSERT_TRUE(caller.command("hangup"));
+  EXPECT_TRUE(calls_.waitEvent(Kind::ByeReceived, id, 5s).has_value()) << caller.log();
+  EXPECT_TRUE(calls_.waitEvent(Kind::Terminated, id, 5s).has_value());
+  EXPECT_TRUE(noDialogLeft());
+}
+
 TEST_F(OutgoingCallTest, BlindTransferFromThePhoneIsReferReceivedAndOurNotifyIsAnswered) {
   BaresipPhone& agent = phone("agent", true);
   ASSERT_TRUE(agent.running()) << agent.log();

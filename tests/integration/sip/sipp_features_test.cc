@@ -148,6 +148,27 @@ TEST_F(SippFeaturesTest, ReliableEarlyMediaFromTheCalleeIsPrackedAndReported) {
   EXPECT_TRUE(noDialogLeft());
 }
 
+TEST_F(SippFeaturesTest, AttendedTransferReferCarriesReplacesAndOurNotifyEndsTheSubscription) {
+  calls_.onInvite([this](const IncomingInvite& invite) {
+    stack_->answerInvite(invite.dialog, 200, "", OurSdp);
+  });
+  SippProcess phone(dir_, sippScenario("sipp_uac_refer.xml"), "127.0.0.1:" + std::to_string(port_),
+                    {"-s", "1001"});
+  auto invite = calls_.waitInvite(10s);
+  ASSERT_TRUE(invite.has_value()) << phone.log();
+  auto refer = calls_.waitEvent(Kind::ReferReceived, invite->dialog, 10s);
+  ASSERT_TRUE(refer.has_value()) << phone.log();
+  EXPECT_EQ(refer->refer_to, "sip:2002@127.0.0.1");
+  EXPECT_EQ(refer->replaces_call_id, "consult-1@127.0.0.1");
+  EXPECT_EQ(refer->replaces_to_tag, "tt1");
+  EXPECT_EQ(refer->replaces_from_tag, "ff2");
+  stack_->notifyReferProgress(invite->dialog, 200, "OK");
+  // The phone checks both NOTIFYs (100 Trying active, then 200 OK terminated) and hangs up.
+  EXPECT_EQ(phone.waitExit(10s), 0) << phone.log();
+  EXPECT_TRUE(calls_.waitEvent(Kind::Terminated, invite->dialog, 5s).has_value());
+  EXPECT_TRUE(noDialogLeft());
+}
+
 TEST_F(SippFeaturesTest, InfoInADialogIsAnsweredAndReported) {
   calls_.onInvite([this](const IncomingInvite& invite) {
     stack_->answerInvite(invite.dialog, 200, "", OurSdp);

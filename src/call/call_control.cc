@@ -310,6 +310,9 @@ void CallControl::handleDialogEvent(const sip::DialogEvent& event) {
     handleCallerEvent(*call, event);
     return;
   }
+  if (forkEvent(*call, event)) {
+    return;
+  }
   auto* leg = legOfDialog(*call, event.dialog);
   if (leg == nullptr) {
     KEFU_BUG("call: a dialog maps to a call without that leg");

@@ -234,7 +234,9 @@ class CallControl final : public sip::SipCallListener,
   void legHungUp(Call& call, Leg& leg, EndCause cause);
   void leaveConference(Call& call, Leg& leg, EndCause cause);
   Result<void> transferTo(Call& call, const Target& target, sip::DialogId refer_dialog);
-  void ringTimedOut(const std::string& call_id, sip::DialogId dialog);
+  void ringTimedOut(const std::string& call_id, std::uint64_t ring_id);
+  void releaseForks(Call& call);
+  bool forkEvent(Call& call, const sip::DialogEvent& event);
   void handleReinvite(Call& call, Leg* leg, const sip::DialogEvent& event);
   void handleRefer(Call& call, Leg& leg, const sip::DialogEvent& event);
 
@@ -285,6 +287,7 @@ class CallControl final : public sip::SipCallListener,
   std::map<media::SessionId, PendingEnd> pending_ends_;  // waiting for the final quality
   std::uint64_t next_call_seq_ = 1;
   std::uint64_t next_play_id_ = 1;
+  std::uint64_t next_ring_id_ = 1;
 };
 
 }  // namespace kefu::call

@@ -73,6 +73,10 @@ Result<CallSnapshot> CallControl::call(std::string_view call_id) const {
   if (c.consult) {
     s.legs.push_back(snapshotOf(*c.consult));
   }
+  for (const auto& fork : c.forks) {
+    s.legs.push_back(snapshotOf(fork));
+    s.legs.back().role = "fork";
+  }
   return s;
 }
 

@@ -1,5 +1,6 @@
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "call/call_control.h"
@@ -162,73 +163,129 @@ void CallControl::forgetDialog(sip::DialogId dialog) {
 
 bool CallControl::ringTarget(Call& call, const Target& target, LegRole role, std::string agent_id,
                              bool via_router) {
-  std::string uri;
+  std::vector<std::string> uris;
   OutgoingAuth auth;
   if (target.kind == TargetKind::Extension) {
-    auto contacts = sip_.contactsOf(target.id);
-    if (contacts.empty()) {
-      return false;
-    }
-    uri = contacts.front();  // the newest registration
+    uris = sip_.contactsOf(target.id);  // newest registration first
     if (agent_id.empty()) {
       agent_id = agents_.agentOfExtension(target.id).value_or("");
     }
-  } else if (target.kind == TargetKind::Number) {
-    if (config_.gateway.uri.empty()) {
-      return false;
+    // An agent reserved by the router, or a consultation, rings one phone: the newest. A direct
+    // call to an extension rings every registered phone (forking); the first to answer wins.
+    if (via_router || role == LegRole::Consult) {
+      uris.resize(std::min<std::size_t>(uris.size(), 1));
     }
-    uri = "sip:" + target.id + "@" + config_.gateway.uri;
+  } else if (target.kind == TargetKind::Number && !config_.gateway.uri.empty()) {
+    uris.push_back("sip:" + target.id + "@" + config_.gateway.uri);
     auth = {config_.gateway.auth_user, config_.gateway.auth_password};
-  } else {
-    return false;
   }
-  auto offer = media_.offer(media::SessionOptions{.affinity = call.seq});
-  if (!offer) {
-    spdlog::warn("call {}: no media session for {}: {}", call.id, uri, offer.error().message);
-    return false;
-  }
-  sip::OutgoingInvite invite;
-  invite.request_uri = uri;
-  invite.from_uri =
-      "sip:" + (call.caller.empty() ? "anonymous" : call.caller) + "@" + config_.sip_host;
-  invite.from_display = call.caller;
-  invite.to_uri = bareUri(uri);
-  invite.sdp = std::move(offer->sdp);
-  invite.auth_user = std::move(auth.user);
-  invite.auth_password = std::move(auth.password);
-  invite.headers.push_back("X-Kefu-Call: " + call.id);
-  auto dialog = sip_.invite(std::move(invite));
+  auto ring_id = next_ring_id_++;
+  std::vector<Leg> legs;
+  for (const auto& uri : uris) {
+    auto offer = media_.offer(media::SessionOptions{.affinity = call.seq});
+    if (!offer) {
+      spdlog::warn("call {}: no media session for {}: {}", call.id, uri, offer.error().message);
+      continue;
+    }
+    sip::OutgoingInvite invite;
+    invite.request_uri = uri;
+    invite.from_uri =
+        "sip:" + (call.caller.empty() ? "anonymous" : call.caller) + "@" + config_.sip_host;
+    invite.from_display = call.caller;
+    invite.to_uri = bareUri(uri);
+    invite.sdp = std::move(offer->sdp);
+    invite.auth_user = auth.user;
+    invite.auth_password = auth.password;
+    invite.headers.push_back("X-Kefu-Call: " + call.id);
+    auto dialog = sip_.invite(std::move(invite));
 
-  Leg leg;
-  leg.role = role == LegRole::Party ? Leg::Role::Party : Leg::Role::Consult;
-  leg.dialog = dialog;
-  leg.session = offer->id;
-  leg.agent_id = std::move(agent_id);
-  leg.target = targetText(target);
-  leg.via_router = via_router;
-  dialogs_[dialog] = call.id;
-  ++counters_.legs_active;
-  trackSession(call, offer->id);
+    Leg leg;
+    leg.role = role == LegRole::Party ? Leg::Role::Party : Leg::Role::Consult;
+    leg.dialog = dialog;
+    leg.session = offer->id;
+    leg.agent_id = agent_id;
+    leg.target = targetText(target);
+    leg.via_router = via_router;
+    leg.ring_id = ring_id;
+    dialogs_[dialog] = call.id;
+    ++counters_.legs_active;
+    trackSession(call, offer->id);
+    legs.push_back(std::move(leg));
+  }
+  if (legs.empty()) {
+    return false;
+  }
   if (!via_router) {
     // The router times its own rings out; direct rings (extension, number) time out here.
-    leg.ring_timer = loop_.postAfter(config_.ring_timeout,
-                                     [this, id = call.id, dialog] { ringTimedOut(id, dialog); });
+    legs.front().ring_timer = loop_.postAfter(
+        config_.ring_timeout, [this, id = call.id, ring_id] { ringTimedOut(id, ring_id); });
   }
-  (role == LegRole::Party ? call.party : call.consult) = std::move(leg);
+  (role == LegRole::Party ? call.party : call.consult) = std::move(legs.front());
+  for (std::size_t i = 1; i < legs.size(); ++i) {
+    call.forks.push_back(std::move(legs[i]));
+  }
   return true;
 }
 
-void CallControl::ringTimedOut(const std::string& call_id, sip::DialogId dialog) {
+void CallControl::ringTimedOut(const std::string& call_id, std::uint64_t ring_id) {
   auto* call = findCall(call_id);
   if (call == nullptr) {
     return;
   }
-  auto* leg = legOfDialog(*call, dialog);
-  if (leg == nullptr || leg->answered) {
-    return;
+  for (auto* slot : {&call->party, &call->consult}) {
+    if (*slot && (*slot)->ring_id == ring_id && !(*slot)->answered) {
+      (*slot)->ring_timer = 0;
+      releaseForks(*call);
+      legFailed(*call, **slot, EndCause::NoAnswer, true);
+      return;
+    }
   }
-  leg->ring_timer = 0;
-  legFailed(*call, *leg, EndCause::NoAnswer, true);
+}
+
+void CallControl::releaseForks(Call& call) {
+  for (auto& fork : call.forks) {
+    if (dialogs_.contains(fork.dialog)) {
+      sip_.hangUp(fork.dialog);
+    }
+    forgetDialog(fork.dialog);
+    destroySession(fork.session);
+  }
+  call.forks.clear();
+}
+
+bool CallControl::forkEvent(Call& call, const sip::DialogEvent& event) {
+  using Kind = sip::DialogEvent::Kind;
+  auto it = std::find_if(call.forks.begin(), call.forks.end(),
+                         [&](const Leg& fork) { return fork.dialog == event.dialog; });
+  if (it == call.forks.end()) {
+    return false;
+  }
+  switch (event.kind) {
+    case Kind::Answered: {
+      // This phone wins: it becomes the party leg (keeping the ring timer) and the others stop.
+      Leg winner = std::move(*it);
+      call.forks.erase(it);
+      KEFU_ASSERT(call.party.has_value());
+      winner.ring_timer = call.party->ring_timer;
+      call.party->ring_timer = 0;
+      releaseLeg(call, *call.party, true);
+      call.party = std::move(winner);
+      releaseForks(call);
+      legAnswered(call, *call.party, event.sdp);
+      return true;
+    }
+    case Kind::Failed:
+    case Kind::Cancelled:
+    case Kind::ByeReceived:
+    case Kind::Terminated:
+      forgetDialog(it->dialog);
+      destroySession(it->session);
+      call.forks.erase(it);
+      return true;
+    default:
+      // A fork only rings: provisional responses add nothing to the party's Ringing.
+      return true;
+  }
 }
 
 // --- Events on outgoing legs. ---
@@ -251,6 +308,16 @@ void CallControl::handleLegEvent(Call& call, Leg& leg, const sip::DialogEvent& e
     case Kind::Failed:
     case Kind::Cancelled:
       forgetDialog(leg.dialog);
+      if (leg.role == Leg::Role::Party && !call.forks.empty()) {
+        // Another phone of the extension still rings: it becomes the party leg.
+        Leg next = std::move(call.forks.front());
+        call.forks.erase(call.forks.begin());
+        next.ring_timer = leg.ring_timer;
+        leg.ring_timer = 0;
+        releaseLeg(call, leg, false);
+        call.party = std::move(next);
+        return;
+      }
       legFailed(call, leg, causeOfStatus(event.status), false);
       return;
     case Kind::ByeReceived:
@@ -276,6 +343,9 @@ void CallControl::handleLegEvent(Call& call, Leg& leg, const sip::DialogEvent& e
 }
 
 void CallControl::legAnswered(Call& call, Leg& leg, const std::string& sdp) {
+  if (leg.role == Leg::Role::Party) {
+    releaseForks(call);
+  }
   if (leg.ring_timer != 0) {
     loop_.cancel(leg.ring_timer);
     leg.ring_timer = 0;
@@ -370,6 +440,8 @@ void CallControl::leaveConference(Call& call, Leg& leg, EndCause cause) {
   bool send_hangup = cause == EndCause::RtpTimeout;
   media_.leaveConference(leg.session);
   if (leg.role == Leg::Role::Caller) {
+    // The recording's left channel is the caller: it ends with the caller.
+    stopRecordingOf(call);
     if (send_hangup) {
       sip_.hangUp(leg.dialog);
     }
@@ -420,6 +492,7 @@ void CallControl::releaseLeg(Call& call, Leg& leg, bool send_hangup) {
 }
 
 void CallControl::endCall(Call& call, EndCause cause, std::string detail) {
+  releaseForks(call);
   if (call.recording) {
     stopRecordingOf(call);
   }

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "call/call_control.h"
 #include "call/entry_point.h"
@@ -23,7 +24,8 @@ struct Leg {
   std::string target;       // "extension:101", "number:555…"; empty for the caller
   bool via_router = false;  // rung by RoutedCalls::ringAgent: the router hears how it ends
   EventLoop::TimerId ring_timer = 0;
-  bool alerted = false;  // a Ringing event was sent for it
+  std::uint64_t ring_id = 0;  // the ring (ringTarget call) it belongs to; forks share it
+  bool alerted = false;       // a Ringing event was sent for it
 };
 
 /** One caller's call: its legs and what it is doing. Owned by CallControl, loop only. */
@@ -40,6 +42,7 @@ struct Call {
   Leg caller_leg;
   std::optional<Leg> party;
   std::optional<Leg> consult;
+  std::vector<Leg> forks;       // the extension's other phones ringing beside `party`
   bool routed = false;          // the router knows the call: tell it how it ends
   bool consult_routed = false;  // the consultation goes through the router
   Target consult_target;

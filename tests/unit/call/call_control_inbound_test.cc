@@ -322,3 +322,73 @@ TEST_F(CallControlTest, NoMediaPortForTheCalleeReleasesTheCaller) {
 
 }  // namespace
 }  // namespace kefu::call::test
+
+namespace kefu::call::test {
+namespace {
+
+TEST_F(CallControlTest, ExtensionWithTwoPhonesRingsBothAndTheFirstToAnswerWins) {
+  sip.addRegistration("301", "sip:301@10.0.0.41:5062", "10.0.0.41:5062");  // a softphone
+  start();
+  auto caller = callIn("200");
+  auto id = onlyCall();
+  ASSERT_EQ(sip.invites().size(), 2u);
+  auto softphone = sip.invites()[0].first;  // newest first
+  auto deskphone = sip.invites()[1].first;
+  EXPECT_EQ(sip.invites()[0].second.request_uri, "sip:301@10.0.0.41:5062");
+  EXPECT_EQ(sip.invites()[1].second.request_uri, "sip:301@10.0.0.31:5060");
+  EXPECT_EQ(control->counters().legs_active.load(), 3);
+  EXPECT_EQ(control->counters().media_sessions_active.load(), 3);
+
+  answer(deskphone);
+  EXPECT_TRUE(sip.hungUp(softphone));
+  EXPECT_FALSE(sip.hungUp(deskphone));
+  EXPECT_EQ(sip.statusesOf(caller), (std::vector<int>{180, 200}));
+  EXPECT_EQ(legDialog(id, "party"), deskphone);
+  EXPECT_EQ(media.partnerOf(callerSession(id)), legSession(id, "party"));
+  EXPECT_EQ(control->counters().legs_active.load(), 2);
+  EXPECT_EQ(control->counters().media_sessions_active.load(), 2);
+  // The ring timer is gone with the answer.
+  time.advance(config.ring_timeout);
+  run();
+  EXPECT_EQ(snapshot(id).state, CallState::Talking);
+  bye(deskphone);
+  expectNothingLeft();
+}
+
+TEST_F(CallControlTest, ExtensionWithTwoPhonesKeepsRingingWhenOneRefusesThenTimesOut) {
+  sip.addRegistration("301", "sip:301@10.0.0.41:5062", "10.0.0.41:5062");
+  start();
+  auto caller = callIn("200");
+  auto softphone = sip.invites()[0].first;
+  auto deskphone = sip.invites()[1].first;
+  fail(softphone, 486);
+  EXPECT_EQ(sip.statusesOf(caller), std::vector<int>{180});
+  time.advance(config.ring_timeout);
+  run();
+  EXPECT_TRUE(sip.hungUp(deskphone));
+  EXPECT_EQ(sip.statusesOf(caller), (std::vector<int>{180, 480}));
+  EXPECT_EQ(endedCause(), "no_answer");
+  expectNothingLeft();
+
+  // And the other order: the newest phone stays alone and fails too.
+  caller = callIn("200");
+  softphone = sip.invites()[2].first;
+  deskphone = sip.invites()[3].first;
+  fail(deskphone, 603);
+  fail(softphone, 486);
+  EXPECT_EQ(sip.statusesOf(caller), (std::vector<int>{180, 486}));
+  expectNothingLeft();
+}
+
+TEST_F(CallControlTest, CallerCancellingWhileTwoPhonesRingCancelsBoth) {
+  sip.addRegistration("301", "sip:301@10.0.0.41:5062", "10.0.0.41:5062");
+  start();
+  auto caller = callIn("200");
+  dialogEvent(caller, Kind::Cancelled);
+  EXPECT_TRUE(sip.hungUp(sip.invites()[0].first));
+  EXPECT_TRUE(sip.hungUp(sip.invites()[1].first));
+  expectNothingLeft();
+}
+
+}  // namespace
+}  // namespace kefu::call::test

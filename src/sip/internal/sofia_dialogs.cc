@@ -22,7 +22,7 @@ std::string bodyOf(const sip_t* sip) {
   if (sip == nullptr || sip->sip_payload == nullptr || sip->sip_payload->pl_data == nullptr) {
     return {};
   }
-  return std::string(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+  return {sip->sip_payload->pl_data, sip->sip_payload->pl_len};
 }
 
 // @return the SDP body of a message, or "" when it has none or another type of body.
@@ -119,6 +119,13 @@ void SofiaSipStack::hangUp(DialogId dialog) {
       d->hangup_requested = true;
       if (!d->final_received) {
         nua_cancel(d->nh, TAG_END());  // a 2xx racing the CANCEL is answered by BYE
+        if (!d->provisional_received) {
+          // The CANCEL waits for a first response, which may take until the INVITE times out
+          // (32 s); call control is released now and the handle lives on without it.
+          emit(DialogEvent{dialog, DialogEvent::Kind::Failed, 487, "Request Terminated"});
+          detached_.insert(d->nh);
+          releaseDialog(dialog, 487, "Request Terminated", false);
+        }
       } else if (d->established) {
         nua_bye(d->nh, TAG_END());
       }
@@ -222,7 +229,8 @@ DialogId SofiaSipStack::addDialog(DialogId id, nua_handle_t* nh, bool outgoing) 
   return id;
 }
 
-void SofiaSipStack::releaseDialog(DialogId id, int status, std::string reason) {
+void SofiaSipStack::releaseDialog(DialogId id, int status, std::string reason,
+                                  bool destroy_handle) {
   auto it = dialogs_.find(id);
   if (it == dialogs_.end()) {
     return;
@@ -240,10 +248,12 @@ void SofiaSipStack::releaseDialog(DialogId id, int status, std::string reason) {
   dialogs_.erase(it);
   --counters_.dialogs_active;
   emit(DialogEvent{id, DialogEvent::Kind::Terminated, status, std::move(reason)});
-  nua_handle_destroy(nh);
+  if (destroy_handle) {
+    nua_handle_destroy(nh);
+  }
 }
 
-void SofiaSipStack::emit(DialogEvent event) {
+void SofiaSipStack::emit(const DialogEvent& event) {
   if (SipCallListener* call_listener = call_listener_.load()) {
     call_listener->onDialogEvent(event);
   }
@@ -459,11 +469,17 @@ void SofiaSipStack::onInviteResponse(int status, const char* phrase, nua_handle_
                                      const sip_t* sip) {
   auto it = dialog_of_handle_.find(nh);
   if (it == dialog_of_handle_.end()) {
+    if (detached_.count(nh) != 0 && status >= 200 && status < 300) {
+      nua_bye(nh, TAG_END());  // answered after we gave up on it
+    }
     return;
   }
   const DialogId id = it->second;
   Dialog& dialog = dialogs_.at(id);
   const std::string reason = phrase != nullptr ? phrase : "";
+  if (status < 200) {
+    dialog.provisional_received = true;
+  }
   if (dialog.established) {
     // The answer to our re-INVITE (nua sends its ACK).
     if (dialog.reinvite_out && status >= 200) {
@@ -525,6 +541,8 @@ void SofiaSipStack::onCallState(nua_handle_t* nh, tagi_t tags[]) {
   auto it = dialog_of_handle_.find(nh);
   if (it != dialog_of_handle_.end()) {
     releaseDialog(it->second, 0, {});
+  } else if (detached_.erase(nh) != 0) {
+    nua_handle_destroy(nh);
   }
 }
 

@@ -116,6 +116,10 @@ void SofiaSipStack::run(std::promise<Result<void>>& started) {
     nua_handle_destroy(dialog.nh);
   }
   dialogs_.clear();
+  for (nua_handle_t* nh : detached_) {
+    nua_handle_destroy(nh);
+  }
+  detached_.clear();
   dialog_of_handle_.clear();
   counters_.dialogs_active = 0;
   nua_destroy(nua_);

@@ -23,6 +23,7 @@ struct SofiaDialog {
   bool final_received = false;  // outgoing: the INVITE's final response came in
   bool established = false;     // a 2xx was sent or received
   bool hangup_requested = false;
+  bool provisional_received = false;  // outgoing: a 1xx came, so CANCEL can go out
   bool acked = false;                 // incoming: the ACK of our 2xx came
   bool auth_tried = false;            // outgoing: a 401/407 was answered once
   bool reinvite_out = false;          // our re-INVITE waits for its final response
@@ -96,8 +97,8 @@ class SofiaSipStack final : public SipStack {
   void onAck(nua_handle_t* nh, const sip_t* sip);
   void onCallState(nua_handle_t* nh, tagi_t tags[]);
   void startInvite(DialogId id, const OutgoingInvite& invite);
-  void releaseDialog(DialogId id, int status, std::string reason);
-  void emit(DialogEvent event);
+  void releaseDialog(DialogId id, int status, std::string reason, bool destroy_handle = true);
+  void emit(const DialogEvent& event);
   void dialogEvent(nua_handle_t* nh, DialogEvent::Kind kind, int status, std::string reason);
 
   static void nuaCallback(nua_event_t event, int status, char const* phrase, nua_t* nua,
@@ -130,6 +131,9 @@ class SofiaSipStack final : public SipStack {
   std::atomic<DialogId> next_dialog_{1};  // shared by incoming and outgoing dialogs (any thread)
   std::map<DialogId, Dialog> dialogs_;
   std::map<nua_handle_t*, DialogId> dialog_of_handle_;
+  // Handles of outgoing INVITEs hung up before any response: call control has heard Terminated,
+  // nua still owes the CANCEL (RFC 3261 9.1 waits for a provisional) or the timeout.
+  std::set<nua_handle_t*> detached_;
   // nua_respond() copies its tags but keeps the phrase pointer until sofia's stack thread sends
   // the response, so every phrase we pass lives here (bounded) for the stack's lifetime.
   std::set<std::string, std::less<>> phrases_;

@@ -175,6 +175,22 @@ TEST_F(OutgoingCallTest, InviteToAPortNobodyListensOnFails) {
   EXPECT_TRUE(noDialogLeft());
 }
 
+TEST_F(OutgoingCallTest, HangUpBeforeAnyResponseEndsTheCallPromptly) {
+  // A UDP socket that takes the INVITE and never answers (no ICMP error either).
+  testing::SipSocket silent(testing::SipSocket::Transport::Udp, port_);
+  const DialogId id = stack_->invite(
+      inviteTo("sip:agent@127.0.0.1:" + std::to_string(silent.localPort()) + ";transport=udp"));
+  stack_->hangUp(id);
+  // Without a provisional response no CANCEL may go out yet (RFC 3261 9.1): call control is
+  // released at once rather than after the INVITE's 32 s timeout.
+  auto failed = calls_.waitEvent(Kind::Failed, id, 2s);
+  ASSERT_TRUE(failed.has_value());
+  EXPECT_EQ(failed->status, 487);
+  EXPECT_TRUE(calls_.waitEvent(Kind::Terminated, id, 2s).has_value());
+  EXPECT_EQ(calls_.count(Kind::Answered), 0u);
+  EXPECT_TRUE(noDialogLeft());
+}
+
 TEST_F(OutgoingCallTest, InviteToAnUnusableUriFailsAndLeavesNoDialog) {
   const DialogId first = stack_->invite(inviteTo("this is not a uri"));
   const DialogId second = stack_->invite(inviteTo("sip:"));

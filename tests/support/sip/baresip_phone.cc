@@ -4,11 +4,11 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -60,8 +60,8 @@ uint16_t freeSipPortPair() {
   return 0;
 }
 
-BaresipPhone::BaresipPhone(const std::string& dir, const std::string& user, bool auto_answer)
-    : dir_(dir), user_(user), sip_port_(freeSipPortPair()) {
+BaresipPhone::BaresipPhone(std::string dir, std::string user, bool auto_answer)
+    : dir_(std::move(dir)), user_(std::move(user)), sip_port_(freeSipPortPair()) {
   const uint16_t ctrl_port = freeSipPort();
   {
     std::ofstream config(dir_ + "/config");

@@ -23,7 +23,7 @@ class BaresipPhone {
  public:
   /** Writes the phone's directory under `dir`, starts baresip as `user` and connects to its
    *  control port. */
-  BaresipPhone(const std::string& dir, const std::string& user, bool auto_answer);
+  BaresipPhone(std::string dir, std::string user, bool auto_answer);
   ~BaresipPhone();
   BaresipPhone(const BaresipPhone&) = delete;
   BaresipPhone& operator=(const BaresipPhone&) = delete;

@@ -3,11 +3,11 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -21,9 +21,9 @@ std::string sippScenario(const std::string& name) {
   return std::string(KEFU_SOURCE_DIR) + "/tests/support/sip/" + name;
 }
 
-SippProcess::SippProcess(const std::string& dir, const std::string& scenario,
-                         const std::string& remote, const std::vector<std::string>& extra)
-    : dir_(dir), port_(freeSipPort()) {
+SippProcess::SippProcess(std::string dir, const std::string& scenario, const std::string& remote,
+                         const std::vector<std::string>& extra)
+    : dir_(std::move(dir)), port_(freeSipPort()) {
   const uint16_t control = freeSipPort();
   const uint16_t media = freeSipPortPair();
   std::vector<std::string> args{"sipp"};
@@ -64,6 +64,7 @@ SippProcess::SippProcess(const std::string& dir, const std::string& scenario,
     ::dup2(out, 2);
     ::setpgid(0, 0);
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& arg : args) {
       argv.push_back(arg.data());
     }

@@ -21,7 +21,7 @@ class SippProcess {
  public:
   /** Starts `sipp` with the scenario `scenario` (a path) running one call; `remote` is
    *  "127.0.0.1:<port>" for a UAC, empty for a UAS; `extra` are more arguments. */
-  SippProcess(const std::string& dir, const std::string& scenario, const std::string& remote,
+  SippProcess(std::string dir, const std::string& scenario, const std::string& remote,
               const std::vector<std::string>& extra = {});
   ~SippProcess();
   SippProcess(const SippProcess&) = delete;

@@ -80,7 +80,7 @@ struct OutgoingInvite {
 struct DialogEvent {
   enum class Kind {
     Cancelled,    // the caller sent CANCEL before we answered (487 has been sent)
-    Acked,        // our 2xx was acknowledged
+    Acked,        // our 2xx was acknowledged (once; `sdp`: the answer if our 2xx had the offer)
     ByeReceived,  // the peer hung up (200 has been sent)
     Terminated,   // the dialog is gone; its DialogId is released after this event
 
@@ -102,7 +102,7 @@ struct DialogEvent {
   int status = 0;      // Terminated: the final status that ended it, when known; Progress,
                        // Answered, Failed, ReinviteAnswered: the response's status
   std::string reason;  // the phrase or the Reason header
-  std::string sdp;     // Progress, Answered, ReinviteReceived, ReinviteAnswered
+  std::string sdp;     // Progress, Answered, ReinviteReceived, ReinviteAnswered, Acked
   std::string refer_to;  // ReferReceived: the Refer-To URI without its Replaces parameter
   std::string replaces_call_id;  // ReferReceived: the Refer-To's embedded Replaces, if any
   std::string replaces_to_tag;

@@ -61,6 +61,8 @@ std::string_view toString(EndCause cause) {
       return "routing_ended";
     case EndCause::ApiHangup:
       return "api_hangup";
+    case EndCause::Transferred:
+      return "transferred";
     case EndCause::Failed:
       return "failed";
   }
@@ -217,6 +219,7 @@ void CallControl::handleInvite(const sip::IncomingInvite& invite) {
   call.id = newId("call", time_);
   call.seq = seq;
   call.caller = internal::uriUser(invite.from_uri);
+  call.sip_call_id = invite.call_id;
   call.dialed = user;
   call.target = target;
   if (target.kind == TargetKind::Queue) {

@@ -39,9 +39,11 @@ enum class EndCause {
   AnnouncementDone,
   RoutingEnded,  // the router gave the call up (its reason is in the event's detail)
   ApiHangup,
-  Failed,  // a media or signalling error on our side
+  Failed,       // a media or signalling error on our side
+  Transferred,  // a phone's attended transfer (REFER with Replaces) joined its party to another
+                // call and released the rest of this one
 };
-inline constexpr std::size_t EndCauseCount = 14;
+inline constexpr std::size_t EndCauseCount = 15;
 
 std::string_view toString(EndCause cause);
 
@@ -239,6 +241,8 @@ class CallControl final : public sip::SipCallListener,
   bool forkEvent(Call& call, const sip::DialogEvent& event);
   void handleReinvite(Call& call, Leg* leg, const sip::DialogEvent& event);
   void handleRefer(Call& call, Leg& leg, const sip::DialogEvent& event);
+  void handleReplacesRefer(Call& call, Leg& leg, const sip::DialogEvent& event);
+  void reanchorAnswered(Call& call, Leg& leg, const sip::DialogEvent& event);
 
   // Shared helpers (call_control_legs.cc).
   Call* findCall(std::string_view call_id);

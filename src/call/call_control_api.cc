@@ -220,8 +220,7 @@ void CallControl::handleRefer(Call& call, Leg& leg, const sip::DialogEvent& even
     return;
   }
   if (!event.replaces_call_id.empty()) {
-    // Phone-driven attended transfer (REFER with Replaces) is not supported yet.
-    sip_.notifyReferProgress(event.dialog, 501, "Not Implemented");
+    handleReplacesRefer(call, leg, event);
     return;
   }
   auto target = resolveNumber(internal::uriUser(event.refer_to));

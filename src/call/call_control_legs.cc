@@ -335,8 +335,12 @@ void CallControl::handleLegEvent(Call& call, Leg& leg, const sip::DialogEvent& e
     case Kind::ReferReceived:
       handleRefer(call, leg, event);
       return;
-    case Kind::Acked:
     case Kind::ReinviteAnswered:
+      if (leg.reanchor_session != 0) {
+        reanchorAnswered(call, leg, event);
+      }
+      return;
+    case Kind::Acked:
     case Kind::InfoReceived:
       return;
   }
@@ -488,6 +492,7 @@ void CallControl::releaseLeg(Call& call, Leg& leg, bool send_hangup) {
   }
   forgetDialog(leg.dialog);
   destroySession(leg.session);
+  destroySession(leg.reanchor_session);
   (leg.role == Leg::Role::Party ? call.party : call.consult).reset();
 }
 
@@ -578,7 +583,11 @@ void CallControl::emit(const Call& call, CallEventType type, std::string cause, 
   event.dialed = call.dialed;
   event.entry_point_id = call.entry_point_id;
   event.queue_id = call.queue_id;
-  event.agent_id = agent_id.empty() ? call.agent_id : std::move(agent_id);
+  if (agent_id.empty()) {
+    event.agent_id = call.agent_id;
+  } else {
+    event.agent_id = std::move(agent_id);
+  }
   event.target = std::move(target);
   event.cause = std::move(cause);
   event.detail = std::move(detail);

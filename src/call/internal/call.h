@@ -24,8 +24,12 @@ struct Leg {
   std::string target;       // "extension:101", "number:555…"; empty for the caller
   bool via_router = false;  // rung by RoutedCalls::ringAgent: the router hears how it ends
   EventLoop::TimerId ring_timer = 0;
-  std::uint64_t ring_id = 0;  // the ring (ringTarget call) it belongs to; forks share it
-  bool alerted = false;       // a Ringing event was sent for it
+  std::uint64_t ring_id = 0;
+  /** A session on the call's media thread that replaces `session` once the phone answers our
+   *  re-INVITE (a leg moved here from another call by an attended transfer); 0 when none. */
+  media::SessionId reanchor_session =
+      0;                 // the ring (ringTarget call) it belongs to; forks share it
+  bool alerted = false;  // a Ringing event was sent for it
 };
 
 /** One caller's call: its legs and what it is doing. Owned by CallControl, loop only. */
@@ -34,6 +38,7 @@ struct Call {
   std::uint64_t seq = 0;  // media affinity and conference id
   CallState state = CallState::Ringing;
   std::string caller;
+  std::string sip_call_id;  // the caller dialog's Call-ID (what a Replaces header names)
   std::string dialed;
   std::string entry_point_id;
   std::string queue_id;

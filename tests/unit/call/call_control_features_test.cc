@@ -166,12 +166,78 @@ TEST_F(CallFeaturesTest, ReferTheRouterRefusesFailsAndTheCallGoesOn) {
   EXPECT_EQ(media.partnerOf(callerSession(id)), legSession(id, "party"));
 }
 
-TEST_F(CallFeaturesTest, ReferWithReplacesIsNotSupportedYet) {
+TEST_F(CallFeaturesTest, ReferWithReplacesJoinsTheCallerToTheAgentsConsultation) {
+  start();
+  auto x = talkingToAgent("ag_1");
+  auto caller = legDialog(x, "caller");
+  auto agent = legDialog(x, "party");
+  reinvite(agent, phoneSdp("sendonly"));  // the agent's phone holds the caller
+  // The agent's phone calls extension 302 through Kefu: call Y.
+  auto consult_dialog = callIn("302", "10.0.0.31");
+  std::string y;
+  for (const auto& c : control->calls()) {
+    y = c.id == x ? y : c.id;
+  }
+  auto colleague = lastInvite();
+  answer(colleague);
+  auto old_session = legSession(y, "party");
+
+  refer(agent, "sip:302@kefu.example.com", "cid-" + std::to_string(consult_dialog));
+  EXPECT_EQ(sip.last("notify", agent)->status, 200);
+  EXPECT_TRUE(sip.hungUp(agent));
+  EXPECT_TRUE(sip.hungUp(consult_dialog));
+  EXPECT_FALSE(sip.hungUp(colleague));
+  EXPECT_TRUE(router.saw("transferredAway " + x + " extension:302"));
+  EXPECT_EQ(event(CallEventType::Ended).call_id, y);
+  EXPECT_EQ(endedCause(), "transferred");
+  EXPECT_EQ(control->calls().size(), 1u);
+  // The colleague's phone is re-INVITEd onto a session on the caller's media thread.
+  auto reinvited = sip.last("reinvite", colleague);
+  ASSERT_TRUE(reinvited);
+  const std::string prefix = "offer-of-session-";
+  ASSERT_EQ(reinvited->text.rfind(prefix, 0), 0u);
+  media::SessionId fresh = std::stoull(reinvited->text.substr(prefix.size()));
+  EXPECT_EQ(legDialog(x, "party"), colleague);
+  EXPECT_EQ(media.sessions().at(fresh).affinity, media.sessions().at(callerSession(x)).affinity);
+  EXPECT_NE(media.playing(callerSession(x)), nullptr);
+
+  dialogEvent(colleague, Kind::ReinviteAnswered, 200, phoneSdp());
+  EXPECT_FALSE(media.sessions().contains(old_session));
+  EXPECT_EQ(legSession(x, "party"), fresh);
+  EXPECT_EQ(media.partnerOf(callerSession(x)), fresh);
+  EXPECT_EQ(media.playing(callerSession(x)), nullptr);
+  EXPECT_EQ(snapshot(x).state, CallState::Talking);
+  EXPECT_EQ(snapshot(x).agent_id, "ag_2");
+  EXPECT_EQ(ended(EndCause::Transferred), 1u);
+
+  bye(caller);
+  EXPECT_TRUE(sip.hungUp(colleague));
+  expectNothingLeft();
+}
+
+TEST_F(CallFeaturesTest, ReferWithReplacesTheColleagueRefusesReleasesEverything) {
+  start();
+  auto x = talkingToAgent("ag_1");
+  auto caller = legDialog(x, "caller");
+  auto agent = legDialog(x, "party");
+  auto consult_dialog = callIn("302", "10.0.0.31");
+  auto colleague = lastInvite();
+  answer(colleague);
+  refer(agent, "sip:302@kefu.example.com", "cid-" + std::to_string(consult_dialog));
+  dialogEvent(colleague, Kind::ReinviteAnswered, 488);
+  EXPECT_TRUE(sip.hungUp(colleague));
+  EXPECT_TRUE(sip.hungUp(caller));
+  EXPECT_EQ(endedCause(), "failed");
+  expectNothingLeft();
+}
+
+TEST_F(CallFeaturesTest, ReferWithReplacesNamingNoCallFailsAndTheCallGoesOn) {
   start();
   auto id = talkingToAgent();
   auto agent = legDialog(id, "party");
   refer(agent, "sip:302@kefu.example.com", "abc@host");
-  EXPECT_EQ(sip.last("notify", agent)->status, 501);
+  EXPECT_EQ(sip.last("notify", agent)->status, 481);
+  EXPECT_FALSE(sip.hungUp(agent));
   EXPECT_EQ(snapshot(id).state, CallState::Talking);
 }
 

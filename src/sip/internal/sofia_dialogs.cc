@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstring>
+#include <optional>
 
 #include "sip/internal/sofia_message.h"
 #include "sip/internal/sofia_stack.h"
@@ -383,24 +384,30 @@ void SofiaSipStack::onRefer(nua_handle_t* nh, const sip_t* sip, tagi_t tags[]) {
   dialog->refer_event = refer_event != nullptr
                             ? headerValue(reinterpret_cast<const sip_header_t*>(refer_event))
                             : std::string("refer");
+  std::optional<ReferTarget> target;
+  if (sip != nullptr && sip->sip_refer_to != nullptr) {
+    target = parseReferTo(headerValue(reinterpret_cast<const sip_header_t*>(sip->sip_refer_to)));
+  }
+  if (!target) {
+    // nua has sent 202 already; the transfer fails at once, and call control never sees it.
+    ++counters_.malformed;
+    nua_notify(nh, SIPTAG_EVENT_STR(dialog->refer_event.c_str()),
+               NUTAG_SUBSTATE(nua_substate_terminated),
+               SIPTAG_CONTENT_TYPE_STR("message/sipfrag;version=2.0"),
+               SIPTAG_PAYLOAD_STR("SIP/2.0 400 Bad Refer-To\r\n"), TAG_END());
+    dialog->refer_event.clear();
+    return;
+  }
   // RFC 3515 2.4.4: the first NOTIFY goes out at once; nua 1.12.11 leaves it to us.
   nua_notify(nh, SIPTAG_EVENT_STR(dialog->refer_event.c_str()), NUTAG_SUBSTATE(nua_substate_active),
              SIPTAG_CONTENT_TYPE_STR("message/sipfrag;version=2.0"),
              SIPTAG_PAYLOAD_STR("SIP/2.0 100 Trying\r\n"), TAG_END());
   DialogEvent event{dialog_of_handle_.at(nh), DialogEvent::Kind::ReferReceived};
-  if (sip != nullptr && sip->sip_refer_to != nullptr) {
-    auto target =
-        parseReferTo(headerValue(reinterpret_cast<const sip_header_t*>(sip->sip_refer_to)));
-    if (target) {
-      event.refer_to = std::move(target->uri);
-      if (target->replaces) {
-        event.replaces_call_id = std::move(target->replaces->call_id);
-        event.replaces_to_tag = std::move(target->replaces->to_tag);
-        event.replaces_from_tag = std::move(target->replaces->from_tag);
-      }
-    } else {
-      ++counters_.malformed;
-    }
+  event.refer_to = std::move(target->uri);
+  if (target->replaces) {
+    event.replaces_call_id = std::move(target->replaces->call_id);
+    event.replaces_to_tag = std::move(target->replaces->to_tag);
+    event.replaces_from_tag = std::move(target->replaces->from_tag);
   }
   emit(std::move(event));
 }

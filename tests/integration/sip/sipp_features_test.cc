@@ -169,6 +169,20 @@ TEST_F(SippFeaturesTest, AttendedTransferReferCarriesReplacesAndOurNotifyEndsThe
   EXPECT_TRUE(noDialogLeft());
 }
 
+TEST_F(SippFeaturesTest, ReferWithoutAUsableTargetFailsAtOnceAndNeverReachesCallControl) {
+  calls_.onInvite([this](const IncomingInvite& invite) {
+    stack_->answerInvite(invite.dialog, 200, "", OurSdp);
+  });
+  SippProcess phone(dir_, sippScenario("sipp_uac_refer_bad.xml"),
+                    "127.0.0.1:" + std::to_string(port_), {"-s", "1001"});
+  // The phone checks the NOTIFY with the 400 sipfrag and hangs up.
+  EXPECT_EQ(phone.waitExit(10s), 0) << phone.log();
+  EXPECT_TRUE(calls_.waitEvent(Kind::ByeReceived, 0, 5s).has_value());
+  EXPECT_EQ(calls_.count(Kind::ReferReceived), 0u);
+  EXPECT_EQ(stack_->counters().malformed.load(), 1u);
+  EXPECT_TRUE(noDialogLeft());
+}
+
 TEST_F(SippFeaturesTest, InfoInADialogIsAnsweredAndReported) {
   calls_.onInvite([this](const IncomingInvite& invite) {
     stack_->answerInvite(invite.dialog, 200, "", OurSdp);

@@ -1,6 +1,7 @@
 // Queue calls and the router: ringing agents, answers, declines, hang-ups from either side.
 
 #include <algorithm>
+#include <thread>
 
 #include "call_control_fixture.h"
 
@@ -246,6 +247,35 @@ TEST_F(CallControlTest, CountersFollowEveryCallBackToZero) {
   EXPECT_EQ(control->counters().calls_total.load(), 2u);
   EXPECT_EQ(ended(EndCause::CallerHangup), 2u);
   expectNothingLeft();
+}
+
+}  // namespace
+}  // namespace kefu::call::test
+
+namespace kefu::call::test {
+namespace {
+
+TEST_F(CallControlTest, ListenerCallsFromOtherThreadsOnlyPostToTheLoop) {
+  start();
+  sip::IncomingInvite invite;
+  invite.dialog = sip.newIncoming();
+  invite.request_uri = "sip:101@kefu.example.com";
+  invite.from_uri = "sip:777@carrier.example";
+  invite.sdp = phoneSdp();
+  invite.source_host = "192.0.2.1";
+  std::thread sip_thread([&] { control->onIncomingInvite(invite); });
+  sip_thread.join();
+  EXPECT_TRUE(sip.commands().empty());  // nothing ran on the SIP thread
+  EXPECT_TRUE(media.sessions().empty());
+  run();
+  EXPECT_EQ(sip.statusesOf(invite.dialog), (std::vector<int>{180, 200}));
+
+  auto session = callerSession(onlyCall());
+  std::thread media_thread([&] { control->onDtmf(session, '3', media::DtmfSource::Rfc4733); });
+  media_thread.join();
+  EXPECT_EQ(event(CallEventType::Dtmf).call_id, "<none>");
+  run();
+  EXPECT_EQ(event(CallEventType::Dtmf).detail, "3");
 }
 
 }  // namespace

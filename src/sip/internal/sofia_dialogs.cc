@@ -271,9 +271,11 @@ void SofiaSipStack::dialogEvent(nua_handle_t* nh, DialogEvent::Kind kind, int st
 
 // ---- Incoming requests (SIP thread) -----------------------------------------------------------
 
-void SofiaSipStack::onInvite(nua_handle_t* nh, const sip_t* sip) {
+void SofiaSipStack::onInvite(int status, nua_handle_t* nh, const sip_t* sip) {
   if (Dialog* existing = dialogOf(nh)) {
-    onReinvite(*existing, sip, false);
+    if (status < 200) {
+      onReinvite(*existing, sip, false);  // else nua refused it itself (491 on glare, 500 ...)
+    }
     return;
   }
   const DialogId id = addDialog(next_dialog_++, nh, false);

@@ -316,7 +316,7 @@ void SofiaSipStack::onNuaEvent(nua_event_t event, int status, const char* phrase
       return;
     case nua_i_invite:
       countRequest(event);
-      onInvite(nh, sip);
+      onInvite(status, nh, sip);
       return;
     case nua_i_cancel:
       dialogEvent(nh, DialogEvent::Kind::Cancelled, 487, "Request Terminated");
@@ -341,8 +341,8 @@ void SofiaSipStack::onNuaEvent(nua_event_t event, int status, const char* phrase
       return;
     case nua_i_update:
       countRequest(event);
-      if (Dialog* dialog = dialogOf(nh)) {
-        onReinvite(*dialog, sip, true);
+      if (Dialog* dialog = dialogOf(nh); dialog != nullptr && status < 200) {
+        onReinvite(*dialog, sip, true);  // (nua may have refused it itself, e.g. 491 on glare)
       }
       return;
     case nua_r_notify:

@@ -89,7 +89,7 @@ class SofiaSipStack final : public SipStack {
   Dialog* findDialog(DialogId id);
   Dialog* dialogOf(nua_handle_t* nh);
   DialogId addDialog(DialogId id, nua_handle_t* nh, bool outgoing);
-  void onInvite(nua_handle_t* nh, const sip_t* sip);
+  void onInvite(int status, nua_handle_t* nh, const sip_t* sip);
   void onReinvite(Dialog& dialog, const sip_t* sip, bool update);
   void onInviteResponse(int status, const char* phrase, nua_handle_t* nh, const sip_t* sip);
   void onRefer(nua_handle_t* nh, const sip_t* sip, tagi_t tags[]);

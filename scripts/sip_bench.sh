@@ -23,19 +23,20 @@
 #                               callee that echoes RTP (bench/sip/uas_echo.xml).
 #
 # A rate is clean when every call of the step succeeded (no failed call, no unexpected or
-# out-of-call message on the caller and the callee) and SIPp kept the rate. The search doubles the
-# rate with short probes until one fails, bisects to within 10 %, and then confirms the best rate
-# with a full-length step (stepping down 10 % when the confirmation fails); the figure is the
-# confirmed rate.
+# out-of-call message on the caller and the callee) and SIPp kept the rate. The search raises the
+# rate by half with short probes until one is not clean, tries once between the last two, and
+# then confirms the best rate with a full-length step (stepping down 20 % when the confirmation
+# is not clean); the figure is the confirmed rate. A step stops at its first failed call.
 #
 # Environment (for experiments; the defaults are the reported figures):
 #   KEFU_BIN (build/bin/kefu)
-#   SIP_BENCH_PROBE_SECONDS (5)     length of a search probe
+#   SIP_BENCH_PROBE_SECONDS (6)     length of a search probe (twice a call, so that a probe
+#                                   spends most of its time at the full number of calls)
 #   SIP_BENCH_STEP_SECONDS (20)     length of the confirming step
-#   SIP_BENCH_KEFU_START (100)      first rate tried against Kefu, in calls/s
-#   SIP_BENCH_KAMAILIO_START (400)  first rate tried against Kamailio
+#   SIP_BENCH_KEFU_START (200)      first rate tried against Kefu, in calls/s
+#   SIP_BENCH_KAMAILIO_START (800)  first rate tried against Kamailio
 #   SIP_BENCH_MAX_RATE (6400)       the search stops there
-#   SIP_BENCH_CALLS ("250 500 1000 1500 2000 2500")  concurrent calls tried, in order; the
+#   SIP_BENCH_CALLS ("250 500 750 1000 1500 2000 2500")  concurrent calls tried, in order; the
 #                                   figure is the last that passes before one fails
 #   SIP_BENCH_HOLD_SECONDS (20)     how long all N calls overlap
 #   SIP_BENCH_RAMP_RATE (250)       calls/s while the N calls are set up
@@ -56,12 +57,12 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 readonly ROOT
 readonly SCENARIOS="$ROOT/bench/sip"
 readonly KEFU="${KEFU_BIN:-$ROOT/build/bin/kefu}"
-readonly PROBE_SECONDS="${SIP_BENCH_PROBE_SECONDS:-5}"
+readonly PROBE_SECONDS="${SIP_BENCH_PROBE_SECONDS:-6}"
 readonly STEP_SECONDS="${SIP_BENCH_STEP_SECONDS:-20}"
-readonly KEFU_START="${SIP_BENCH_KEFU_START:-100}"
-readonly KAMAILIO_START="${SIP_BENCH_KAMAILIO_START:-400}"
+readonly KEFU_START="${SIP_BENCH_KEFU_START:-200}"
+readonly KAMAILIO_START="${SIP_BENCH_KAMAILIO_START:-800}"
 readonly MAX_RATE="${SIP_BENCH_MAX_RATE:-6400}"
-read -r -a CALL_STEPS <<<"${SIP_BENCH_CALLS:-250 500 1000 1500 2000 2500}"
+read -r -a CALL_STEPS <<<"${SIP_BENCH_CALLS:-250 500 750 1000 1500 2000 2500}"
 readonly CALL_STEPS
 readonly HOLD_SECONDS="${SIP_BENCH_HOLD_SECONDS:-20}"
 readonly RAMP_RATE="${SIP_BENCH_RAMP_RATE:-250}"
@@ -188,8 +189,9 @@ cleanup() {
 }
 
 # Reads SIPp's statistics file (-trace_stat, one row a second) and its final screen; prints
-# "CREATED SUCCESSFUL FAILED UNEXPECTED OUT_OF_CALL RETRANSMISSIONS CREATION_SECONDS" where
-# CREATION_SECONDS is the elapsed time of the first row that had created every call.
+# "CREATED SUCCESSFUL FAILED UNEXPECTED OUT_OF_CALL RETRANSMISSIONS CREATION_SECONDS LENGTH" where
+# CREATION_SECONDS is the elapsed time of the first row that had created every call and LENGTH
+# the average call length in seconds.
 sippFigures() {
   local csv=$1 calls=$2
   python3 - "$csv" "$calls" <<'EOF'
@@ -204,8 +206,10 @@ col = {name: i for i, name in enumerate(head)}
 def value(row, name):
     return int(row[col[name]])
 def seconds(text):
-    h, m, s = text.split(":")[:3]
-    return int(h) * 3600 + int(m) * 60 + float(s)
+    # "HH:MM:SS", or "HH:MM:SS:uuuuuu" for call lengths.
+    parts = text.split(":")
+    micro = int(parts[3]) / 1e6 if len(parts) > 3 else 0.0
+    return int(parts[0]) * 3600 + int(parts[1]) * 60 + int(parts[2]) + micro
 last = rows[-1]
 creation = -1.0
 for row in rows[1:]:
@@ -214,7 +218,8 @@ for row in rows[1:]:
         break
 print(value(last, "TotalCallCreated"), value(last, "SuccessfulCall(C)"),
       value(last, "FailedCall(C)"), value(last, "FailedUnexpectedMessage(C)"),
-      value(last, "OutOfCallMsgs(C)"), value(last, "Retransmissions(C)"), creation)
+      value(last, "OutOfCallMsgs(C)"), value(last, "Retransmissions(C)"), creation,
+      f'{seconds(last[col["CallLength(C)"]]):.2f}')
 EOF
 }
 
@@ -267,7 +272,9 @@ waitSipp() {
   while kill -0 "$pid" 2>/dev/null; do
     if (($(failedSoFar "$dir/caller.csv") > 0 || $(failedSoFar "$dir/callee.csv") > 0)); then
       log "  a call failed: stopping the step"
-      stopPid "$pid"
+      # The step has failed: its statistics are on disk (-fd 1), so no graceful exit is needed.
+      kill -KILL "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
       return 1
     fi
     sleep 0.5
@@ -280,15 +287,15 @@ waitSipp() {
 # the caller. Returns non-zero, with the reason logged, when the side was not clean.
 judgeSide() {
   local dir=$1 side=$2 calls=$3 rate=$4 seconds=$5 figures
-  local created ok failed unexpected outofcall retrans creation
+  local created ok failed unexpected outofcall retrans creation length
   if ! figures=$(sippFigures "$dir/$side.csv" "$calls" 2>/dev/null); then
     log "  $side: no statistics (SIPp did not run; its output follows)"
     tail -n 5 "$dir/$side.out" >&2 || true
     return 1
   fi
-  read -r created ok failed unexpected outofcall retrans creation <<<"$figures"
+  read -r created ok failed unexpected outofcall retrans creation length <<<"$figures"
   log "  $side: created $created, successful $ok, failed $failed, unexpected $unexpected," \
-    "out-of-call $outofcall, retransmissions $retrans"
+    "out-of-call $outofcall, retransmissions $retrans, average length ${length} s"
   if [[ "$side" == caller ]]; then
     STEP_RATE=$(python3 -c "print(round($calls / max($creation, 1e-9)) if $creation > 0 else 0)")
     # Rows come once a second: the row that first counts every call is at most 1 s late.
@@ -333,13 +340,15 @@ cpsStep() {
     $((seconds * 3 + 30))
   waitSipp "$CALLER_PID" "$dir" || status=$?
   if [[ -n "$callee" ]]; then
-    # The callee ends by itself once it has served every call; a stuck one is stopped.
+    # The callee ends by itself once it has served every call; a stuck one is stopped (at
+    # once when the step already failed).
     local i
-    for ((i = 0; i < 100; i++)); do
+    for ((i = 0; i < 100 && status == 0; i++)); do
       kill -0 "$callee" 2>/dev/null || break
       sleep 0.1
     done
-    stopPid "$callee"
+    kill -KILL "$callee" 2>/dev/null || true
+    wait "$callee" 2>/dev/null || true
   fi
   local clean=0
   judgeSide "$dir" caller "$calls" "$rate" "$seconds" || clean=1
@@ -380,10 +389,11 @@ else:
 searchRate() {
   local label=$1 start=$2 target=$3 callee_port=$4
   local best=0 bad=0 rate=$start
+  # Up by half at a time until a probe is not clean.
   while ((rate <= MAX_RATE)); do
     if cpsStep "$label" "$rate" "$PROBE_SECONDS" "$target" "$callee_port"; then
       best=$rate
-      rate=$((rate * 2))
+      rate=$(roundRate $((rate * 3 / 2)))
     else
       bad=$rate
       break
@@ -398,24 +408,22 @@ searchRate() {
       bad=$rate
     fi
   done
-  # Bisect to within 10 %.
+  # One probe between the last clean rate and the first that was not.
   local middle i
-  for ((i = 0; i < 4 && bad > 0 && best > 0 && (bad - best) * 10 > best; i++)); do
+  if ((bad > 0 && best > 0)); then
     middle=$(roundRate $(((best + bad) / 2)))
-    ((middle > best && middle < bad)) || break
-    if cpsStep "$label" "$middle" "$PROBE_SECONDS" "$target" "$callee_port"; then
+    if ((middle > best && middle < bad)) &&
+      cpsStep "$label" "$middle" "$PROBE_SECONDS" "$target" "$callee_port"; then
       best=$middle
-    else
-      bad=$middle
     fi
-  done
-  # Confirm with a full-length step, stepping down 10 % when that is not clean.
+  fi
+  # Confirm with a full-length step, stepping down 20 % while that is not clean.
   for ((i = 0; i < 3 && best > 0; i++)); do
     if cpsStep "$label" "$best" "$STEP_SECONDS" "$target" "$callee_port"; then
       RATE=$best
       return 0
     fi
-    best=$(roundRate $((best * 9 / 10)))
+    best=$(roundRate $((best * 4 / 5)))
   done
   RATE=0
 }
@@ -602,6 +610,11 @@ metricSum() {
     END { printf "%.0f\n", sum }'
 }
 
+# Prints the CPU time (user + system, in clock ticks) process $1 has used so far.
+cpuTicks() {
+  awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
 # Waits (up to 15 s) until Kefu has no call left from the previous step; logs what its counters
 # say about the calls so far.
 kefuDrain() {
@@ -614,7 +627,8 @@ kefuDrain() {
   log "  kefu: $active calls active; so far $(metricSum kefu_calls_created_total) created," \
     "$(metricSum kefu_calls_ended_announcement_done_total) ended after the prompt," \
     "$(metricSum kefu_calls_ended_failed_total) failed," \
-    "$(metricSum kefu_calls_rejected_overload_total) rejected for overload"
+    "$(metricSum kefu_calls_rejected_overload_total) rejected for overload," \
+    "$(metricSum kefu_media_packets_sent_total) RTP packets sent"
 }
 
 # One step of sip_concurrent_calls: $calls calls set up at RAMP_RATE, all held together for
@@ -638,12 +652,20 @@ holdStep() {
   # Samples the counter inside the window: from 2 s after the last call is set up to 2 s
   # before the first one hangs up.
   sleep $((ramp + 2))
-  local t1 t2 p1 p2
+  local t1 t2 p1 p2 r1 r2 cpu1 cpu2
   t1=$(date +%s.%N)
   p1=$(metricSum kefu_media_packets_relayed_total)
+  r1=$(metricSum kefu_media_packets_received_total)
+  cpu1="$(cpuTicks "$KEFU_PID") $(cpuTicks "$caller") $(cpuTicks "$callee")"
   sleep $((HOLD_SECONDS - 4))
   t2=$(date +%s.%N)
   p2=$(metricSum kefu_media_packets_relayed_total)
+  r2=$(metricSum kefu_media_packets_received_total)
+  cpu2="$(cpuTicks "$KEFU_PID") $(cpuTicks "$caller") $(cpuTicks "$callee")"
+  log "  during the window: kefu received $(python3 -c "print(round(($r2 - $r1) / ($t2 - $t1)))")" \
+    "packets/s; CPU (% of a core) kefu, caller SIPp, gateway SIPp: $(python3 -c "
+a, b, d = [int(x) for x in '$cpu1'.split()], [int(x) for x in '$cpu2'.split()], $t2 - $t1
+print(', '.join(f'{(y - x) / $(getconf CLK_TCK) / d * 100:.0f}' for x, y in zip(a, b)))")"
   waitSipp "$caller" "$dir" || status=$?
   local i
   for ((i = 0; i < 100; i++)); do

@@ -207,8 +207,17 @@ void CallControl::handleInvite(const sip::IncomingInvite& invite) {
   }
 
   auto seq = next_call_seq_++;
-  auto answer = media_.answer(invite.sdp, media::SessionOptions{.affinity = seq});
+  // Without an offer (late offer), our 200 carries the offer and the ACK the answer.
+  bool late_offer = invite.sdp.empty();
+  auto answer = late_offer ? media_.offer(media::SessionOptions{.affinity = seq})
+                           : media_.answer(invite.sdp, media::SessionOptions{.affinity = seq});
   if (!answer) {
+    if (late_offer) {
+      spdlog::warn("call: no media session for an INVITE without offer: {}",
+                   answer.error().message);
+      sip_.rejectInvite(invite.dialog, 500, "Server Internal Error", 0);
+      return;
+    }
     ++counters_.rejected_bad_sdp;
     sip_.rejectInvite(invite.dialog, 488, "Not Acceptable Here", 0);
     return;
@@ -233,6 +242,7 @@ void CallControl::handleInvite(const sip::IncomingInvite& invite) {
   call.caller_leg.role = Leg::Role::Caller;
   call.caller_leg.dialog = invite.dialog;
   call.caller_leg.session = answer->id;
+  call.late_offer = late_offer;
   calls_.emplace(call.id, std::move(owned));
   dialogs_[invite.dialog] = call.id;
   ++counters_.legs_active;
@@ -255,13 +265,10 @@ void CallControl::startTarget(Call& call, const std::string& greeting) {
       call.state = CallState::Announcing;
       answer_caller(call);
       call.answered_ms = toUnixMillis(time_.systemTime());
-      auto announcement = prompt(call.target.id);
-      if (announcement == nullptr) {
-        endCall(call, EndCause::Failed, "announcement prompt cannot be read");
-        return;
+      if (!call.late_offer) {
+        // With a late offer the prompt starts once the ACK tells us where to send it.
+        startAnnouncement(call, call.target.id);
       }
-      call.announcement_play = next_play_id_++;
-      media_.play(call.caller_leg.session, announcement, false, call.announcement_play);
       return;
     }
     case TargetKind::Queue: {
@@ -298,6 +305,16 @@ void CallControl::startTarget(Call& call, const std::string& greeting) {
       return;
     }
   }
+}
+
+void CallControl::startAnnouncement(Call& call, const std::string& path) {
+  auto announcement = prompt(path);
+  if (announcement == nullptr) {
+    endCall(call, EndCause::Failed, "announcement prompt cannot be read");
+    return;
+  }
+  call.announcement_play = next_play_id_++;
+  media_.play(call.caller_leg.session, announcement, false, call.announcement_play);
 }
 
 // --- Dialog events. ---
@@ -356,6 +373,20 @@ void CallControl::handleCallerEvent(Call& call, const sip::DialogEvent& event) {
       sip_.notifyReferProgress(event.dialog, 403, "Forbidden");
       return;
     case Kind::Acked:
+      if (call.late_offer) {
+        call.late_offer = false;
+        auto accepted = media_.acceptAnswer(call.caller_leg.session, event.sdp);
+        if (!accepted) {
+          spdlog::info("call {}: the ACK carries no usable answer: {}", call.id,
+                       accepted.error().message);
+          endCall(call, EndCause::Failed, "no usable answer in the ACK");
+          return;
+        }
+        if (call.state == CallState::Announcing && call.announcement_play == 0) {
+          startAnnouncement(call, call.target.id);
+        }
+      }
+      return;
     case Kind::Progress:
     case Kind::Answered:
     case Kind::ReinviteAnswered:

@@ -221,6 +221,7 @@ class CallControl final : public sip::SipCallListener,
   void handleCallerEvent(Call& call, const sip::DialogEvent& event);
   bool trusted(const sip::IncomingInvite& invite) const;
   void startTarget(Call& call, const std::string& greeting);
+  void startAnnouncement(Call& call, const std::string& path);
   void handleRtpTimeout(media::SessionId session);
   void handlePlayFinished(media::SessionId session, uint64_t play_id);
   void handleQuality(media::SessionId session, const media::QualityReport& report);

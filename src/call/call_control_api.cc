@@ -201,13 +201,7 @@ Result<void> CallControl::transferTo(Call& c, const Target& target, sip::DialogI
     case TargetKind::Announcement: {
       c.state = CallState::Announcing;
       stopMusic(c);
-      auto announcement = prompt(target.id);
-      if (announcement == nullptr) {
-        endCall(c, EndCause::Failed, "announcement prompt cannot be read");
-        break;
-      }
-      c.announcement_play = next_play_id_++;
-      media_.play(c.caller_leg.session, announcement, false, c.announcement_play);
+      startAnnouncement(c, target.id);
       break;
     }
   }

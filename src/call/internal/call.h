@@ -51,7 +51,8 @@ struct Call {
   bool routed = false;          // the router knows the call: tell it how it ends
   bool consult_routed = false;  // the consultation goes through the router
   Target consult_target;
-  std::string caller_answer_sdp;  // our 200's SDP until the caller is answered
+  std::string caller_answer_sdp;  // our 200's SDP (an offer when late_offer)
+  bool late_offer = false;        // the INVITE had no SDP: the caller's answer comes in the ACK
   bool held = false;
   std::uint64_t music_play = 0;     // the MOH or greeting play now, 0 when none
   std::uint64_t greeting_play = 0;  // the greeting still playing (MOH follows it)

@@ -63,11 +63,40 @@ TEST_F(CallControlTest, PhoneDialingARegisteredExtensionIsAnInternalCall) {
 TEST_F(CallControlTest, OfferTheEngineRefusesGets488) {
   start();
   auto bad = callIn("100", "192.0.2.1", "this is not SDP");
-  auto empty = callIn("100", "192.0.2.1", "");
   EXPECT_EQ(sip.statusesOf(bad), std::vector<int>{488});
-  EXPECT_EQ(sip.statusesOf(empty), std::vector<int>{488});
-  EXPECT_EQ(control->counters().rejected_bad_sdp.load(), 2u);
+  EXPECT_EQ(control->counters().rejected_bad_sdp.load(), 1u);
   EXPECT_TRUE(router.log.empty());
+  expectNothingLeft();
+}
+
+TEST_F(CallControlTest, InviteWithoutOfferGetsOurOfferAndTheAckCarriesTheAnswer) {
+  start();
+  auto dialog = callIn("400", "192.0.2.1", "");
+  auto id = onlyCall();
+  auto session = callerSession(id);
+  auto ok = sip.last("answer", dialog);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_EQ(ok->text, "offer-of-session-" + std::to_string(session));
+  EXPECT_EQ(media.playing(session), nullptr);  // nowhere to send it yet
+  dialogEvent(dialog, Kind::Acked, 0, phoneSdp());
+  EXPECT_TRUE(media.sessions().at(session).answered);
+  ASSERT_NE(media.playing(session), nullptr);
+  control->onPlayFinished(session, media.playing(session)->play_id);
+  run();
+  EXPECT_EQ(endedCause(), "announcement_done");
+  expectNothingLeft();
+}
+
+TEST_F(CallControlTest, AckWithoutUsableAnswerReleasesTheLateOfferCall) {
+  start();
+  auto dialog = callIn("101", "192.0.2.1", "");
+  auto id = onlyCall();
+  EXPECT_TRUE(router.saw("enqueue " + id + " sales 2"));
+  dialogEvent(dialog, Kind::Acked, 0, "");
+  EXPECT_TRUE(sip.hungUp(dialog));
+  EXPECT_EQ(endedCause(), "failed");
+  EXPECT_TRUE(router.saw("callerLeft " + id));
   expectNothingLeft();
 }
 

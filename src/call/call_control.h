@@ -233,6 +233,7 @@ class CallControl final : public sip::SipCallListener,
                   bool via_router);
   void handleLegEvent(Call& call, Leg& leg, const sip::DialogEvent& event);
   void legAnswered(Call& call, Leg& leg, const std::string& sdp);
+  void earlyMedia(Call& call, Leg& leg, const std::string& sdp);
   void legFailed(Call& call, Leg& leg, EndCause cause, bool send_hangup);
   void legHungUp(Call& call, Leg& leg, EndCause cause);
   void leaveConference(Call& call, Leg& leg, EndCause cause);

@@ -299,6 +299,9 @@ void CallControl::handleLegEvent(Call& call, Leg& leg, const sip::DialogEvent& e
         emit(call, CallEventType::Ringing, {}, leg.role == Leg::Role::Consult ? "consult" : "",
              leg.agent_id, leg.target);
       }
+      if (!event.sdp.empty()) {
+        earlyMedia(call, leg, event.sdp);
+      }
       return;
     case Kind::Answered:
       if (!leg.answered) {
@@ -354,7 +357,8 @@ void CallControl::legAnswered(Call& call, Leg& leg, const std::string& sdp) {
     loop_.cancel(leg.ring_timer);
     leg.ring_timer = 0;
   }
-  auto accepted = media_.acceptAnswer(leg.session, sdp);
+  // After early media the 183's SDP is the answer (RFC 3264 allows one per offer).
+  auto accepted = leg.early_media ? Result<void>{} : media_.acceptAnswer(leg.session, sdp);
   if (!accepted) {
     spdlog::warn("call {}: {} answered with SDP we cannot use: {}", call.id, leg.target,
                  accepted.error().message);
@@ -385,12 +389,34 @@ void CallControl::legAnswered(Call& call, Leg& leg, const std::string& sdp) {
   if (call.answered_ms == 0) {
     call.answered_ms = toUnixMillis(time_.systemTime());
   }
-  if (!bridgeParty(call)) {
+  if (!leg.early_media && !bridgeParty(call)) {
     endCall(call, EndCause::Failed, "bridge failed");
     return;
   }
   emit(call, CallEventType::Answered, {}, {}, leg.agent_id, leg.target);
   maybeStartRecording(call);
+}
+
+void CallControl::earlyMedia(Call& call, Leg& leg, const std::string& sdp) {
+  // Only a caller still waiting for its 200 hears the callee's early media (ringback, carrier
+  // announcements); a late-offer caller has no answer of ours to put in a 183.
+  bool wanted = leg.role == Leg::Role::Party && !leg.early_media && !leg.answered &&
+                !call.caller_leg.answered && !call.late_offer && !leg.via_router;
+  if (!wanted) {
+    return;
+  }
+  auto accepted = media_.acceptAnswer(leg.session, sdp);
+  if (!accepted) {
+    spdlog::info("call {}: early media from {} ignored: {}", call.id, leg.target,
+                 accepted.error().message);
+    return;
+  }
+  leg.early_media = true;
+  auto bridged = media_.bridge(call.caller_leg.session, leg.session);
+  if (!bridged) {
+    KEFU_BUG("call: caller and party cannot be bridged for early media");
+  }
+  sip_.answerInvite(call.caller_leg.dialog, 183, "Session Progress", call.caller_answer_sdp);
 }
 
 void CallControl::legFailed(Call& call, Leg& leg, EndCause cause, bool send_hangup) {

@@ -28,8 +28,9 @@ struct Leg {
   /** A session on the call's media thread that replaces `session` once the phone answers our
    *  re-INVITE (a leg moved here from another call by an attended transfer); 0 when none. */
   media::SessionId reanchor_session =
-      0;                 // the ring (ringTarget call) it belongs to; forks share it
-  bool alerted = false;  // a Ringing event was sent for it
+      0;                     // the ring (ringTarget call) it belongs to; forks share it
+  bool alerted = false;      // a Ringing event was sent for it
+  bool early_media = false;  // its 183's SDP was accepted and it is bridged with the caller
 };
 
 /** One caller's call: its legs and what it is doing. Owned by CallControl, loop only. */

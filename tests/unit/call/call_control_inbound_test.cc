@@ -421,3 +421,44 @@ TEST_F(CallControlTest, CallerCancellingWhileTwoPhonesRingCancelsBoth) {
 
 }  // namespace
 }  // namespace kefu::call::test
+
+namespace kefu::call::test {
+namespace {
+
+TEST_F(CallControlTest, CalleesEarlyMediaReachesTheCallerBefore200) {
+  start();
+  auto caller = callIn("300");
+  auto id = onlyCall();
+  auto gateway = lastInvite();
+  dialogEvent(gateway, Kind::Progress, 183, phoneSdp());
+  auto early = sip.last("answer", caller);
+  ASSERT_TRUE(early);
+  EXPECT_EQ(early->status, 183);
+  EXPECT_EQ(early->text, "Session Progress");
+  EXPECT_EQ(media.partnerOf(callerSession(id)), legSession(id, "party"));
+  EXPECT_EQ(snapshot(id).state, CallState::Ringing);
+
+  answer(gateway);  // the 200 repeats the 183's SDP: it is not applied twice
+  EXPECT_EQ(sip.statusesOf(caller), (std::vector<int>{180, 183, 200}));
+  EXPECT_EQ(sip.last("answer", caller)->text,
+            "answer-of-session-" + std::to_string(callerSession(id)));
+  EXPECT_EQ(snapshot(id).state, CallState::Talking);
+  EXPECT_EQ(media.partnerOf(callerSession(id)), legSession(id, "party"));
+  EXPECT_FALSE(sip.hungUp(gateway));
+  bye(caller);
+  expectNothingLeft();
+}
+
+TEST_F(CallControlTest, EarlyMediaThenFailureReleasesTheCaller) {
+  start();
+  auto caller = callIn("300");
+  auto gateway = lastInvite();
+  dialogEvent(gateway, Kind::Progress, 183, phoneSdp());
+  fail(gateway, 404);
+  EXPECT_EQ(sip.statusesOf(caller), (std::vector<int>{180, 183, 480}));
+  EXPECT_EQ(endedCause(), "unreachable");
+  expectNothingLeft();
+}
+
+}  // namespace
+}  // namespace kefu::call::test

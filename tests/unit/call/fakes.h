@@ -195,6 +195,9 @@ class FakeMediaEngine final : public media::MediaEngine {
     if (it == sessions_.end() || answer_sdp.find("m=audio") == std::string_view::npos) {
       return Error::invalid("sdp", "bad answer");
     }
+    if (it->second.answered) {
+      return Error{ErrorCode::Conflict, "the media session has no offer to answer", {}};
+    }
     it->second.answered = true;
     it->second.remote_sdp = std::string(answer_sdp);
     return {};

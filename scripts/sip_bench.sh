@@ -40,9 +40,10 @@
 #   SIP_BENCH_CALLS ("250 500 750 1000 1500 2000 2500")  concurrent calls tried, in order; the
 #                                   figure is the last that passes before one fails
 #   SIP_BENCH_HOLD_SECONDS (20)     how long all N calls overlap
-#   SIP_BENCH_RAMP_RATE (500)       calls/s while the N calls are set up
-#   SIP_BENCH_RT (auto)             1: run Kefu, Kamailio and SIPp under `chrt -r 10`; 0: never;
-#                                   auto: when chrt works (root or CAP_SYS_NICE)
+#   SIP_BENCH_RAMP_RATE (250)       calls/s while the N calls are set up
+#   SIP_BENCH_RT (auto)             1: run Kefu and Kamailio under `chrt -r 10` and SIPp under
+#                                   `chrt -r 11`; 0: never; auto: when chrt works (root or
+#                                   CAP_SYS_NICE)
 #   SIP_BENCH_KAMAILIO_CHILDREN (2) Kamailio's UDP worker processes
 #   SIP_BENCH_AGAINST (kefu)        sipp: measure the callee scenario bench/sip/uas_bye.xml in
 #                                   Kefu's place, to check the scenarios and the search without
@@ -66,7 +67,7 @@ readonly MAX_RATE="${SIP_BENCH_MAX_RATE:-6400}"
 read -r -a CALL_STEPS <<<"${SIP_BENCH_CALLS:-250 500 750 1000 1500 2000 2500}"
 readonly CALL_STEPS
 readonly HOLD_SECONDS="${SIP_BENCH_HOLD_SECONDS:-20}"
-readonly RAMP_RATE="${SIP_BENCH_RAMP_RATE:-500}"
+readonly RAMP_RATE="${SIP_BENCH_RAMP_RATE:-250}"
 readonly KAMAILIO_CHILDREN="${SIP_BENCH_KAMAILIO_CHILDREN:-2}"
 readonly AGAINST="${SIP_BENCH_AGAINST:-kefu}"
 readonly FIGURES=(sip_cps_prompt_2s kamailio_cps sip_cps_ratio_to_kamailio sip_concurrent_calls)
@@ -77,7 +78,8 @@ readonly GATEWAY_NUMBER=5551000
 readonly ADMIN_PASSWORD="bench-admin-pw"
 
 WORK=""            # the temporary directory of this run
-RT=()              # the chrt prefix of measured processes, if any
+RT=()              # the chrt prefix of measured processes (Kefu, Kamailio), if any
+RT_SIPP=()         # the chrt prefix of the SIPp load generators, if any
 PIDS=()            # background processes to stop on exit (SIPp callees, Kefu)
 KAMAILIO_PID=""    # the running Kamailio's main process, if any
 KEFU_PID=""        # the running `kefu serve`, if any
@@ -241,7 +243,7 @@ startCallee() {
   local media control
   media=$(freeMediaPort)
   control=$(freePort)
-  (cd "$dir" && exec "${RT[@]}" sipp -sf "$SCENARIOS/$scenario" -i 127.0.0.1 -p "$port" \
+  (cd "$dir" && exec "${RT_SIPP[@]}" sipp -sf "$SCENARIOS/$scenario" -i 127.0.0.1 -p "$port" \
     -mp "$media" -cp "$control" -ci 127.0.0.1 -nostdin -trace_stat -stf callee.csv -fd 1 \
     -trace_screen -screen_file callee.screen -trace_err "$@" \
     </dev/null >"$dir/callee.out" 2>&1) &
@@ -265,7 +267,7 @@ startCaller() {
   port=$(freePort)
   media=$(freeMediaPort)
   control=$(freePort)
-  (cd "$dir" && exec "${RT[@]}" sipp -sf "$SCENARIOS/$scenario" -i 127.0.0.1 -p "$port" \
+  (cd "$dir" && exec "${RT_SIPP[@]}" sipp -sf "$SCENARIOS/$scenario" -i 127.0.0.1 -p "$port" \
     -mp "$media" -cp "$control" -ci 127.0.0.1 -s "$service" "$target" -r "$rate" -m "$calls" \
     -l "$(openCallLimit "$calls")" -nostdin -timeout "$limit_seconds" -timeout_error \
     -trace_stat -stf caller.csv -fd 1 -trace_screen -screen_file caller.screen -trace_err "$@" \
@@ -735,12 +737,14 @@ main() {
       exit 1
     }
   done
+  # SIPp runs one priority above what it measures: a generator that falls behind would send
+  # fewer packets and calls than asked and make the measured side look better or worse than it is.
   case "${SIP_BENCH_RT:-auto}" in
-    1) RT=(chrt -r 10) ;;
-    0) RT=() ;;
-    *) if chrt -r 10 true 2>/dev/null; then RT=(chrt -r 10); fi ;;
+    1) RT=(chrt -r 10) RT_SIPP=(chrt -r 11) ;;
+    0) RT=() RT_SIPP=() ;;
+    *) if chrt -r 11 true 2>/dev/null; then RT=(chrt -r 10) RT_SIPP=(chrt -r 11); fi ;;
   esac
-  log "measured processes run ${RT[*]:-with the default scheduler};" \
+  log "measured processes run ${RT[*]:-with the default scheduler}, SIPp ${RT_SIPP[*]:-too};" \
     "load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 
   WORK=$(mktemp -d /tmp/kefu-sip-bench.XXXXXX)

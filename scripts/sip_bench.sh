@@ -89,6 +89,7 @@ STEP_RATE=""       # the rate SIPp achieved in the last step, calls/s
 CALLEE_PID=""      # the SIPp callee startCallee started
 CALLER_PID=""      # the SIPp caller startCaller started
 KAMAILIO_ADDR=""   # the SIP address startKamailio listens on
+GATEWAY_PORT=""    # where Kefu's gateway (a SIPp callee) listens
 RATE=0             # what searchRate found, calls/s
 FAILED=0
 
@@ -317,6 +318,10 @@ judgeSide() {
   # Rate 0: set-up speed is not judged (the calls of sip_concurrent_calls).
   if [[ "$side" == caller && "$rate" -gt 0 ]]; then
     STEP_RATE=$(python3 -c "print(round($calls / $creation) if $creation > 0 else 0)")
+    if ((STEP_RATE == 0)); then
+      log "  caller: stopped before every call was set up"
+      return 1
+    fi
     if ((STEP_RATE * 100 < rate * 95)); then
       log "  caller: SIPp did not keep $rate calls/s (it set up $STEP_RATE calls/s)"
       return 1
@@ -382,10 +387,6 @@ cpsStep() {
     log "  NOT clean"
   fi
   rm -rf "$dir"
-  if ((clean != 0)); then
-    # Lets the far end finish or time out what the failed step left behind.
-    sleep 2
-  fi
   return $clean
 }
 
@@ -401,6 +402,39 @@ else:
     print(int(round(r / step) * step))"
 }
 
+# After a step that was not clean, starts a fresh Kamailio or Kefu: what an overload leaves
+# behind (transactions that only time out after 32 s, retransmissions in flight) would otherwise
+# spoil the next steps, and the search would measure the recovery instead of the rate.
+restartAfterFailure() {
+  case $1 in
+    kamailio)
+      stopKamailio
+      startKamailio "$2"
+      ;;
+    kefu)
+      stopKefu
+      rm -f "$WORK"/kefu.db*
+      startKefu "$GATEWAY_PORT"
+      ;;
+    *) sleep 2 ;;
+  esac
+}
+
+# One step of the search against $1 (see cpsStep), at the address Kamailio or Kefu listens on now
+# ($4 for SIPp); restarts it after a step that was not clean.
+probe() {
+  local label=$1 rate=$2 seconds=$3 target=$4 callee_port=$5
+  case $label in
+    kamailio) target=$KAMAILIO_ADDR ;;
+    kefu) target=$KEFU_SIP ;;
+  esac
+  if cpsStep "$label" "$rate" "$seconds" "$target" "$callee_port"; then
+    return 0
+  fi
+  restartAfterFailure "$label" "$callee_port" || log "$label: the restart failed"
+  return 1
+}
+
 # Searches the highest clean rate through $target (see the top of the file); sets RATE to it, 0
 # when none was clean.
 searchRate() {
@@ -408,7 +442,7 @@ searchRate() {
   local best=0 bad=0 rate=$start
   # Up by half at a time until a probe is not clean.
   while ((rate <= MAX_RATE)); do
-    if cpsStep "$label" "$rate" "$PROBE_SECONDS" "$target" "$callee_port"; then
+    if probe "$label" "$rate" "$PROBE_SECONDS" "$target" "$callee_port"; then
       best=$rate
       rate=$(roundRate $((rate * 3 / 2)))
     else
@@ -419,7 +453,7 @@ searchRate() {
   # Nothing clean at the start: halve until something is.
   while ((best == 0 && rate > 5)); do
     rate=$((rate / 2))
-    if cpsStep "$label" "$rate" "$PROBE_SECONDS" "$target" "$callee_port"; then
+    if probe "$label" "$rate" "$PROBE_SECONDS" "$target" "$callee_port"; then
       best=$rate
     else
       bad=$rate
@@ -430,13 +464,13 @@ searchRate() {
   if ((bad > 0 && best > 0)); then
     middle=$(roundRate $(((best + bad) / 2)))
     if ((middle > best && middle < bad)) &&
-      cpsStep "$label" "$middle" "$PROBE_SECONDS" "$target" "$callee_port"; then
+      probe "$label" "$middle" "$PROBE_SECONDS" "$target" "$callee_port"; then
       best=$middle
     fi
   fi
   # Confirm with a full-length step, stepping down 20 % while that is not clean.
   for ((i = 0; i < 3 && best > 0; i++)); do
-    if cpsStep "$label" "$best" "$STEP_SECONDS" "$target" "$callee_port"; then
+    if probe "$label" "$best" "$STEP_SECONDS" "$target" "$callee_port"; then
       # What SIPp set up (within 5 % of the asked rate), not what was asked.
       RATE=$STEP_RATE
       return 0
@@ -780,12 +814,12 @@ main() {
     exit "$FAILED"
   fi
 
-  local need_kefu_cps=0 need_hold=0 gateway_port
+  local need_kefu_cps=0 need_hold=0
   { wanted sip_cps_prompt_2s || ((ratio_wanted)); } && need_kefu_cps=1
   wanted sip_concurrent_calls && need_hold=1
   if ((need_kefu_cps || need_hold)); then
-    gateway_port=$(freePort)
-    if ! startKefu "$gateway_port"; then
+    GATEWAY_PORT=$(freePort)
+    if ! startKefu "$GATEWAY_PORT"; then
       stopKefu
       fail "no Kefu figure measured: kefu serve did not start with SIP and entry points"
       exit "$FAILED"
@@ -811,7 +845,7 @@ main() {
   if ((need_hold)) && kefuAlive; then
     local best=0
     for n in "${CALL_STEPS[@]}"; do
-      if holdStep "$n" "$gateway_port"; then
+      if holdStep "$n" "$GATEWAY_PORT"; then
         best=$n
       else
         break

@@ -64,6 +64,11 @@ class RoutingEngine {
      * it must not call back into the engine (post the reaction instead).
      */
     virtual void onRoutingEvent(const RoutingEvent& event) = 0;
+    /**
+     * A consultation's Reserved and NoAnswer (an attended transfer through a queue): not part of
+     * the customer's events or figures, but call control must ring that agent. Same rules.
+     */
+    virtual void onConsultEvent(const RoutingEvent& event) { (void)event; }
   };
 
   struct Options {
@@ -116,6 +121,14 @@ class RoutingEngine {
   [[nodiscard]] Result<void> offer(InteractionRequest request);
   /** The reserved agent took it. @return Conflict when `agent_id` is not ringing for it. */
   [[nodiscard]] Result<void> answer(std::string_view interaction_id, std::string_view agent_id);
+  /**
+   * The alerted agent cannot take it (its phone rejected the call, is unreachable or failed): the
+   * agent becomes not ready with `reason` and, when nobody else rings for it, the interaction goes
+   * back to the front of its queue (NoAnswer with `reason`). @return Conflict when `agent_id` is
+   * not ringing for it.
+   */
+  [[nodiscard]] Result<void> decline(std::string_view interaction_id, std::string_view agent_id,
+                                     std::string_view reason);
   /** The conversation ended; the agent's wrap-up starts. */
   [[nodiscard]] Result<void> end(std::string_view interaction_id);
   /** The customer left while waiting or ringing. */

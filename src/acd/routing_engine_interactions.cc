@@ -75,6 +75,41 @@ Result<void> RoutingEngine::answer(std::string_view interaction_id, std::string_
   return {};
 }
 
+Result<void> RoutingEngine::decline(std::string_view interaction_id, std::string_view agent_id,
+                                    std::string_view reason) {
+  const std::int64_t at = catchUp();
+  Slot ix = findInteraction(interaction_id);
+  const Slot a = findAgent(agent_id);
+  if (ix == NoSlot || a == NoSlot) {
+    return Error::notFound("no interaction " + std::string{interaction_id} + " for agent " +
+                           std::string{agent_id});
+  }
+  const Slot consult = interactions_[ix].consult;
+  if (consult != NoSlot && workOf(a, consult) != nullptr) {
+    ix = consult;
+  }
+  InteractionRt& i = interactions_[ix];
+  const Work* w = workOf(a, ix);
+  if (i.phase != Phase::Ringing || w == nullptr || w->phase != WorkPhase::Ringing) {
+    return conflict("agent " + std::string{agent_id} + " is not alerted for " +
+                    std::string{interaction_id});
+  }
+  if (i.callback) {
+    failCallback(ix, at);
+    return {};
+  }
+  std::erase(i.ringing, a);
+  removeWork(a, ix);
+  emitFor(RoutingEventType::NoAnswer, at, ix, a, {}, reason);
+  agents_[a].ready = false;
+  agents_[a].reason = std::string{reason};
+  agentChanged(a, at);
+  if (i.ringing.empty()) {
+    requeueFront(ix, at);
+  }
+  return {};
+}
+
 void RoutingEngine::startTalking(Slot ix, Slot a, std::int64_t at, RoutingEventType type) {
   InteractionRt& i = interactions_[ix];
   emitFor(type, at, ix, a);

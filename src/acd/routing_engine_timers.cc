@@ -78,7 +78,20 @@ void RoutingEngine::emitFor(RoutingEventType type, std::int64_t at, Slot ix, Slo
                             std::string_view target, std::string_view reason) {
   const InteractionRt& i = interactions_[ix];
   if (i.consult_of != NoSlot) {
-    return;  // a consultation is between agents: the customer's stream shows its outcome only
+    // A consultation is between agents: the customer's stream shows its outcome only.
+    if (listener_ != nullptr) {
+      RoutingEvent event{type,
+                         at,
+                         i.id,
+                         i.queue == NoSlot ? std::string{} : queues_[i.queue].cfg.queue.id,
+                         agent == NoSlot ? std::string{} : agents_[agent].id,
+                         std::string{target},
+                         i.channel,
+                         AgentState::LoggedOut,
+                         std::string{reason}};
+      listener_->onConsultEvent(event);
+    }
+    return;
   }
   emit(type, at, i.id, i.queue, agent, i.channel, target, reason);
 }

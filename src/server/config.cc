@@ -321,6 +321,10 @@ ConfigKey secretKey(std::string_view name, Field field, std::size_t min_length,
   return key;
 }
 
+bool isPathText(std::string_view text) {
+  return text.find_first_of("\r\n") == std::string_view::npos;
+}
+
 bool isSiteName(std::string_view text) {
   auto ok = [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
@@ -337,6 +341,18 @@ bool isIpAddress(std::string_view text) {
 }
 
 bool isIpAddressOrEmpty(std::string_view text) { return text.empty() || isIpAddress(text); }
+
+/** Comma-separated IPv4 or IPv6 addresses (or nothing). */
+bool isAddressList(std::string_view text) {
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    if (!isIpAddress(text.substr(0, comma))) {
+      return false;
+    }
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+  }
+  return true;
+}
 
 /** A comma-separated list of the media engine's codecs, each at most once. */
 bool isCodecList(std::string_view text) {
@@ -374,8 +390,68 @@ std::vector<ConfigKey> makeConfigKeys() {
   keys.push_back(integerKey("http.max_body_bytes", KEFU_CONFIG_FIELD(http.max_body_bytes), 1024,
                             std::int64_t{1} << 30,
                             "Largest accepted HTTP request body, in bytes; larger ones get 413."));
+  keys.push_back(boolKey("sip.enabled", KEFU_CONFIG_FIELD(sip.enabled),
+                         "Run the SIP stack (registrar and calls); off: no voice over SIP."));
   keys.push_back(hostPortKey("sip.listen", KEFU_CONFIG_FIELD(sip.listen),
-                             "Address the SIP stack listens on, for trunks and phones."));
+                             "Address the SIP stack listens on over UDP and TCP, for trunks and "
+                             "phones."));
+  keys.push_back(textKey("sip.tls_listen", KEFU_CONFIG_FIELD(sip.tls_listen),
+                         "host:port; optional", "host:port, or empty for no TLS",
+                         [](std::string_view t) { return t.empty() || parseHostPort(t); },
+                         "Address of the SIP over TLS (`sips:`) listener; empty: none."));
+  keys.push_back(textKey("sip.tls_certificate_dir", KEFU_CONFIG_FIELD(sip.tls_certificate_dir),
+                         "directory path; required with `sip.tls_listen`",
+                         "a directory path without line breaks", isPathText,
+                         "Directory holding `agent.pem` (certificate and private key) and "
+                         "optionally `cafile.pem` for the TLS listener."));
+  keys.push_back(textKey("sip.realm", KEFU_CONFIG_FIELD(sip.realm), "text (1–63 characters)",
+                         "1 to 63 printable characters without quotes",
+                         [](std::string_view t) {
+                           return !t.empty() && t.size() <= 63 &&
+                                  t.find_first_of("\"\\\r\n") == std::string_view::npos;
+                         },
+                         "Digest realm phones authenticate in (their extension and SIP "
+                         "password)."));
+  keys.push_back(textKey("sip.trunks", KEFU_CONFIG_FIELD(sip.trunks),
+                         "comma-separated IP addresses; optional",
+                         "IP addresses separated by commas, or empty", isAddressList,
+                         "Source addresses of the inbound trunks; an INVITE from elsewhere that "
+                         "is not from a registered phone gets 403. Empty: calls from any source."));
+  keys.push_back(integerKey("calls.max_calls", KEFU_CONFIG_FIELD(calls.max_calls), 1, 1000000,
+                            "Calls at once; beyond it a new INVITE gets 503 with Retry-After and "
+                            "calls in progress are unaffected."));
+  keys.push_back(durationKey("calls.retry_after", KEFU_CONFIG_FIELD(calls.retry_after),
+                             std::chrono::seconds(1), std::chrono::hours(1),
+                             "The Retry-After of a 503 under overload."));
+  keys.push_back(durationKey("calls.ring_timeout", KEFU_CONFIG_FIELD(calls.ring_timeout),
+                             std::chrono::seconds(5), std::chrono::minutes(10),
+                             "How long an extension or an outside number rings before the caller "
+                             "is released (queues use their own alert timeout)."));
+  keys.push_back(textKey("calls.gateway", KEFU_CONFIG_FIELD(calls.gateway),
+                         "host:port; optional", "host:port, or empty for none",
+                         [](std::string_view t) { return t.empty() || parseHostPort(t); },
+                         "The SIP gateway outside numbers are dialed through; empty: none."));
+  keys.push_back(textKey("calls.gateway_user", KEFU_CONFIG_FIELD(calls.gateway_user),
+                         "text; optional", "text without line breaks", isPathText,
+                         "User name for the gateway's digest challenge."));
+  keys.push_back(secretKey("calls.gateway_password", KEFU_CONFIG_FIELD(calls.gateway_password),
+                           1, "Password for the gateway's digest challenge."));
+  keys.push_back(textKey("calls.music_on_hold", KEFU_CONFIG_FIELD(calls.music_on_hold),
+                         "WAV file path; optional", "a file path without line breaks", isPathText,
+                         "Music callers hear on hold and while they wait in a queue; empty: a "
+                         "built-in melody."));
+  keys.push_back(textKey("calls.recording_dir", KEFU_CONFIG_FIELD(calls.recording_dir),
+                         "directory path", "a directory path without line breaks", isPathText,
+                         "Where call recordings (one stereo WAV per call) are written."));
+  keys.push_back(boolKey("calls.record", KEFU_CONFIG_FIELD(calls.record),
+                         "Record every answered call (the API can start or stop any call's "
+                         "recording either way)."));
+  keys.push_back(textKey("calls.entry_points", KEFU_CONFIG_FIELD(calls.entry_points),
+                         "YAML file path; optional", "a file path without line breaks",
+                         isPathText,
+                         "A YAML file of entry points (dialed number → queue, extension, "
+                         "number or announcement) stored at start, replacing those with the same "
+                         "number; see docs/call.md."));
   keys.push_back(integerKey("media.threads", KEFU_CONFIG_FIELD(media.threads), 0, 64,
                             "Media threads, each owning its RTP sessions; 0: one per core."));
   keys.push_back(textKey("media.bind_address", KEFU_CONFIG_FIELD(media.bind_address),

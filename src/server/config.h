@@ -53,8 +53,26 @@ struct Config {
     bool operator==(const Http&) const = default;
   };
   struct Sip {
+    bool enabled = true;
     HostPort listen{"127.0.0.1", 5060};
+    std::string tls_listen;  // "host:port"; empty: no TLS listener
+    std::string tls_certificate_dir;
+    std::string realm = "kefu";
+    std::string trunks;  // comma-separated source addresses; empty: any source
     bool operator==(const Sip&) const = default;
+  };
+  struct Calls {
+    int max_calls = 2000;
+    std::chrono::seconds retry_after = std::chrono::seconds(10);
+    std::chrono::seconds ring_timeout = std::chrono::seconds(30);
+    std::string gateway;  // "host:port" of the outbound SIP gateway; empty: none
+    std::string gateway_user;
+    std::optional<std::string> gateway_password;
+    std::string music_on_hold;  // a WAV file; empty: the built-in melody
+    std::string recording_dir = "var/recordings";
+    bool record = false;
+    std::string entry_points;  // a YAML file of entry points loaded at start; empty: none
+    bool operator==(const Calls&) const = default;
   };
   struct Media {
     int threads = 0;  // 0: one per core
@@ -98,6 +116,7 @@ struct Config {
   Site site;
   Http http;
   Sip sip;
+  Calls calls;
   Media media;
   Storage storage;
   Log log;

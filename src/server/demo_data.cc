@@ -4,6 +4,7 @@
 #include <map>
 
 #include "auth/password.h"
+#include "call/entry_point.h"
 #include "core/id.h"
 
 namespace kefu::server {
@@ -107,12 +108,26 @@ Result<void> seedDemoData(store::Store& store, const TimeSource& time) {
       {"lost-cards", acd::RoutingStrategy::SkillsBestMatch, {{"cards", 5}}, 10},
       {"loans", acd::RoutingStrategy::LeastOccupied, {{"loans", 5}}, 30},
   }};
+  std::map<std::string, std::string> queue_ids;
   for (const auto& q : queues) {
     acd::Queue queue{newId("q", time), q.name, q.strategy, {}, q.service_level_seconds, now, now};
     for (const auto& [name, level] : q.required) {
       queue.required_skills.push_back({skill_ids[name], level});
     }
     KEFU_TRY(store.queues().create(queue));
+    queue_ids[q.name] = queue.id;
+  }
+
+  // Dialed numbers: one per queue, as a bank's service line would publish them.
+  const std::array<std::pair<const char*, const char*>, 3> numbers{{
+      {"4000", "general"},
+      {"4001", "lost-cards"},
+      {"4002", "loans"},
+  }};
+  for (const auto& [number, queue] : numbers) {
+    call::EntryPoint entry{newId("ep", time), number,       std::string("Demo line ") + queue,
+                           {call::TargetKind::Queue, queue_ids[queue]}, {}, 0, true, now, now};
+    KEFU_TRY(store.entryPoints().create(entry));
   }
   return {};
 }
@@ -128,6 +143,7 @@ std::string demoLoginsText(const std::optional<std::string>& admin_password) {
     out += "  " + name + " / " + u.password + "\n";
   }
   out += "Demo SIP phones: extensions 1001-1006, password sip-<extension>-demo\n";
+  out += "Demo numbers: 4000 (general), 4001 (lost-cards), 4002 (loans)\n";
   return out;
 }
 

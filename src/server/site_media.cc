@@ -3,6 +3,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <atomic>
 #include <chrono>
 
 #include "api/json_writer.h"
@@ -43,9 +44,16 @@ class SiteMedia::Listener final : public media::MediaEngineListener {
     json.key("source").value(source == media::DtmfSource::Rfc4733 ? "rfc4733" : "in_band");
     json.endObject();
     publish("media.dtmf", session, std::move(payload));
+    if (auto* calls = calls_.load()) {
+      calls->onDtmf(session, digit, source);
+    }
   }
 
-  void onPlayFinished(media::SessionId, uint64_t) override {}
+  void onPlayFinished(media::SessionId session, uint64_t play_id) override {
+    if (auto* calls = calls_.load()) {
+      calls->onPlayFinished(session, play_id);
+    }
+  }
 
   void onQuality(media::SessionId session, const media::QualityReport& report) override {
     if (report.final && report.packets_received > 0) {
@@ -70,13 +78,25 @@ class SiteMedia::Listener final : public media::MediaEngineListener {
     json.key("mos").value(report.mos);
     json.endObject();
     publish("media.quality", session, std::move(payload));
+    if (auto* calls = calls_.load()) {
+      calls->onQuality(session, report);
+    }
   }
 
   void onRtpTimeout(media::SessionId session) override {
     publish("media.rtp_timeout", session, "{\"session\":\"" + std::to_string(session) + "\"}");
+    if (auto* calls = calls_.load()) {
+      calls->onRtpTimeout(session);
+    }
   }
 
-  void onSecureTransport(media::SessionId, bool, std::string_view) override {}
+  void onSecureTransport(media::SessionId session, bool ok, std::string_view reason) override {
+    if (auto* calls = calls_.load()) {
+      calls->onSecureTransport(session, ok, reason);
+    }
+  }
+
+  void setCalls(media::MediaEngineListener* calls) { calls_.store(calls); }
 
  private:
   void publish(std::string type, media::SessionId session, std::string payload) {
@@ -90,6 +110,7 @@ class SiteMedia::Listener final : public media::MediaEngineListener {
 
   EventBus& events_;
   prometheus::Histogram& mos_;
+  std::atomic<media::MediaEngineListener*> calls_{nullptr};
 };
 
 media::EngineConfig mediaEngineConfig(const Config& config) {
@@ -155,6 +176,10 @@ Result<std::unique_ptr<SiteMedia>> SiteMedia::start(const Config& config, EventB
           &C::srtp_failures);
   counter("kefu_media_unknown_packets_total", "Datagrams of no known kind.", &C::unknown_packets);
   return media;
+}
+
+void SiteMedia::setCallListener(media::MediaEngineListener* listener) {
+  listener_->setCalls(listener);
 }
 
 SiteMedia::~SiteMedia() { engine_.reset(); }

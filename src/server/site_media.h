@@ -23,6 +23,9 @@ class SiteMedia {
   ~SiteMedia();
 
   media::MediaEngine& engine() { return *engine_; }
+  /** Also sends every engine report to `listener` (call control); nullptr stops that. After it
+   *  returns with nullptr, reports already being forwarded may still finish. Any thread. */
+  void setCallListener(media::MediaEngineListener* listener);
 
   class Listener;
 

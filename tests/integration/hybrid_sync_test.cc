@@ -55,6 +55,7 @@ class HybridSyncTest : public testing::Test {
     edge_config_.sync = {edge_nats_->clientUrl(), "core"};
     for (auto* config : {&core_config_, &edge_config_}) {
       config->http.listen = {"127.0.0.1", 0};
+      config->sip.enabled = false;
       config->auth.admin_password = AdminPassword;
       config->log.level = server::LogLevel::Warn;
     }

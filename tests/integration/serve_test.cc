@@ -30,7 +30,7 @@ class ServeProcess {
       ::close(out[0]);
       ::execl(KEFU_BINARY, KEFU_BINARY, "serve", "--http-listen", "127.0.0.1:0", "--storage-url",
               ("sqlite:" + db).c_str(), "--auth-admin-password", "admin-password-1", "--demo-seed",
-              "--log-level", "warn", static_cast<char*>(nullptr));
+              "--log-level", "warn", "--sip-enabled=false", static_cast<char*>(nullptr));
       ::_exit(127);
     }
     ::close(out[1]);

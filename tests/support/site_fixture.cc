@@ -29,6 +29,7 @@ void SiteFixture::SetUp() {
   config_.storage.url = freshStorageUrl(GetParam());
   config_.auth.admin_password = AdminPassword;
   config_.log.level = server::LogLevel::Warn;
+  config_.sip.enabled = false;  // suites about calls turn it on with a free port
   if (GetParam() == Backend::Postgres) {
     // Each site gets its own key file, as it gets its own database (SQLite keeps it beside the
     // file).

@@ -443,6 +443,47 @@ TEST_F(RoutingEngineTest, ChatsSpreadToTheAgentHoldingFewest) {
   EXPECT_EQ(takeReservations(), (std::vector<std::string>{"m1>a1", "m2>a2", "m3>a1"}));
 }
 
+TEST_F(RoutingEngineTest, DeclineSetsNotReadyWithTheReasonAndRoutesToTheNextAgent) {
+  addQueue(makeQueue("q", RoutingStrategy::LongestIdle));
+  login("a1");
+  advance(1s);
+  login("a2");
+  offer("c1", "q");
+  offer("c2", "q");
+  EXPECT_EQ(takeReservations(), (std::vector<std::string>{"c1>a1", "c2>a2"}));
+  ASSERT_TRUE(engine_.decline("c1", "a1", "rejected").ok());
+  EXPECT_EQ(state("a1"), AgentState::NotReady);
+  const auto& log = engine_.eventLog();
+  auto not_ready = std::find_if(log.rbegin(), log.rend(), [](const RoutingEvent& e) {
+    return e.type == Type::AgentStateChanged && e.agent_id == "a1";
+  });
+  ASSERT_NE(not_ready, log.rend());
+  EXPECT_EQ(not_ready->reason, "rejected");
+  EXPECT_EQ(engine_.estimate("c1")->position, 1u);
+  const auto events = eventsOf("c1");
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().type, Type::NoAnswer);
+  EXPECT_EQ(events.back().reason, "rejected");
+  // Declining again, or for an agent that is not alerted, is refused.
+  EXPECT_EQ(engine_.decline("c1", "a1", "rejected").error().code, ErrorCode::Conflict);
+  EXPECT_EQ(engine_.decline("c2", "a1", "rejected").error().code, ErrorCode::Conflict);
+  EXPECT_EQ(engine_.decline("nope", "a1", "rejected").error().code, ErrorCode::NotFound);
+  handle("c2", "a2");
+  EXPECT_EQ(takeReservations(), std::vector<std::string>{"c1>a2"});
+}
+
+TEST_F(RoutingEngineTest, DeclineOfOneRingAllAgentKeepsTheOthersRinging) {
+  addQueue(makeQueue("q", RoutingStrategy::RingAll));
+  login("a1");
+  login("a2");
+  offer("c1", "q");
+  ASSERT_TRUE(engine_.decline("c1", "a1", "unreachable").ok());
+  EXPECT_EQ(state("a1"), AgentState::NotReady);
+  EXPECT_EQ(state("a2"), AgentState::Reserved);
+  ASSERT_TRUE(engine_.answer("c1", "a2").ok());
+  EXPECT_EQ(state("a2"), AgentState::Busy);
+}
+
 TEST_F(RoutingEngineTest, RingAllNobodyAnswersEveryoneNotReady) {
   auto q = makeQueue("q", RoutingStrategy::RingAll);
   q.alert_timeout = 10s;

@@ -1,0 +1,68 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "call/call_control.h"
+#include "call/call_record.h"
+#include "call/entry_point.h"
+#include "core/result.h"
+
+namespace kefu::api {
+
+/** One registered phone, as the API shows it. */
+struct RegistrationView {
+  std::string extension;
+  std::string contact;
+  std::string transport;
+  std::string source;
+  std::string user_agent;
+  std::int64_t registered_at_ms = 0;
+  std::int64_t expires_at_ms = 0;
+};
+
+/** A call-control operation from the CTI API. */
+struct CallAction {
+  enum class Kind {
+    HangUp,
+    Hold,
+    Resume,
+    Transfer,         // blind, to `target`
+    Consult,          // attended, step 1: ring `target` for the agent
+    CompleteConsult,  // step 2: the caller talks to the consulted party
+    CancelConsult,
+    Conference,  // caller, agent and consulted party together
+    StartRecording,
+    PauseRecording,
+    ResumeRecording,
+    StopRecording,
+  };
+  Kind kind = Kind::HangUp;
+  std::optional<call::Target> target;
+};
+
+/**
+ * The site's calls as the REST layer needs them; the site implements it over call control.
+ * Every method blocks (it waits for the control loop): call it from the blocking pool.
+ */
+class CallService {
+ public:
+  virtual ~CallService() = default;
+  /** @return false when the site runs without SIP (`sip.enabled: false`). */
+  virtual bool available() const = 0;
+  virtual std::vector<RegistrationView> registrations() = 0;
+  virtual std::vector<call::CallSnapshot> calls() = 0;
+  /** @return NotFound for an unknown (or ended) call. */
+  virtual Result<call::CallSnapshot> call(std::string_view id) = 0;
+  /** @return NotFound, Conflict (wrong state) or InvalidArgument (bad target). */
+  virtual Result<void> act(std::string_view id, const CallAction& action) = 0;
+  /** @return a call's stored events in order (ended calls too); NotFound when none. */
+  virtual Result<std::vector<call::CallEvent>> history(std::string_view id) = 0;
+  /** Entry points were created, changed or deleted in storage: call control reloads them. */
+  virtual void entryPointsChanged() = 0;
+};
+
+}  // namespace kefu::api

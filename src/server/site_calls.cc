@@ -1,0 +1,540 @@
+#include "server/site_calls.h"
+
+#include <spdlog/spdlog.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <deque>
+#include <future>
+#include <mutex>
+
+#include "api/json_writer.h"
+#include "core/id.h"
+#include "media/prompt.h"
+#include "sip/sip_stack.h"
+
+namespace kefu::server {
+namespace {
+
+/** The prompt path that stands for the built-in music on hold. */
+constexpr std::string_view BuiltinMusic = "builtin:music_on_hold";
+
+/**
+ * A calm six-note phrase (C5 E5 G5 A5 G5 E5, 400 ms each with soft edges, then a rest): what a
+ * caller hears on hold when no music file is configured. Its notes are what tests listen for.
+ */
+media::PromptPtr builtinMusic() {
+  constexpr int Rate = 16000;
+  constexpr std::array<double, 6> Notes{523.25, 659.25, 783.99, 880.0, 783.99, 659.25};
+  constexpr int NoteSamples = Rate * 2 / 5;
+  constexpr int FadeSamples = Rate / 50;
+  std::vector<int16_t> pcm;
+  pcm.reserve(Notes.size() * NoteSamples + Rate / 2);
+  for (double hz : Notes) {
+    for (int n = 0; n < NoteSamples; ++n) {
+      const double edge = std::min({1.0, double(n) / FadeSamples,
+                                    double(NoteSamples - 1 - n) / FadeSamples});
+      const double sample = 0.25 * edge * std::sin(2 * M_PI * hz * n / Rate);
+      pcm.push_back(static_cast<int16_t>(std::lround(sample * 32767)));
+    }
+  }
+  pcm.resize(pcm.size() + Rate / 2, 0);
+  return media::promptFromPcm(pcm, Rate);
+}
+
+std::vector<std::string> splitList(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    if (auto item = text.substr(0, comma); !item.empty()) {
+      out.emplace_back(item);
+    }
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+  }
+  return out;
+}
+
+std::string eventPayload(const call::CallEvent& e) {
+  std::string payload;
+  api::JsonWriter w(payload);
+  w.beginObject();
+  w.key("call_id").value(e.call_id).key("type").value(call::toString(e.type));
+  w.key("caller").valueOrNull(e.caller).key("dialed").valueOrNull(e.dialed);
+  w.key("entry_point_id").valueOrNull(e.entry_point_id).key("queue_id").valueOrNull(e.queue_id);
+  w.key("agent_id").valueOrNull(e.agent_id).key("target").valueOrNull(e.target);
+  w.key("cause").valueOrNull(e.cause).key("detail").valueOrNull(e.detail);
+  w.key("quality");
+  if (e.quality) {
+    w.beginObject().key("mos").value(e.quality->mos).key("loss_percent").value(e.quality->loss_pct);
+    w.key("jitter_ms").value(e.quality->jitter_ms).key("round_trip_ms");
+    if (e.quality->round_trip_ms) {
+      w.value(*e.quality->round_trip_ms);
+    } else {
+      w.null();
+    }
+    w.endObject();
+  } else {
+    w.null();
+  }
+  w.endObject();
+  return payload;
+}
+
+/** @return the entry points of a YAML file (`entry_points:` list); errors name the item. */
+Result<std::vector<call::EntryPoint>> readEntryPointFile(const std::string& path,
+                                                         const std::vector<acd::Queue>& queues) {
+  const std::string field = "calls.entry_points";
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    return Error::invalid(field, path + ": " + e.what());
+  }
+  auto list = root["entry_points"];
+  if (!list || !list.IsSequence()) {
+    return Error::invalid(field, path + ": needs an `entry_points:` list");
+  }
+  std::vector<call::EntryPoint> out;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const auto node = list[i];
+    const std::string where = path + ": entry_points[" + std::to_string(i) + "]";
+    auto text = [&](const char* key) -> std::string {
+      return node[key] && node[key].IsScalar() ? node[key].as<std::string>() : std::string{};
+    };
+    call::EntryPoint entry;
+    entry.number = text("number");
+    entry.name = text("name").empty() ? entry.number : text("name");
+    entry.greeting = text("greeting");
+    try {
+      entry.priority = node["priority"] ? node["priority"].as<int>() : 0;
+      entry.enabled = node["enabled"] ? node["enabled"].as<bool>() : true;
+    } catch (const YAML::Exception&) {
+      return Error::invalid(field, where + ": priority must be an integer, enabled a boolean");
+    }
+    int targets = 0;
+    for (const auto kind : {call::TargetKind::Queue, call::TargetKind::Extension,
+                            call::TargetKind::Number, call::TargetKind::Announcement}) {
+      auto value = text(std::string(call::toString(kind)).c_str());
+      if (!value.empty()) {
+        ++targets;
+        entry.target = {kind, value};
+      }
+    }
+    if (targets != 1) {
+      return Error::invalid(field, where +
+                                       ": needs exactly one of queue, extension, number or "
+                                       "announcement");
+    }
+    if (entry.target.kind == call::TargetKind::Queue) {
+      // A queue may be named by its name (what people write) or its id.
+      auto queue = std::find_if(queues.begin(), queues.end(), [&](const acd::Queue& q) {
+        return q.name == entry.target.id || q.id == entry.target.id;
+      });
+      if (queue == queues.end()) {
+        return Error::invalid(field, where + ": no queue named " + entry.target.id);
+      }
+      entry.target.id = queue->id;
+    }
+    if (auto valid = call::validate(entry); !valid) {
+      return Error::invalid(field, where + ": " + valid.error().message);
+    }
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+}  // namespace
+
+class SiteCalls::Impl final : public sip::SipStackListener, public call::AgentDirectory {
+ public:
+  Impl(const Config& config, Parts parts) : config_(config), parts_(parts) {}
+
+  ~Impl() override {
+    stopSignalling();
+    if (subscription_ != 0) {
+      parts_.events.unsubscribe(subscription_);
+    }
+  }
+
+  Result<void> start() {
+    KEFU_TRY(storeEntryPointFile());
+    sip::SipConfig sip;
+    sip.sip = {config_.sip.listen.host, config_.sip.listen.port};
+    if (!config_.sip.tls_listen.empty()) {
+      auto colon = config_.sip.tls_listen.rfind(':');
+      sip.tls = {config_.sip.tls_listen.substr(0, colon),
+                 static_cast<uint16_t>(std::stoi(config_.sip.tls_listen.substr(colon + 1)))};
+      sip.tls_certificate_dir = config_.sip.tls_certificate_dir;
+    }
+    sip.user_agent = "Kefu";
+    sip.registrar.realm = config_.sip.realm;
+    auto stack = sip::startSipStack(sip, *this, parts_.time);
+    if (!stack) {
+      return stack.error();
+    }
+    sip_ = std::move(stack).value();
+    KEFU_TRY(reloadAgents());
+
+    call::CallControlConfig cc;
+    cc.max_calls = static_cast<std::size_t>(config_.calls.max_calls);
+    cc.retry_after_s = static_cast<int>(config_.calls.retry_after.count());
+    cc.ring_timeout = config_.calls.ring_timeout;
+    cc.sip_host = config_.sip.listen.toString();
+    cc.gateway = {config_.calls.gateway, config_.calls.gateway_user,
+                  config_.calls.gateway_password.value_or("")};
+    if (auto hosts = splitList(config_.sip.trunks); !hosts.empty()) {
+      cc.trunks.push_back({"trunks", std::move(hosts)});
+    }
+    cc.music_on_hold =
+        config_.calls.music_on_hold.empty() ? std::string(BuiltinMusic) : config_.calls.music_on_hold;
+    cc.recording_dir = config_.calls.recording_dir;
+    cc.record_calls = config_.calls.record;
+    cc.prompt_loader = [](const std::string& path) -> Result<media::PromptPtr> {
+      if (path == BuiltinMusic) {
+        return builtinMusic();
+      }
+      return media::loadWav(path);
+    };
+    std::error_code ec;
+    std::filesystem::create_directories(cc.recording_dir, ec);
+
+    auto& cc_loop = parts_.contact_center.loop();
+    calls_ = std::make_unique<call::CallControl>(
+        cc_loop, parts_.time, *sip_, parts_.media.engine(), parts_.contact_center.callRouter(),
+        *this, [this](const call::CallEvent& e) { onCallEvent(e); }, std::move(cc));
+    KEFU_TRY(reloadEntryPoints());
+    parts_.contact_center.setRoutedCalls(calls_.get());
+    parts_.media.setCallListener(calls_.get());
+    sip_->setCallListener(calls_.get());
+    subscription_ = parts_.events.subscribe([this](const DomainEventPtr& event) {
+      // Agents and entry points change through the API: follow them off the publishing thread.
+      if (event->type.starts_with("agent.created") || event->type.starts_with("agent.updated") ||
+          event->type.starts_with("agent.deleted")) {
+        parts_.pool.submit([this] { (void)reloadAgents(); });
+      }
+    });
+    addMetrics();
+    spdlog::info("sip: listening on {} (udp, tcp){}", config_.sip.listen.toString(),
+                 config_.sip.tls_listen.empty() ? "" : ", tls on " + config_.sip.tls_listen);
+    return {};
+  }
+
+  void stopSignalling() {
+    if (!sip_) {
+      return;
+    }
+    sip_->setCallListener(nullptr);
+    parts_.media.setCallListener(nullptr);
+    parts_.contact_center.setRoutedCalls(nullptr);
+    sip_.reset();  // joins the SIP thread: no SIP event reaches call control after this
+  }
+
+  bool available() const { return calls_ != nullptr; }
+
+  // sip::SipStackListener (SIP thread).
+  void onRegistration(const sip::BindingChange& change) override {
+    std::string payload;
+    api::JsonWriter w(payload);
+    w.beginObject().key("extension").value(change.extension).key("contact").value(change.contact);
+    w.key("registered").raw(change.added ? "true" : "false").endObject();
+    DomainEvent event;
+    event.type = "sip.registration";
+    event.entity_id = change.extension;
+    event.at_ms = toUnixMillis(parts_.time.systemTime());
+    event.payload_json = std::move(payload);
+    parts_.events.publish(std::move(event));
+  }
+
+  // call::AgentDirectory (control loop).
+  std::optional<std::string> extensionOf(std::string_view agent_id) const override {
+    std::lock_guard lock(directory_mutex_);
+    auto it = extension_of_.find(agent_id);
+    return it == extension_of_.end() ? std::nullopt : std::optional(it->second);
+  }
+  std::optional<std::string> agentOfExtension(std::string_view extension) const override {
+    std::lock_guard lock(directory_mutex_);
+    auto it = agent_of_.find(extension);
+    return it == agent_of_.end() ? std::nullopt : std::optional(it->second);
+  }
+
+  template <class F>
+  auto onLoop(F work) -> decltype(work()) {
+    using R = decltype(work());
+    std::promise<R> promise;
+    auto answer = promise.get_future();
+    parts_.contact_center.loop().post([&promise, &work] { promise.set_value(work()); });
+    return answer.get();
+  }
+
+  call::CallControl& calls() { return *calls_; }
+
+  Result<std::vector<call::CallEvent>> history(std::string_view id) {
+    auto events = parts_.store.callRecords().eventsOf(id);
+    if (events && events->empty()) {
+      return Error::notFound("call " + std::string(id));
+    }
+    return events;
+  }
+  sip::SipStack& sip() { return *sip_; }
+
+  Result<void> reloadEntryPoints() {
+    auto entries = parts_.store.entryPoints().list();
+    if (!entries) {
+      return entries.error();
+    }
+    onLoop([&] {
+      calls_->setEntryPoints(std::move(entries).value());
+      return true;
+    });
+    return {};
+  }
+
+  Result<void> reloadAgents() {
+    auto agents = parts_.store.agents().list();
+    if (!agents) {
+      spdlog::warn("sip: cannot read agents for the registrar: {}", agents.error().message);
+      return agents.error();
+    }
+    auto credentials = std::make_shared<sip::CredentialMap>();
+    std::map<std::string, std::string, std::less<>> extension_of;
+    std::map<std::string, std::string, std::less<>> agent_of;
+    for (const auto& agent : *agents) {
+      if (agent.extension.empty()) {
+        continue;
+      }
+      (*credentials)[agent.extension] = agent.sip_password;
+      extension_of[agent.id] = agent.extension;
+      agent_of[agent.extension] = agent.id;
+    }
+    {
+      std::lock_guard lock(directory_mutex_);
+      extension_of_ = std::move(extension_of);
+      agent_of_ = std::move(agent_of);
+    }
+    if (sip_) {
+      sip_->setCredentials(std::move(credentials));
+    }
+    return {};
+  }
+
+ private:
+  /** Stores the entries of `calls.entry_points`, replacing those with the same number. */
+  Result<void> storeEntryPointFile() {
+    if (config_.calls.entry_points.empty()) {
+      return {};
+    }
+    auto queues = parts_.store.queues().list();
+    if (!queues) {
+      return queues.error();
+    }
+    auto entries = readEntryPointFile(config_.calls.entry_points, *queues);
+    if (!entries) {
+      return entries.error();
+    }
+    auto stored = parts_.store.entryPoints().list();
+    if (!stored) {
+      return stored.error();
+    }
+    const auto now = toUnixMillis(parts_.time.systemTime());
+    for (auto& entry : *entries) {
+      auto same = std::find_if(stored->begin(), stored->end(),
+                               [&](const call::EntryPoint& e) { return e.number == entry.number; });
+      entry.updated_at_ms = now;
+      if (same != stored->end()) {
+        entry.id = same->id;
+        entry.created_at_ms = same->created_at_ms;
+        KEFU_TRY(parts_.store.entryPoints().update(entry));
+      } else {
+        entry.id = newId("ep", parts_.time);
+        entry.created_at_ms = now;
+        KEFU_TRY(parts_.store.entryPoints().create(entry));
+      }
+    }
+    spdlog::info("calls: {} entry point(s) from {}", entries->size(), config_.calls.entry_points);
+    return {};
+  }
+
+  /** On the control loop: publish now, store in order through one writer on the pool. */
+  void onCallEvent(const call::CallEvent& e) {
+    DomainEvent event;
+    event.type = "call." + std::string(call::toString(e.type));
+    event.entity_id = e.call_id;
+    event.at_ms = e.at_ms;
+    event.payload_json = eventPayload(e);
+    parts_.events.publish(std::move(event));
+    std::lock_guard lock(writer_mutex_);
+    to_store_.push_back(e);
+    if (!writer_busy_) {
+      writer_busy_ = true;
+      parts_.pool.submit([this] { drainToStore(); });
+    }
+  }
+
+  void drainToStore() {
+    std::unique_lock lock(writer_mutex_);
+    while (!to_store_.empty()) {
+      auto e = std::move(to_store_.front());
+      to_store_.pop_front();
+      lock.unlock();
+      if (auto stored = parts_.store.callRecords().append(e); !stored) {
+        spdlog::error("calls: cannot store {} of call {}: {}", call::toString(e.type), e.call_id,
+                      stored.error().message);
+      }
+      lock.lock();
+    }
+    writer_busy_ = false;
+  }
+
+  void addMetrics() {
+    auto& m = parts_.metrics;
+    const auto* c = &calls_->counters();
+    const auto* s = &sip_->counters();
+    const auto* r = &sip_->registrarCounters();
+    auto gauge = [&m](std::string name, std::string help, const auto* value) {
+      m.addCallbackGauge(std::move(name), std::move(help),
+                         [value] { return static_cast<double>(value->load()); });
+    };
+    auto counter = [&m](std::string name, std::string help, const auto* value) {
+      m.addCallbackCounter(std::move(name), std::move(help),
+                           [value] { return static_cast<double>(value->load()); });
+    };
+    gauge("kefu_calls_active", "Calls in progress.", &c->calls_active);
+    gauge("kefu_call_legs_active", "SIP dialogs call control holds.", &c->legs_active);
+    gauge("kefu_call_media_sessions_active", "Media sessions call control owns.",
+          &c->media_sessions_active);
+    counter("kefu_calls_created_total", "INVITEs accepted for routing.", &c->calls_total);
+    counter("kefu_calls_rejected_overload_total", "INVITEs refused with 503 (call limit).",
+            &c->rejected_overload);
+    counter("kefu_calls_rejected_forbidden_total", "INVITEs refused with 403 (unknown source).",
+            &c->rejected_forbidden);
+    counter("kefu_calls_rejected_not_found_total", "INVITEs refused with 404 (unknown number).",
+            &c->rejected_not_found);
+    counter("kefu_calls_rejected_bad_sdp_total", "INVITEs refused with 488 (unusable SDP).",
+            &c->rejected_bad_sdp);
+    for (std::size_t i = 0; i < call::EndCauseCount; ++i) {
+      const auto cause = static_cast<call::EndCause>(i);
+      counter("kefu_calls_ended_" + std::string(call::toString(cause)) + "_total",
+              "Calls ended: " + std::string(call::toString(cause)) + ".", &c->ended[i]);
+    }
+    gauge("kefu_sip_dialogs_active", "SIP dialogs the stack holds.", &s->dialogs_active);
+    counter("kefu_sip_requests_invite_total", "INVITE requests received.", &s->requests_invite);
+    counter("kefu_sip_requests_register_total", "REGISTER requests received.",
+            &s->requests_register);
+    counter("kefu_sip_malformed_total", "SIP messages refused as malformed.", &s->malformed);
+    counter("kefu_sip_invites_sent_total", "INVITEs sent (agents, extensions, numbers).",
+            &s->invites_sent);
+    counter("kefu_sip_responses_4xx_total", "4xx responses sent.", &s->responses_4xx);
+    counter("kefu_sip_responses_5xx_total", "5xx responses sent.", &s->responses_5xx);
+    counter("kefu_sip_registrations_accepted_total", "REGISTERs accepted.", &r->accepted);
+    counter("kefu_sip_registrations_refused_total", "REGISTERs refused (403 and others).",
+            &r->refused);
+    m.addCallbackGauge("kefu_sip_registrations", "Registered phone contacts now.", [this] {
+      return sip_ ? static_cast<double>(sip_->registrations().size()) : 0.0;
+    });
+  }
+
+  const Config config_;
+  Parts parts_;
+  sip::SipStackPtr sip_;
+  std::unique_ptr<call::CallControl> calls_;
+  EventBus::SubscriptionId subscription_ = 0;
+  mutable std::mutex directory_mutex_;
+  std::map<std::string, std::string, std::less<>> extension_of_;  // agent id → extension
+  std::map<std::string, std::string, std::less<>> agent_of_;      // extension → agent id
+  std::mutex writer_mutex_;
+  std::deque<call::CallEvent> to_store_;
+  bool writer_busy_ = false;
+};
+
+Result<std::unique_ptr<SiteCalls>> SiteCalls::start(const Config& config, Parts parts) {
+  auto impl = std::make_unique<Impl>(config, parts);
+  if (config.sip.enabled) {
+    KEFU_TRY(impl->start());
+  }
+  return std::unique_ptr<SiteCalls>(new SiteCalls(std::move(impl)));
+}
+
+SiteCalls::SiteCalls(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+SiteCalls::~SiteCalls() = default;
+
+void SiteCalls::stopSignalling() { impl_->stopSignalling(); }
+
+bool SiteCalls::available() const { return impl_->available(); }
+
+std::vector<api::RegistrationView> SiteCalls::registrations() {
+  std::vector<api::RegistrationView> out;
+  if (!available()) {
+    return out;
+  }
+  for (const auto& r : impl_->sip().registrations()) {
+    out.push_back({r.extension, r.contact, r.transport, r.source, r.user_agent,
+                   toUnixMillis(r.registered_at), toUnixMillis(r.expires_at)});
+  }
+  return out;
+}
+
+std::vector<call::CallSnapshot> SiteCalls::calls() {
+  if (!available()) {
+    return {};
+  }
+  return impl_->onLoop([this] { return impl_->calls().calls(); });
+}
+
+Result<call::CallSnapshot> SiteCalls::call(std::string_view id) {
+  if (!available()) {
+    return Error::notFound("call " + std::string(id));
+  }
+  return impl_->onLoop([this, id] { return impl_->calls().call(id); });
+}
+
+Result<void> SiteCalls::act(std::string_view id, const api::CallAction& action) {
+  if (!available()) {
+    return Error::notFound("call " + std::string(id));
+  }
+  using Kind = api::CallAction::Kind;
+  return impl_->onLoop([this, id, &action]() -> Result<void> {
+    auto& calls = impl_->calls();
+    switch (action.kind) {
+      case Kind::HangUp:
+        return calls.hangUp(id);
+      case Kind::Hold:
+        return calls.hold(id, true);
+      case Kind::Resume:
+        return calls.hold(id, false);
+      case Kind::Transfer:
+        return calls.blindTransfer(id, *action.target);
+      case Kind::Consult:
+        return calls.startConsult(id, *action.target);
+      case Kind::CompleteConsult:
+        return calls.completeConsult(id);
+      case Kind::CancelConsult:
+        return calls.cancelConsult(id);
+      case Kind::Conference:
+        return calls.conference(id);
+      case Kind::StartRecording:
+        return calls.startRecording(id);
+      case Kind::PauseRecording:
+        return calls.pauseRecording(id, true);
+      case Kind::ResumeRecording:
+        return calls.pauseRecording(id, false);
+      case Kind::StopRecording:
+        return calls.stopRecording(id);
+    }
+    return Error::invalid("action", "unknown action");
+  });
+}
+
+Result<std::vector<call::CallEvent>> SiteCalls::history(std::string_view id) {
+  return impl_->history(id);
+}
+
+void SiteCalls::entryPointsChanged() {
+  if (available()) {
+    if (auto reloaded = impl_->reloadEntryPoints(); !reloaded) {
+      spdlog::warn("calls: cannot reload entry points: {}", reloaded.error().message);
+    }
+  }
+}
+
+}  // namespace kefu::server

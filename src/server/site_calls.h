@@ -1,0 +1,64 @@
+#pragma once
+
+#include <memory>
+
+#include "api/call_service.h"
+#include "core/blocking_pool.h"
+#include "core/event_bus.h"
+#include "core/result.h"
+#include "core/time_source.h"
+#include "interaction/contact_center.h"
+#include "server/config.h"
+#include "server/site_media.h"
+#include "stats/metrics.h"
+#include "store/store.h"
+
+namespace kefu::server {
+
+/**
+ * The site's voice side: the SIP stack (registrar, trunks, phones) and call control on the
+ * control loop, with the ACD as its router. Agents' extensions and SIP passwords come from
+ * storage and follow every agent change; entry points likewise. Call events go to the bus
+ * (`call.<type>`) and, in order, to storage; registrations to the bus (`sip.registration`);
+ * counters to /metrics. It serves the API's call routes (api::CallService).
+ */
+class SiteCalls final : public api::CallService {
+ public:
+  struct Parts {
+    const TimeSource& time;
+    store::Store& store;
+    EventBus& events;
+    stats::Metrics& metrics;
+    SiteMedia& media;
+    interaction::ContactCenter& contact_center;
+    BlockingPool& pool;
+  };
+
+  /** Starts the SIP stack and call control (none when `sip.enabled` is false: the API then
+   *  answers 503); @return an error naming the bad key. */
+  static Result<std::unique_ptr<SiteCalls>> start(const Config& config, Parts parts);
+  /** Stops signalling first (see stopSignalling), then frees call control. Destroy it after the
+   *  control loop and the media engine have stopped. */
+  ~SiteCalls() override;
+
+  /** Detaches call control from routing and stops the SIP stack (its thread is joined); call it
+   *  while the control loop still runs. Idempotent. */
+  void stopSignalling();
+
+  // api::CallService (blocking: any thread but the control loop).
+  bool available() const override;
+  std::vector<api::RegistrationView> registrations() override;
+  std::vector<call::CallSnapshot> calls() override;
+  Result<call::CallSnapshot> call(std::string_view id) override;
+  Result<void> act(std::string_view id, const api::CallAction& action) override;
+  Result<std::vector<call::CallEvent>> history(std::string_view id) override;
+  void entryPointsChanged() override;
+
+  class Impl;
+
+ private:
+  explicit SiteCalls(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kefu::server

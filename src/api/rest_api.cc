@@ -56,6 +56,7 @@ RestApi::RestApi(RestDependencies deps) : deps_(std::move(deps)), router_(deps_.
   addSessionRoutes();
   addCustomerRoutes();
   addSyncRoutes();
+  addCallRoutes();
 }
 
 void RestApi::addAuthRoutes() {

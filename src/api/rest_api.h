@@ -6,9 +6,11 @@
 #include "acd/agent.h"
 #include "acd/queue.h"
 #include "acd/skill.h"
+#include "api/call_service.h"
 #include "api/router.h"
 #include "auth/authenticator.h"
 #include "auth/user.h"
+#include "call/entry_point.h"
 #include "core/event_bus.h"
 #include "core/time_source.h"
 #include "crm/customer.h"
@@ -59,6 +61,10 @@ struct RestDependencies {
   bool personal_data_available = true;
   /** @return the site link's state (`enabled` false on a site without a link). */
   std::function<Result<SyncStatusView>()> sync_status;
+  /** Calls and registered phones; the call routes answer 503 without it. */
+  CallService* calls = nullptr;
+  /** Entry points (dialed numbers); their routes are absent when null. */
+  call::EntryPointRepository* entry_points = nullptr;
 };
 
 /**
@@ -84,6 +90,7 @@ class RestApi {
   void addSessionRoutes();    // agents' login and states, queues' live state: session_routes.cc
   void addCustomerRoutes();   // customers and the audit trail: customer_routes.cc
   void addSyncRoutes();       // the site link's state: customer_routes.cc
+  void addCallRoutes();       // registrations, entry points, calls: call_routes.cc
 
   RestDependencies deps_;
   Router router_;

@@ -17,6 +17,10 @@ struct SkillLevel {
   friend bool operator==(const SkillLevel&, const SkillLevel&) = default;
 };
 
+/** The chats an agent holds at once unless configured otherwise, and the most it may. */
+constexpr int DefaultChatCapacity = 3;
+constexpr int MaxChatCapacity = 50;
+
 /** A person (or pool seat) that interactions are routed to. */
 struct Agent {
   std::string id;
@@ -27,6 +31,8 @@ struct Agent {
   std::vector<SkillLevel> skills;
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;
+  // Added after the timestamps so that positional initializers written before it still compile.
+  int chat_capacity = DefaultChatCapacity;  // chats held at once (0: no chats); one voice call
 };
 
 /** @return InvalidArgument naming the field when `agent` breaks a rule. */

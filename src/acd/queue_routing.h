@@ -10,26 +10,10 @@
 
 namespace kefu::acd {
 
-/** After `after` in a queue, every required skill accepts `min_level` (when lower than its own). */
-struct RelaxationStep {
-  std::chrono::milliseconds after{0};
-  int min_level = MinSkillLevel;
-};
-
 /**
- * Where an interaction goes when its queue is too long or it waited too long. `target` is a
- * queue id of the same engine (the interaction is Requeued there) or the name of an external
- * pool such as "cloud" (Overflowed: it leaves the engine).
- */
-struct OverflowRule {
-  std::chrono::milliseconds after_wait{0};  // > 0: a wait rule
-  std::size_t above_size = 0;               // > 0: an arrival rule (queue holds this many or more)
-  std::string target;
-};
-
-/**
- * The engine's view of one queue: the stored Queue plus the routing settings that are not (yet)
- * stored. The defaults make a plain queue: no relaxation, no limits, no wrap-up.
+ * The engine's view of one queue, built from a stored Queue by routingOf(): the engine reads the
+ * settings here, `queue` keeps the rest (id, strategy, required skills). The settings' defaults
+ * are Queue's.
  */
 struct QueueRouting {
   Queue queue;
@@ -44,7 +28,16 @@ struct QueueRouting {
   bool callback_enabled = true;
 };
 
-/** @return InvalidArgument naming the field when `routing` breaks a rule. */
+/** @return the routing of `queue`, its settings copied from the queue. */
+QueueRouting routingOf(Queue queue);
+
+/** @return the stored queue `routing` describes: `routing.queue` with the routing's settings. */
+Queue queueOf(const QueueRouting& routing);
+
+/**
+ * @return InvalidArgument naming the field when `routing` breaks a rule: validate(queueOf()),
+ * with the engine's field names (`relaxation[0].after`, `alert_timeout`: no `_ms`).
+ */
 Result<void> validate(const QueueRouting& routing);
 
 }  // namespace kefu::acd

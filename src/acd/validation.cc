@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <chrono>
 #include <set>
 #include <string>
 
@@ -30,6 +31,75 @@ Result<void> checkLevel(int level, const std::string& field) {
   return {};
 }
 
+Result<void> checkDuration(std::chrono::milliseconds value, const std::string& field,
+                           bool positive) {
+  if (positive ? value.count() <= 0 : value.count() < 0) {
+    return Error::invalid(field, positive ? "must be positive" : "must not be negative");
+  }
+  if (value > MaxQueueDuration) {
+    return Error::invalid(
+        field, "must be at most " + std::to_string(MaxQueueDuration.count()) + " ms (one day)");
+  }
+  return {};
+}
+
+Result<void> checkSize(std::size_t value, const std::string& field) {
+  if (value > MaxQueueSize) {
+    return Error::invalid(field, "must be at most " + std::to_string(MaxQueueSize));
+  }
+  return {};
+}
+
+/** A pool name or queue id: printable ASCII without spaces, at most 100 bytes. */
+bool isTargetName(const std::string& target) {
+  return !target.empty() && target.size() <= MaxNameLength &&
+         std::all_of(target.begin(), target.end(), [](char c) { return c > ' ' && c < 0x7f; });
+}
+
+Result<void> checkRoutingSettings(const Queue& queue) {
+  if (queue.relaxation.size() > MaxQueueRules) {
+    return Error::invalid("relaxation", "at most " + std::to_string(MaxQueueRules) + " steps");
+  }
+  std::chrono::milliseconds previous{0};
+  for (std::size_t i = 0; i < queue.relaxation.size(); ++i) {
+    const auto& step = queue.relaxation[i];
+    const std::string field = "relaxation[" + std::to_string(i) + "]";
+    if (step.after <= previous) {
+      return Error::invalid(field + ".after_ms",
+                            "relaxation steps must come after 0 ms, in ascending order");
+    }
+    KEFU_TRY(checkDuration(step.after, field + ".after_ms", true));
+    KEFU_TRY(checkLevel(step.min_level, field + ".min_level"));
+    previous = step.after;
+  }
+  KEFU_TRY(checkSize(queue.max_size, "max_size"));
+  if (queue.overflow.size() > MaxQueueRules) {
+    return Error::invalid("overflow", "at most " + std::to_string(MaxQueueRules) + " rules");
+  }
+  for (std::size_t i = 0; i < queue.overflow.size(); ++i) {
+    const auto& rule = queue.overflow[i];
+    const std::string field = "overflow[" + std::to_string(i) + "]";
+    if (!isTargetName(rule.target)) {
+      return Error::invalid(field + ".target",
+                            "must be a queue id or pool name: 1 to 100 printable characters");
+    }
+    if (rule.target == queue.id) {
+      return Error::invalid(field + ".target", "a queue cannot overflow to itself");
+    }
+    if ((rule.after_wait.count() > 0) == (rule.above_size > 0)) {
+      return Error::invalid(field, "an overflow rule has either after_wait_ms or above_size");
+    }
+    KEFU_TRY(checkDuration(rule.after_wait, field + ".after_wait_ms", false));
+    KEFU_TRY(checkSize(rule.above_size, field + ".above_size"));
+  }
+  KEFU_TRY(checkDuration(queue.wrap_up, "wrap_up_ms", false));
+  KEFU_TRY(checkDuration(queue.alert_timeout, "alert_timeout_ms", true));
+  KEFU_TRY(checkDuration(queue.sticky_window, "sticky_window_ms", false));
+  KEFU_TRY(checkDuration(queue.callback_timeout, "callback_timeout_ms", true));
+  KEFU_TRY(checkDuration(queue.short_abandon, "short_abandon_ms", false));
+  return {};
+}
+
 }  // namespace
 
 Result<void> validate(const Skill& skill) {
@@ -49,6 +119,10 @@ Result<void> validate(const Agent& agent) {
   }
   if (agent.sip_password.size() < 8 || agent.sip_password.size() > 128) {
     return Error::invalid("sip_password", "must be 8 to 128 bytes");
+  }
+  if (agent.chat_capacity < 0 || agent.chat_capacity > MaxChatCapacity) {
+    return Error::invalid("chat_capacity",
+                          "must be between 0 and " + std::to_string(MaxChatCapacity));
   }
   std::set<std::string> seen;
   for (std::size_t i = 0; i < agent.skills.size(); ++i) {
@@ -74,7 +148,7 @@ Result<void> validate(const Queue& queue) {
       return Error::invalid(field + ".skill_id", "skill listed twice");
     }
   }
-  return {};
+  return checkRoutingSettings(queue);
 }
 
 }  // namespace kefu::acd

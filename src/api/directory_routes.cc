@@ -162,7 +162,7 @@ void RestApi::addDirectoryRoutes() {
        [](const Json& body, acd::Queue base, bool) { return queueFromJson(body, std::move(base)); },
        [this](const acd::Queue& queue) {
          // Routing takes new queues, their changes and their removal at once.
-         if (auto added = deps_.contact_center.addQueue({queue}); !added) {
+         if (auto added = deps_.contact_center.addQueue(queue); !added) {
            KEFU_BUG("routing refused stored queue " + queue.id + ": " + added.error().message);
          }
        },
@@ -178,7 +178,7 @@ void RestApi::addDirectoryRoutes() {
          }
          return removed;
        },
-       [this](const acd::Queue& queue) { (void)deps_.contact_center.addQueue({queue}); }});
+       [this](const acd::Queue& queue) { (void)deps_.contact_center.addQueue(queue); }});
 }
 
 }  // namespace kefu::api

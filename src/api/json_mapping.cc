@@ -1,6 +1,7 @@
 #include "api/json_mapping.h"
 
 #include <algorithm>
+#include <chrono>
 #include <set>
 
 namespace kefu::api {
@@ -52,6 +53,28 @@ class ObjectReader {
       return std::nullopt;
     }
     return v->get<double>();
+  }
+
+  std::optional<bool> boolean(std::string_view key, bool required) {
+    const Json* v = field(key, required);
+    if (v == nullptr) {
+      return std::nullopt;
+    }
+    if (!v->is_boolean()) {
+      fail(key, "must be true or false");
+      return std::nullopt;
+    }
+    return v->get<bool>();
+  }
+
+  /** @return a count or duration at `key` that must not be negative; nullopt when absent. */
+  std::optional<std::int64_t> natural(std::string_view key, bool required) {
+    auto n = integer(key, required);
+    if (n && *n < 0) {
+      fail(key, "must not be negative, got " + std::to_string(*n));
+      return std::nullopt;
+    }
+    return n;
   }
 
   /** @return the array at `key`, or nullptr when absent or invalid. */
@@ -130,6 +153,49 @@ Result<std::vector<Item>> readSkillList(const Json& list, std::string_view field
   }
   return out;
 }
+
+/**
+ * Reads a JSON array of objects with `read_item(reader, index)`, each object's fields read through
+ * its own ObjectReader (prefix `field[i].`), so errors name the item's field.
+ */
+template <class Item, class ReadItem>
+Result<std::vector<Item>> readObjectList(const Json& list, std::string_view field,
+                                         ReadItem read_item) {
+  std::vector<Item> out;
+  if (list.size() > acd::MaxQueueRules) {
+    return Error::invalid(std::string(field),
+                          "at most " + std::to_string(acd::MaxQueueRules) + " entries");
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    auto prefix = std::string(field) + "[" + std::to_string(i) + "]";
+    if (!list[i].is_object()) {
+      return Error::invalid(prefix, "must be an object");
+    }
+    ObjectReader item(list[i], prefix + ".");
+    Item value = read_item(item);
+    KEFU_TRY(item.finish());
+    out.push_back(std::move(value));
+  }
+  return out;
+}
+
+acd::RelaxationStep readRelaxationStep(ObjectReader& item) {
+  auto after = item.natural("after_ms", true);
+  auto level = item.integer("min_level", true);
+  return {std::chrono::milliseconds{after.value_or(0)},
+          static_cast<int>(level.value_or(acd::MinSkillLevel))};
+}
+
+acd::OverflowRule readOverflowRule(ObjectReader& item) {
+  auto after_wait = item.natural("after_wait_ms", false);
+  auto above_size = item.natural("above_size", false);
+  auto target = item.string("target", true);
+  return {std::chrono::milliseconds{after_wait.value_or(0)},
+          static_cast<std::size_t>(above_size.value_or(0)), target.value_or("")};
+}
+
+/** Writes a boolean (JsonWriter's value(int) would write 1). */
+void writeBool(JsonWriter& out, bool value) { out.raw(value ? "true" : "false"); }
 
 template <class Item, class LevelOf>
 void writeSkillList(JsonWriter& out, const std::vector<Item>& items, std::string_view level_key,
@@ -219,7 +285,12 @@ Result<acd::Agent> agentFromJson(const Json& body, acd::Agent base, bool creatin
   auto sip_password = r.string("sip_password", creating);
   auto user_id = r.string("user_id", false);
   const Json* skills = r.array("skills", false);
+  auto chat_capacity = r.integer("chat_capacity", false);
+  if (chat_capacity && (*chat_capacity < 0 || *chat_capacity > acd::MaxChatCapacity)) {
+    r.fail("chat_capacity", "must be between 0 and " + std::to_string(acd::MaxChatCapacity));
+  }
   KEFU_TRY(r.finish());
+  base.chat_capacity = static_cast<int>(chat_capacity.value_or(acd::DefaultChatCapacity));
   base.name = *name;
   base.extension = *extension;
   if (sip_password) {
@@ -243,6 +314,16 @@ Result<acd::Queue> queueFromJson(const Json& body, acd::Queue base) {
   auto strategy = r.string("strategy", false);
   auto service_level = r.integer("service_level_seconds", false);
   const Json* skills = r.array("required_skills", false);
+  const Json* relaxation = r.array("relaxation", false);
+  const Json* overflow = r.array("overflow", false);
+  auto max_size = r.natural("max_size", false);
+  // Durations are whole milliseconds; validate() checks their ranges and names the field.
+  auto wrap_up = r.integer("wrap_up_ms", false);
+  auto alert_timeout = r.integer("alert_timeout_ms", false);
+  auto sticky_window = r.integer("sticky_window_ms", false);
+  auto callback_timeout = r.integer("callback_timeout_ms", false);
+  auto short_abandon = r.integer("short_abandon_ms", false);
+  auto callback_enabled = r.boolean("callback_enabled", false);
   std::optional<acd::RoutingStrategy> parsed = acd::RoutingStrategy::LongestIdle;
   if (strategy) {
     parsed = acd::parseRoutingStrategy(*strategy);
@@ -264,6 +345,33 @@ Result<acd::Queue> queueFromJson(const Json& body, acd::Queue base) {
       return list.error();
     }
     base.required_skills = std::move(list).value();
+  }
+  // What a body leaves out takes its default, as for the fields above: a PUT replaces the queue.
+  const acd::Queue defaults;
+  using std::chrono::milliseconds;
+  base.max_size = max_size ? static_cast<std::size_t>(*max_size) : defaults.max_size;
+  base.wrap_up = wrap_up ? milliseconds{*wrap_up} : defaults.wrap_up;
+  base.alert_timeout = alert_timeout ? milliseconds{*alert_timeout} : defaults.alert_timeout;
+  base.sticky_window = sticky_window ? milliseconds{*sticky_window} : defaults.sticky_window;
+  base.callback_timeout =
+      callback_timeout ? milliseconds{*callback_timeout} : defaults.callback_timeout;
+  base.short_abandon = short_abandon ? milliseconds{*short_abandon} : defaults.short_abandon;
+  base.callback_enabled = callback_enabled.value_or(defaults.callback_enabled);
+  base.relaxation.clear();
+  if (relaxation != nullptr) {
+    auto list = readObjectList<acd::RelaxationStep>(*relaxation, "relaxation", readRelaxationStep);
+    if (!list) {
+      return list.error();
+    }
+    base.relaxation = std::move(list).value();
+  }
+  base.overflow.clear();
+  if (overflow != nullptr) {
+    auto list = readObjectList<acd::OverflowRule>(*overflow, "overflow", readOverflowRule);
+    if (!list) {
+      return list.error();
+    }
+    base.overflow = std::move(list).value();
   }
   return base;
 }
@@ -335,6 +443,7 @@ void writeJson(JsonWriter& out, const acd::Agent& agent) {
   out.key("user_id").valueOrNull(agent.user_id);
   out.key("skills");
   writeSkillList(out, agent.skills, "level", [](const auto& s) { return s.level; });
+  out.key("chat_capacity").value(agent.chat_capacity);
   writeTimes(out, agent.created_at_ms, agent.updated_at_ms);
   out.endObject();
 }
@@ -348,6 +457,31 @@ void writeJson(JsonWriter& out, const acd::Queue& queue) {
   out.key("required_skills");
   writeSkillList(out, queue.required_skills, "min_level",
                  [](const auto& s) { return s.min_level; });
+  out.key("relaxation").beginArray();
+  for (const auto& step : queue.relaxation) {
+    out.beginObject();
+    out.key("after_ms").value(static_cast<std::int64_t>(step.after.count()));
+    out.key("min_level").value(step.min_level);
+    out.endObject();
+  }
+  out.endArray();
+  out.key("max_size").value(static_cast<std::int64_t>(queue.max_size));
+  out.key("overflow").beginArray();
+  for (const auto& rule : queue.overflow) {
+    out.beginObject();
+    out.key("after_wait_ms").value(static_cast<std::int64_t>(rule.after_wait.count()));
+    out.key("above_size").value(static_cast<std::int64_t>(rule.above_size));
+    out.key("target").value(rule.target);
+    out.endObject();
+  }
+  out.endArray();
+  out.key("wrap_up_ms").value(static_cast<std::int64_t>(queue.wrap_up.count()));
+  out.key("alert_timeout_ms").value(static_cast<std::int64_t>(queue.alert_timeout.count()));
+  out.key("sticky_window_ms").value(static_cast<std::int64_t>(queue.sticky_window.count()));
+  out.key("callback_timeout_ms").value(static_cast<std::int64_t>(queue.callback_timeout.count()));
+  out.key("short_abandon_ms").value(static_cast<std::int64_t>(queue.short_abandon.count()));
+  out.key("callback_enabled");
+  writeBool(out, queue.callback_enabled);
   writeTimes(out, queue.created_at_ms, queue.updated_at_ms);
   out.endObject();
 }

@@ -81,18 +81,17 @@ void ContactCenter::onRoutingEvent(const acd::RoutingEvent& event) {
   }
 }
 
-Result<void> ContactCenter::addQueue(acd::QueueRouting routing) {
-  return onLoop([&] { return engine_.addQueue(std::move(routing)); });
+Result<void> ContactCenter::addQueue(const acd::Queue& queue) {
+  return onLoop([&] { return engine_.addQueue(acd::routingOf(queue)); });
 }
 
 Result<void> ContactCenter::updateQueue(const acd::Queue& queue) {
   return onLoop([&]() -> Result<void> {
-    auto routing = engine_.queueRouting(queue.id);
-    if (!routing) {
-      return engine_.addQueue({queue});
+    // The stored queue is the one source of its settings: none is kept from the engine's copy.
+    if (!engine_.queueRouting(queue.id)) {
+      return engine_.addQueue(acd::routingOf(queue));
     }
-    routing->queue = queue;
-    return engine_.updateQueue(std::move(*routing));
+    return engine_.updateQueue(acd::routingOf(queue));
   });
 }
 

@@ -35,11 +35,15 @@ class ContactCenter final : private acd::RoutingEngine::Listener {
   /** Stops the control loop after the work already posted. Idempotent. */
   void stop();
 
-  /** Adds a queue to routing; AlreadyExists for a known one. */
-  Result<void> addQueue(acd::QueueRouting routing);
   /**
-   * Applies a stored queue's new settings to routing at once, keeping its engine-side settings
-   * (relaxation, overflow…); a queue routing does not know yet is added. Any thread but the loop.
+   * Adds a stored queue to routing with all its settings (acd::routingOf); AlreadyExists for a
+   * known one, InvalidArgument for a bad setting. Any thread but the loop.
+   */
+  Result<void> addQueue(const acd::Queue& queue);
+  /**
+   * Applies a stored queue's settings, every one of them, to routing at once (the waiting
+   * interactions keep their place); a queue routing does not know yet is added. Any thread but
+   * the loop.
    */
   Result<void> updateQueue(const acd::Queue& queue);
   /** Takes a queue out of routing; Conflict while interactions wait or ring in it. */

@@ -59,7 +59,7 @@ Result<void> addStoredQueues(store::Store& store, interaction::ContactCenter& co
     return queues.error();
   }
   for (auto& queue : *queues) {
-    KEFU_TRY(contact_center.addQueue({std::move(queue)}));
+    KEFU_TRY(contact_center.addQueue(queue));  // with every stored routing setting
   }
   return {};
 }

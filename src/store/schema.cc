@@ -15,7 +15,7 @@ constexpr auto O = DataClass::Operational;
 // and audit records identify nobody without the core site's keys, so they are operational.
 constexpr auto C = DataClass::Core;
 
-constexpr std::array<ColumnClass, 70> Columns{{
+constexpr std::array<ColumnClass, 113> Columns{{
     {"users", "id", O},
     {"users", "username", O},
     {"users", "display_name", O},
@@ -87,6 +87,53 @@ constexpr std::array<ColumnClass, 70> Columns{{
     {"sync_inbox", "entity_type", O},
     {"sync_inbox", "entity_id", O},
     {"sync_inbox", "last_seq", O},
+    // Version 4. Queue settings, chat capacity and entry points are configuration: operational.
+    {"queues", "max_size", O},
+    {"queues", "wrap_up_ms", O},
+    {"queues", "alert_timeout_ms", O},
+    {"queues", "sticky_window_ms", O},
+    {"queues", "callback_timeout_ms", O},
+    {"queues", "short_abandon_ms", O},
+    {"queues", "callback_enabled", O},
+    {"queue_relaxation_steps", "queue_id", O},
+    {"queue_relaxation_steps", "after_ms", O},
+    {"queue_relaxation_steps", "min_level", O},
+    {"queue_overflow_rules", "queue_id", O},
+    {"queue_overflow_rules", "position", O},
+    {"queue_overflow_rules", "after_wait_ms", O},
+    {"queue_overflow_rules", "above_size", O},
+    {"queue_overflow_rules", "target", O},
+    {"agents", "chat_capacity", O},
+    {"entry_points", "id", O},
+    {"entry_points", "number", O},
+    {"entry_points", "name", O},
+    {"entry_points", "target_kind", O},
+    {"entry_points", "target_id", O},
+    {"entry_points", "greeting", O},
+    {"entry_points", "priority", O},
+    {"entry_points", "enabled", O},
+    {"entry_points", "created_at", O},
+    {"entry_points", "updated_at", O},
+    // A call record's caller is a customer's phone number: core-class, so an edge site keeps only
+    // its token (which identifies nobody without the core site's key). The rest describes the
+    // call itself: our own numbers, ids, times, causes and media quality.
+    {"call_events", "seq", O},
+    {"call_events", "call_id", O},
+    {"call_events", "type", O},
+    {"call_events", "at_ms", O},
+    {"call_events", "caller", C},
+    {"call_events", "caller_token", O},
+    {"call_events", "dialed", O},
+    {"call_events", "entry_point_id", O},
+    {"call_events", "queue_id", O},
+    {"call_events", "agent_id", O},
+    {"call_events", "target", O},
+    {"call_events", "cause", O},
+    {"call_events", "detail", O},
+    {"call_events", "mos", O},
+    {"call_events", "loss_pct", O},
+    {"call_events", "jitter_ms", O},
+    {"call_events", "round_trip_ms", O},
 }};
 
 }  // namespace

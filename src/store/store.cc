@@ -5,18 +5,33 @@
 #include "store/internal/residency_guard.h"
 #include "store/internal/sql_agent_repository.h"
 #include "store/internal/sql_audit_trail.h"
+#include "store/internal/sql_call_record_repository.h"
 #include "store/internal/sql_customer_repository.h"
+#include "store/internal/sql_entry_point_repository.h"
 #include "store/internal/sql_queue_repository.h"
 #include "store/internal/sql_replication.h"
 #include "store/internal/sql_session_repository.h"
 #include "store/internal/sql_skill_repository.h"
 #include "store/internal/sql_user_repository.h"
 #include "store/internal/sqlite_database.h"
+#include "store/schema.h"
 
 namespace kefu::store {
 namespace {
 
 using internal::SqlDatabasePtr;
+
+/** @return whether `policy` lets this site keep table.column, as the schema declares it, in clear.
+ */
+bool mayStoreInClear(const privacy::ResidencyPolicy& policy, std::string_view table,
+                     std::string_view column) {
+  for (const ColumnClass& declared : schemaColumns()) {
+    if (declared.table == table && declared.column == column) {
+      return policy.mayStoreInClear(policy.classOf(table, column, declared.data_class));
+    }
+  }
+  return policy.mayStoreInClear(privacy::DataClass::Core);  // undeclared: the strictest
+}
 
 /** The repositories over one SqlDatabase; the same code for both backends. */
 class SqlStore final : public Store {
@@ -29,6 +44,9 @@ class SqlStore final : public Store {
         agents_(*database_),
         queues_(*database_),
         customers_(*database_, options.cipher, options.tokenizer, options.outbox),
+        entry_points_(*database_),
+        call_records_(*database_, options.cipher, options.tokenizer,
+                      mayStoreInClear(options.residency, "call_events", "caller")),
         audit_(*database_),
         replication_(*database_) {}
 
@@ -42,6 +60,8 @@ class SqlStore final : public Store {
   acd::AgentRepository& agents() override { return agents_; }
   acd::QueueRepository& queues() override { return queues_; }
   crm::CustomerRepository& customers() override { return customers_; }
+  call::EntryPointRepository& entryPoints() override { return entry_points_; }
+  call::CallRecordRepository& callRecords() override { return call_records_; }
   privacy::AuditTrail& audit() override { return audit_; }
   Replication& replication() override { return replication_; }
 
@@ -69,6 +89,8 @@ class SqlStore final : public Store {
   internal::SqlAgentRepository agents_;
   internal::SqlQueueRepository queues_;
   internal::SqlCustomerRepository customers_;
+  internal::SqlEntryPointRepository entry_points_;
+  internal::SqlCallRecordRepository call_records_;
   internal::SqlAuditTrail audit_;
   internal::SqlReplication replication_;
 };

@@ -9,6 +9,8 @@
 #include "acd/skill.h"
 #include "auth/session.h"
 #include "auth/user.h"
+#include "call/call_record.h"
+#include "call/entry_point.h"
 #include "core/result.h"
 #include "crm/customer.h"
 #include "privacy/audit_chain.h"
@@ -106,6 +108,10 @@ class Store {
   virtual acd::AgentRepository& agents() = 0;
   virtual acd::QueueRepository& queues() = 0;
   virtual crm::CustomerRepository& customers() = 0;
+  /** Dialed numbers and where their calls go (call control reads them, the API edits them). */
+  virtual call::EntryPointRepository& entryPoints() = 0;
+  /** The append-only log of call events; the caller is kept as the residency policy allows. */
+  virtual call::CallRecordRepository& callRecords() = 0;
   virtual privacy::AuditTrail& audit() = 0;
   virtual Replication& replication() = 0;
 

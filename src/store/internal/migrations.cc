@@ -257,10 +257,140 @@ CREATE TABLE sync_inbox (
 );
 )sql";
 
-constexpr std::array<Migration, 3> All{{
+// Version 4: every routing setting of a queue (its relaxation steps and overflow rules in child
+// tables, ordered by `after_ms` and `position`), agents' chat capacity, entry points (dialed
+// numbers and where their calls go) and call records (an append-only event log). Existing rows get
+// the defaults routing used before they were stored. Durations are milliseconds. An overflow
+// target is a queue id or an external pool's name, so it has no foreign key: the repository checks
+// it. A call event's caller is a phone number (core-class): sealed, or on a site that may not hold
+// it, NULL beside its token.
+constexpr std::string_view V4Sqlite = R"sql(
+ALTER TABLE queues ADD COLUMN max_size INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE queues ADD COLUMN wrap_up_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE queues ADD COLUMN alert_timeout_ms INTEGER NOT NULL DEFAULT 20000;
+ALTER TABLE queues ADD COLUMN sticky_window_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE queues ADD COLUMN callback_timeout_ms INTEGER NOT NULL DEFAULT 60000;
+ALTER TABLE queues ADD COLUMN short_abandon_ms INTEGER NOT NULL DEFAULT 5000;
+ALTER TABLE queues ADD COLUMN callback_enabled INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE queue_relaxation_steps (
+  queue_id TEXT NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
+  after_ms INTEGER NOT NULL,
+  min_level INTEGER NOT NULL,
+  PRIMARY KEY (queue_id, after_ms)
+);
+CREATE TABLE queue_overflow_rules (
+  queue_id TEXT NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  after_wait_ms INTEGER NOT NULL,
+  above_size INTEGER NOT NULL,
+  target TEXT NOT NULL,
+  PRIMARY KEY (queue_id, position)
+);
+CREATE INDEX queue_overflow_rules_target ON queue_overflow_rules(target);
+ALTER TABLE agents ADD COLUMN chat_capacity INTEGER NOT NULL DEFAULT 3;
+CREATE TABLE entry_points (
+  id TEXT PRIMARY KEY,
+  number TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  target_kind TEXT NOT NULL,
+  target_id TEXT NOT NULL,
+  greeting TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  enabled INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX entry_points_created ON entry_points(created_at, id);
+CREATE INDEX entry_points_target ON entry_points(target_kind, target_id);
+CREATE TABLE call_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  call_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  caller TEXT,
+  caller_token TEXT,
+  dialed TEXT NOT NULL,
+  entry_point_id TEXT NOT NULL,
+  queue_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  target TEXT NOT NULL,
+  cause TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  mos REAL,
+  loss_pct REAL,
+  jitter_ms REAL,
+  round_trip_ms REAL
+);
+CREATE INDEX call_events_call_id ON call_events(call_id, seq);
+CREATE INDEX call_events_at_ms ON call_events(at_ms);
+)sql";
+
+constexpr std::string_view V4Postgres = R"sql(
+ALTER TABLE queues ADD COLUMN max_size BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE queues ADD COLUMN wrap_up_ms BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE queues ADD COLUMN alert_timeout_ms BIGINT NOT NULL DEFAULT 20000;
+ALTER TABLE queues ADD COLUMN sticky_window_ms BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE queues ADD COLUMN callback_timeout_ms BIGINT NOT NULL DEFAULT 60000;
+ALTER TABLE queues ADD COLUMN short_abandon_ms BIGINT NOT NULL DEFAULT 5000;
+ALTER TABLE queues ADD COLUMN callback_enabled INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE queue_relaxation_steps (
+  queue_id TEXT NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
+  after_ms BIGINT NOT NULL,
+  min_level INTEGER NOT NULL,
+  PRIMARY KEY (queue_id, after_ms)
+);
+CREATE TABLE queue_overflow_rules (
+  queue_id TEXT NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  after_wait_ms BIGINT NOT NULL,
+  above_size BIGINT NOT NULL,
+  target TEXT NOT NULL,
+  PRIMARY KEY (queue_id, position)
+);
+CREATE INDEX queue_overflow_rules_target ON queue_overflow_rules(target);
+ALTER TABLE agents ADD COLUMN chat_capacity INTEGER NOT NULL DEFAULT 3;
+CREATE TABLE entry_points (
+  id TEXT PRIMARY KEY,
+  number TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  target_kind TEXT NOT NULL,
+  target_id TEXT NOT NULL,
+  greeting TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  enabled INTEGER NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX entry_points_created ON entry_points(created_at, id);
+CREATE INDEX entry_points_target ON entry_points(target_kind, target_id);
+CREATE TABLE call_events (
+  seq BIGSERIAL PRIMARY KEY,
+  call_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  at_ms BIGINT NOT NULL,
+  caller TEXT,
+  caller_token TEXT,
+  dialed TEXT NOT NULL,
+  entry_point_id TEXT NOT NULL,
+  queue_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  target TEXT NOT NULL,
+  cause TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  mos DOUBLE PRECISION,
+  loss_pct DOUBLE PRECISION,
+  jitter_ms DOUBLE PRECISION,
+  round_trip_ms DOUBLE PRECISION
+);
+CREATE INDEX call_events_call_id ON call_events(call_id, seq);
+CREATE INDEX call_events_at_ms ON call_events(at_ms);
+)sql";
+
+constexpr std::array<Migration, 4> All{{
     {1, "users, sessions, skills, agents, queues", V1Sqlite, V1Postgres},
     {2, "customers, customer tokens, audit trail", V2Sqlite, V2Postgres},
     {3, "site link outbox and inbox", V3Sqlite, V3Postgres},
+    {4, "queue routing settings, chat capacity, entry points, call records", V4Sqlite, V4Postgres},
 }};
 
 }  // namespace

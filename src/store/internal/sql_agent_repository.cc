@@ -8,7 +8,8 @@ namespace kefu::store::internal {
 namespace {
 
 constexpr std::string_view SelectAgents =
-    "SELECT id, name, extension, sip_password, user_id, created_at, updated_at FROM agents";
+    "SELECT id, name, extension, sip_password, user_id, created_at, updated_at, chat_capacity "
+    "FROM agents";
 
 acd::Agent toAgent(const SqlRow& row) {
   acd::Agent agent;
@@ -19,6 +20,7 @@ acd::Agent toAgent(const SqlRow& row) {
   agent.user_id = row.text(4);  // NULL reads as "": no login
   agent.created_at_ms = row.int64(5);
   agent.updated_at_ms = row.int64(6);
+  agent.chat_capacity = static_cast<int>(row.int64(7));
   return agent;
 }
 
@@ -61,10 +63,10 @@ Result<void> insertSkills(SqlSession& session, const acd::Agent& agent) {
 Result<void> SqlAgentRepository::create(const acd::Agent& agent) {
   return database_.transact([&](SqlSession& session) -> Result<void> {
     auto inserted = session.exec(
-        "INSERT INTO agents (id, name, extension, sip_password, user_id, created_at, updated_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO agents (id, name, extension, sip_password, user_id, created_at, updated_at, "
+        "chat_capacity) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         {agent.id, agent.name, agent.extension, agent.sip_password, nullIfEmpty(agent.user_id),
-         agent.created_at_ms, agent.updated_at_ms});
+         agent.created_at_ms, agent.updated_at_ms, std::int64_t{agent.chat_capacity}});
     if (!inserted.ok()) {
       return describeRow(inserted.error(), agent);
     }
@@ -138,9 +140,9 @@ Result<void> SqlAgentRepository::update(const acd::Agent& agent) {
   return database_.transact([&](SqlSession& session) -> Result<void> {
     auto changed = session.exec(
         "UPDATE agents SET name = $2, extension = $3, sip_password = $4, user_id = $5, "
-        "updated_at = $6 WHERE id = $1",
+        "updated_at = $6, chat_capacity = $7 WHERE id = $1",
         {agent.id, agent.name, agent.extension, agent.sip_password, nullIfEmpty(agent.user_id),
-         agent.updated_at_ms});
+         agent.updated_at_ms, std::int64_t{agent.chat_capacity}});
     if (!changed.ok()) {
       return describeRow(changed.error(), agent);
     }

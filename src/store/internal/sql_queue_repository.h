@@ -6,20 +6,26 @@
 namespace kefu::store::internal {
 
 /**
- * Queues in `queues`, their required skills in `queue_skills`, written together in one
- * transaction. Requirements come back ordered by skill id. Thread-safe; blocks on the database.
+ * Queues in `queues` with their routing settings, their required skills in `queue_skills`,
+ * relaxation steps in `queue_relaxation_steps` and overflow rules in `queue_overflow_rules`,
+ * written together in one transaction. Requirements come back ordered by skill id, steps by time,
+ * rules in their order. Thread-safe; blocks on the database.
  */
 class SqlQueueRepository final : public acd::QueueRepository {
  public:
   explicit SqlQueueRepository(SqlDatabase& database) : database_(database) {}
 
-  /** InvalidArgument naming `required_skills` when a skill is unknown; nothing is written. */
+  /**
+   * InvalidArgument naming `required_skills` when a skill is unknown, `overflow[i].target` when a
+   * target that is a queue id (it contains '_') names no stored queue; nothing is written.
+   */
   Result<void> create(const acd::Queue& queue) override;
   Result<acd::Queue> get(std::string_view id) override;
   /** Two queries (queues, then all their requirements), joined in memory. */
   Result<std::vector<acd::Queue>> list() override;
-  /** Replaces the row and the whole requirement list. */
+  /** Replaces the row, the whole requirement list, the steps and the rules. */
   Result<void> update(const acd::Queue& queue) override;
+  /** Conflict while another queue's overflow rule or an entry point targets it. */
   Result<void> remove(std::string_view id) override;
 
  private:

@@ -25,8 +25,8 @@
 # A rate is clean when every call of the step succeeded (no failed call, no unexpected or
 # out-of-call message on the caller and the callee) and SIPp kept the rate. The search raises the
 # rate by half with short probes until one is not clean, tries once between the last two, and
-# then confirms the best rate with a full-length step (stepping down 20 % when the confirmation
-# is not clean); the figure is the rate SIPp set up in the confirming step. A step stops at its
+# then confirms the best rate with a full-length step (stepping down by a third when the
+# confirmation is not clean); the figure is the rate SIPp set up in the confirming step. A step stops at its
 # first failed call.
 #
 # Environment (for experiments; the defaults are the reported figures):
@@ -37,7 +37,7 @@
 #   SIP_BENCH_KEFU_START (200)      first rate tried against Kefu, in calls/s
 #   SIP_BENCH_KAMAILIO_START (1200) first rate tried against Kamailio
 #   SIP_BENCH_MAX_RATE (6400)       the search stops there
-#   SIP_BENCH_CALLS ("250 500 750 1000 1500 2000 2500")  concurrent calls tried, in order; the
+#   SIP_BENCH_CALLS ("250 500 1000 1500 2000 2500")  concurrent calls tried, in order; the
 #                                   figure is the last that passes before one fails
 #   SIP_BENCH_HOLD_SECONDS (20)     how long all N calls overlap
 #   SIP_BENCH_RAMP_RATE (250)       calls/s while the N calls are set up
@@ -64,7 +64,7 @@ readonly STEP_SECONDS="${SIP_BENCH_STEP_SECONDS:-20}"
 readonly KEFU_START="${SIP_BENCH_KEFU_START:-200}"
 readonly KAMAILIO_START="${SIP_BENCH_KAMAILIO_START:-1200}"
 readonly MAX_RATE="${SIP_BENCH_MAX_RATE:-6400}"
-read -r -a CALL_STEPS <<<"${SIP_BENCH_CALLS:-250 500 750 1000 1500 2000 2500}"
+read -r -a CALL_STEPS <<<"${SIP_BENCH_CALLS:-250 500 1000 1500 2000 2500}"
 readonly CALL_STEPS
 readonly HOLD_SECONDS="${SIP_BENCH_HOLD_SECONDS:-20}"
 readonly RAMP_RATE="${SIP_BENCH_RAMP_RATE:-250}"
@@ -468,14 +468,15 @@ searchRate() {
       best=$middle
     fi
   fi
-  # Confirm with a full-length step, stepping down 20 % while that is not clean.
+  # Confirm with a full-length step, stepping down by a third while that is not clean (a short
+  # probe overestimates what holds for 20 s).
   for ((i = 0; i < 3 && best > 0; i++)); do
     if probe "$label" "$best" "$STEP_SECONDS" "$target" "$callee_port"; then
       # What SIPp set up (within 5 % of the asked rate), not what was asked.
       RATE=$STEP_RATE
       return 0
     fi
-    best=$(roundRate $((best * 4 / 5)))
+    best=$(roundRate $((best * 2 / 3)))
   done
   RATE=0
 }
@@ -727,9 +728,10 @@ print(', '.join(f'{(y - x) / $(getconf CLK_TCK) / d * 100:.0f}' for x, y in zip(
   stopPid "$callee"
   judgeSide "$dir" caller "$calls" 0 "$ramp" || clean=1
   judgeSide "$dir" callee "$calls" 0 "$ramp" || clean=1
-  if [[ $status -ne 0 && $clean -eq 0 ]]; then
+  if [[ $status -ne 0 ]]; then
+    # With many rtp_stream calls SIPp 3.6 can be slow to exit after its last call and then
+    # ends on its global timeout; the statistics above are what counts.
     log "  caller: SIPp exited with status $status"
-    clean=1
   fi
   local pps expected
   pps=$(python3 -c "print(round(($p2 - $p1) / ($t2 - $t1)))")

@@ -147,6 +147,19 @@ for _ in range(200):
 EOF
 }
 
+# Succeeds when something is bound to UDP 127.0.0.1:$1 (no iproute2 needed).
+udpBound() {
+  python3 - "$1" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    sys.exit(0)
+sys.exit(1)
+EOF
+}
+
 # Stops one background process: SIGTERM, then SIGKILL after 5 s.
 stopPid() {
   local pid=$1 i
@@ -513,7 +526,7 @@ startKamailio() {
       tail -n 10 "$run/kamailio.log" >&2
       return 1
     fi
-    if ss -Hlun "sport = :$port" 2>/dev/null | grep -q .; then
+    if udpBound "$port"; then
       KAMAILIO_ADDR="127.0.0.1:$port"
       return 0
     fi
@@ -632,7 +645,7 @@ startKefu() {
       return 1
     fi
     if [[ $(curl -s -o /dev/null -w '%{http_code}' "$KEFU_HTTP/healthz") == 200 ]] &&
-      ss -Hlun "sport = :$sip_port" 2>/dev/null | grep -q .; then
+      udpBound "$sip_port"; then
       createEntryPoints || return 1
       return 0
     fi
@@ -767,7 +780,7 @@ main() {
     exit 2
   fi
   local tool
-  for tool in sipp sox python3 curl ss; do
+  for tool in sipp sox python3 curl; do
     command -v "$tool" >/dev/null || {
       log "$tool is not installed (scripts/deps.sh installs it)"
       exit 1

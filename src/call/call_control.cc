@@ -65,6 +65,8 @@ std::string_view toString(EndCause cause) {
       return "transferred";
     case EndCause::Failed:
       return "failed";
+    case EndCause::CallbackFailed:
+      return "callback_failed";
   }
   return "unknown";
 }
@@ -85,6 +87,8 @@ std::string_view toString(CallState state) {
       return "conferenced";
     case CallState::Announcing:
       return "announcing";
+    case CallState::CallbackPending:
+      return "callback_pending";
   }
   return "unknown";
 }
@@ -243,6 +247,7 @@ void CallControl::handleInvite(const sip::IncomingInvite& invite) {
   call.caller_leg.dialog = invite.dialog;
   call.caller_leg.session = answer->id;
   call.late_offer = late_offer;
+  setCallbackUri(call, invite);
   calls_.emplace(call.id, std::move(owned));
   dialogs_[invite.dialog] = call.id;
   ++counters_.legs_active;
@@ -344,6 +349,10 @@ void CallControl::handleDialogEvent(const sip::DialogEvent& event) {
 
 void CallControl::handleCallerEvent(Call& call, const sip::DialogEvent& event) {
   using Kind = sip::DialogEvent::Kind;
+  if (call.caller_leg.outgoing && !call.caller_leg.answered) {
+    handleCallbackCustomerEvent(call, event);
+    return;
+  }
   switch (event.kind) {
     case Kind::Cancelled:
       forgetDialog(call.caller_leg.dialog);
@@ -366,6 +375,7 @@ void CallControl::handleCallerEvent(Call& call, const sip::DialogEvent& event) {
     case Kind::InfoReceived:
       if (auto digit = internal::infoDigit(event.content_type, event.body)) {
         emit(call, CallEventType::Dtmf, "sip_info", std::string(1, *digit));
+        maybeRequestCallback(call, *digit);
       }
       return;
     case Kind::ReferReceived:
@@ -430,6 +440,11 @@ void CallControl::handlePlayFinished(media::SessionId session, uint64_t play_id)
     endCall(*call, EndCause::AnnouncementDone);
     return;
   }
+  if (play_id == call->callback_play && call->callback_play != 0) {
+    call->callback_play = 0;
+    releaseCallerForCallback(*call);
+    return;
+  }
   if (play_id == call->greeting_play && call->greeting_play != 0) {
     call->greeting_play = 0;
     call->music_play = 0;
@@ -464,6 +479,7 @@ void CallControl::handleDtmf(media::SessionId session, char digit, std::string_v
     return;
   }
   emit(*call, CallEventType::Dtmf, std::string(source), std::string(1, digit));
+  maybeRequestCallback(*call, digit);
 }
 
 }  // namespace kefu::call

@@ -39,11 +39,12 @@ enum class EndCause {
   AnnouncementDone,
   RoutingEnded,  // the router gave the call up (its reason is in the event's detail)
   ApiHangup,
-  Failed,       // a media or signalling error on our side
-  Transferred,  // a phone's attended transfer (REFER with Replaces) joined its party to another
-                // call and released the rest of this one
+  Failed,          // a media or signalling error on our side
+  Transferred,     // a phone's attended transfer (REFER with Replaces) joined its party to another
+                   // call and released the rest of this one
+  CallbackFailed,  // a queued callback did not reach the customer (or its agent)
 };
-inline constexpr std::size_t EndCauseCount = 15;
+inline constexpr std::size_t EndCauseCount = 16;
 
 std::string_view toString(EndCause cause);
 
@@ -77,6 +78,11 @@ struct CallControlConfig {
   /** How long an ended call waits for its caller leg's final quality report before Ended. */
   std::chrono::milliseconds final_quality_wait{1000};
   PromptLoader prompt_loader;  // empty: media::loadWav
+  /** The key a caller waiting in a queue presses to be called back keeping their place; '\0'
+   *  turns the offer off. */
+  char callback_key = '*';
+  /** A prompt played to confirm the callback before the caller's leg is released; empty: none. */
+  std::string callback_confirmation;
 };
 
 /** Figures for /metrics; atomics, read from any thread. */
@@ -94,13 +100,15 @@ struct CallControlCounters {
 
 /** What a call is doing now. */
 enum class CallState {
-  Ringing,      // a target rings for the caller (extension, number, transfer)
-  Queued,       // waiting for an agent (music on hold; an agent's phone may be ringing)
-  Talking,      // bridged with its party
-  Held,         // the caller hears music on hold
-  Consulting,   // the caller is on hold while the agent talks to (or rings) a third party
-  Conferenced,  // three parties in one conference
-  Announcing,   // an announcement plays
+  Ringing,          // a target rings for the caller (extension, number, transfer)
+  Queued,           // waiting for an agent (music on hold; an agent's phone may be ringing)
+  Talking,          // bridged with its party
+  Held,             // the caller hears music on hold
+  Consulting,       // the caller is on hold while the agent talks to (or rings) a third party
+  Conferenced,      // three parties in one conference
+  Announcing,       // an announcement plays
+  CallbackPending,  // the caller hung up keeping their place; they are called back once an
+                    // agent is reserved and answers
 };
 std::string_view toString(CallState state);
 
@@ -226,6 +234,15 @@ class CallControl final : public sip::SipCallListener,
   void handlePlayFinished(media::SessionId session, uint64_t play_id);
   void handleQuality(media::SessionId session, const media::QualityReport& report);
   void handleDtmf(media::SessionId session, char digit, std::string_view source);
+
+  // Queued callback (call_control_callback.cc).
+  void setCallbackUri(Call& call, const sip::IncomingInvite& invite) const;
+  bool maybeRequestCallback(Call& call, char digit);
+  void releaseCallerForCallback(Call& call);
+  void callbackAgentAnswered(Call& call);
+  void handleCallbackCustomerEvent(Call& call, const sip::DialogEvent& event);
+  void connectCallback(Call& call, const std::string& sdp);
+  void failCallback(Call& call, EndCause cause);
 
   // Outgoing legs (call_control_legs.cc).
   enum class LegRole { Party, Consult };

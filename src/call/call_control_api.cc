@@ -457,7 +457,7 @@ void CallControl::ringAgent(std::string_view call_id, std::string_view agent_id,
     return;
   }
   bool expected = consult ? c->state == CallState::Consulting && c->consult_routed
-                          : c->state == CallState::Queued;
+                          : c->state == CallState::Queued || c->state == CallState::CallbackPending;
   if (!expected) {
     router_.agentDeclined(call_id, agent_id, "failed");
     return;
@@ -497,6 +497,11 @@ void CallControl::routingEnded(std::string_view call_id, std::string_view reason
     return;
   }
   c->routed = false;
+  if (reason == "callback_failed") {
+    // The router released the callback's agent itself (it declined or did not answer in time).
+    endCall(*c, EndCause::CallbackFailed, std::string(reason));
+    return;
+  }
   if (c->party && !c->party->answered) {
     releaseLeg(*c, *c->party, true);
   }

@@ -279,6 +279,12 @@ void CallControl::legAnswered(Call& call, Leg& leg, const std::string& sdp) {
     return;
   }
   leg.answered = true;
+  if (call.state == CallState::CallbackPending && leg.role == Leg::Role::Party) {
+    // A callback: the agent answered first; now the customer is called (the router hears of it
+    // through callbackConnected, not agentAnswered).
+    callbackAgentAnswered(call);
+    return;
+  }
   if (leg.via_router) {
     router_.agentAnswered(call.id, leg.agent_id);
   }

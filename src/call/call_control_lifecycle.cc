@@ -135,6 +135,9 @@ void CallControl::endCall(Call& call, EndCause cause, std::string detail) {
                    call.state == CallState::Consulting || call.state == CallState::Conferenced;
     if (talking) {
       router_.talkEnded(call.id);
+    } else if (call.state == CallState::CallbackPending && call.party) {
+      // An agent is reserved for the callback: the callback fails and that agent is free.
+      router_.callbackFailed(call.id);
     } else {
       router_.callerLeft(call.id);
     }
@@ -145,9 +148,13 @@ void CallControl::endCall(Call& call, EndCause cause, std::string detail) {
   if (call.party) {
     releaseLeg(call, *call.party, true);
   }
+  if (call.callback_timer != 0) {
+    loop_.cancel(call.callback_timer);
+    call.callback_timer = 0;
+  }
   auto& caller = call.caller_leg;
   if (dialogs_.contains(caller.dialog)) {
-    if (caller.answered) {
+    if (caller.answered || caller.outgoing) {
       sip_.hangUp(caller.dialog);
     } else {
       int status = callerStatus(cause);

@@ -28,6 +28,8 @@ std::string_view toString(CallEventType type) {
       return "dtmf";
     case CallEventType::Ended:
       return "ended";
+    case CallEventType::CallbackRequested:
+      return "callback_requested";
   }
   return "unknown";
 }

@@ -24,6 +24,7 @@ enum class CallEventType {
   RecordingStopped,
   Dtmf,   // `detail` is the digit, `cause` its source (rfc4733, inband, sip_info)
   Ended,  // `cause`: caller_hangup, agent_hangup, rejected, no_answer, busy, rtp_timeout, …
+  CallbackRequested,  // the waiting caller asked to be called back (`target`: where to)
 };
 
 std::string_view toString(CallEventType type);
@@ -66,8 +67,8 @@ class CallRecordRepository {
   /** @return the calls whose Created event is in [from_ms, to_ms), each as its events in order,
    *  newest call first, at most `limit` calls. */
   virtual Result<std::vector<std::vector<CallEvent>>> calls(std::int64_t from_ms,
-                                                           std::int64_t to_ms,
-                                                           std::size_t limit) = 0;
+                                                            std::int64_t to_ms,
+                                                            std::size_t limit) = 0;
 };
 
 }  // namespace kefu::call

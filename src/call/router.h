@@ -50,6 +50,14 @@ class Router {
   virtual void consultCompleted(std::string_view call_id) = 0;
   /** The consultation was dropped; the first agent keeps the call. */
   virtual void consultCancelled(std::string_view call_id) = 0;
+  /** The waiting caller asked to be called back keeping their place (the caller's leg is then
+   *  released). @return Conflict when the call is not waiting or its queue offers no callback. */
+  virtual Result<void> requestCallback(std::string_view call_id) = 0;
+  /** The callback reached the customer: the reserved agent (who answered first) now talks. */
+  virtual void callbackConnected(std::string_view call_id) = 0;
+  /** The callback did not reach the customer (or the agent left): the call ends as abandoned
+   *  with reason callback_failed and the reserved agent is released. */
+  virtual void callbackFailed(std::string_view call_id) = 0;
 };
 
 /**
@@ -63,7 +71,8 @@ class RoutedCalls {
   /** Stop ringing that agent (`reason`: timeout, cancelled): the router has moved on. */
   virtual void stopRingingAgent(std::string_view call_id, std::string_view agent_id,
                                 std::string_view reason) = 0;
-  /** The router gave the call up (`reason`: overflow to an outside pool, queue removed…): release
+  /** The router gave the call up (`reason`: overflow to an outside pool, callback_failed when a
+   *  callback's reserved agent did not answer in time…): release
    *  the caller after telling them, or send them to `target` when it names a number. */
   virtual void routingEnded(std::string_view call_id, std::string_view reason,
                             std::string_view target) = 0;

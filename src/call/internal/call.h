@@ -31,6 +31,7 @@ struct Leg {
       0;                     // the ring (ringTarget call) it belongs to; forks share it
   bool alerted = false;      // a Ringing event was sent for it
   bool early_media = false;  // its 183's SDP was accepted and it is bridged with the caller
+  bool outgoing = false;     // a caller leg we placed ourselves (a queued callback)
 };
 
 /** One caller's call: its legs and what it is doing. Owned by CallControl, loop only. */
@@ -65,6 +66,11 @@ struct Call {
   std::int64_t created_ms = 0;
   std::int64_t answered_ms = 0;
   std::string agent_id;  // the agent talking with the caller now, when there is one
+  // Queued callback: where the customer is called back and how far it got.
+  std::string callback_uri;
+  bool callback_via_gateway = false;
+  std::uint64_t callback_play = 0;         // the confirmation prompt playing, 0 when none
+  EventLoop::TimerId callback_timer = 0;   // the customer's ring timeout
 };
 
 }  // namespace kefu::call::internal

@@ -299,6 +299,7 @@ class FakeRouter final : public Router {
   std::vector<std::string> log;
   std::optional<Error> enqueue_error;
   std::optional<Error> transfer_error;
+  std::optional<Error> callback_error;
 
   bool saw(const std::string& line) const {
     for (const auto& l : log) {
@@ -353,6 +354,19 @@ class FakeRouter final : public Router {
   }
   void consultCancelled(std::string_view call_id) override {
     log.push_back("consultCancelled " + std::string(call_id));
+  }
+  Result<void> requestCallback(std::string_view call_id) override {
+    log.push_back("requestCallback " + std::string(call_id));
+    if (callback_error) {
+      return *callback_error;
+    }
+    return {};
+  }
+  void callbackConnected(std::string_view call_id) override {
+    log.push_back("callbackConnected " + std::string(call_id));
+  }
+  void callbackFailed(std::string_view call_id) override {
+    log.push_back("callbackFailed " + std::string(call_id));
   }
 };
 

@@ -30,8 +30,8 @@ void CallRouting::onRoutingEvent(const acd::RoutingEvent& event, bool consult) {
       });
       break;
     case RoutingEventType::NoAnswer:
-      post([id = event.interaction_id, agent = event.agent_id,
-            reason = event.reason](call::RoutedCalls& c) { c.stopRingingAgent(id, agent, reason); });
+      post([id = event.interaction_id, agent = event.agent_id, reason = event.reason](
+               call::RoutedCalls& c) { c.stopRingingAgent(id, agent, reason); });
       break;
     case RoutingEventType::Overflowed:
       // It left the engine for an outside pool: call control decides what the caller gets.
@@ -42,7 +42,12 @@ void CallRouting::onRoutingEvent(const acd::RoutingEvent& event, bool consult) {
       break;
     case RoutingEventType::Abandoned:
       if (event.reason == "callback_failed") {
+        // The engine gave a callback up itself (its agent declined or did not answer in time):
+        // call control releases what is left (when it asked for this itself, the call is gone).
         routed_.erase(event.interaction_id);
+        post([id = event.interaction_id](call::RoutedCalls& c) {
+          c.routingEnded(id, "callback_failed", {});
+        });
       }
       break;
     default:
@@ -52,8 +57,8 @@ void CallRouting::onRoutingEvent(const acd::RoutingEvent& event, bool consult) {
 
 Result<void> CallRouting::enqueue(const call::QueuedCall& call) {
   routed_.insert(call.call_id);
-  auto offered = engine_.offer({call.call_id, call.queue_id, acd::Channel::Voice, call.priority,
-                                call.customer_id});
+  auto offered = engine_.offer(
+      {call.call_id, call.queue_id, acd::Channel::Voice, call.priority, call.customer_id});
   if (!offered) {
     routed_.erase(call.call_id);
   }
@@ -88,8 +93,7 @@ void CallRouting::talkEnded(std::string_view call_id) {
 }
 
 void CallRouting::holdChanged(std::string_view call_id, bool held) {
-  check(held ? engine_.hold(call_id) : engine_.unhold(call_id), held ? "hold" : "unhold",
-        call_id);
+  check(held ? engine_.hold(call_id) : engine_.unhold(call_id), held ? "hold" : "unhold", call_id);
   reschedule_();
 }
 
@@ -119,6 +123,24 @@ void CallRouting::consultCompleted(std::string_view call_id) {
 void CallRouting::consultCancelled(std::string_view call_id) {
   check(engine_.cancelConsult(call_id), "cancel consult", call_id);
   reschedule_();
+}
+
+Result<void> CallRouting::requestCallback(std::string_view call_id) {
+  auto requested = engine_.requestCallback(call_id);
+  reschedule_();
+  return requested;
+}
+
+void CallRouting::callbackConnected(std::string_view call_id) {
+  check(engine_.callbackConnected(call_id), "callback connected", call_id);
+  reschedule_();
+}
+
+void CallRouting::callbackFailed(std::string_view call_id) {
+  if (routed_.erase(std::string{call_id}) > 0) {
+    check(engine_.callbackFailed(call_id), "callback failed", call_id);
+    reschedule_();
+  }
 }
 
 void CallRouting::check(const Result<void>& result, std::string_view what,

@@ -38,6 +38,9 @@ class CallRouting final : public call::Router {
   Result<void> consultQueue(std::string_view call_id, std::string_view queue_id) override;
   void consultCompleted(std::string_view call_id) override;
   void consultCancelled(std::string_view call_id) override;
+  Result<void> requestCallback(std::string_view call_id) override;
+  void callbackConnected(std::string_view call_id) override;
+  void callbackFailed(std::string_view call_id) override;
 
  private:
   /** Logs a refusal the engine should never give for a call call control tracks. */

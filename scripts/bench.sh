@@ -16,6 +16,10 @@
 #   api_get_agents_p99_ms_{sqlite,postgres}  its 99th percentile latency, in ms
 #   with 1,000 agents stored, measured by wrk (2 threads, 16 connections, 10 s after a 2 s warm-up)
 #   against `kefu serve` on loopback, on SQLite and on a throwaway PostgreSQL 15 cluster.
+#   sync_changes_per_sec, sync_lag_p99_ms_at_1000_per_sec, sync_drain_seconds_after_60s_cut
+#                                            the site link between a core (PostgreSQL) and an
+#                                            edge (SQLite) over two nats-servers; see
+#                                            bench/sync_bench.cc
 #   sip_*, kamailio_cps                      SIP load with SIPp, and Kamailio for scale; see
 #                                            scripts/sip_bench.sh
 #
@@ -46,11 +50,14 @@ readonly FIGURES=(
   media_relay_calls_per_thread media_relay_added_p99_ms media_fastpath_alloc_bytes_per_packet
   media_transcode_calls_per_core media_conference3_per_core
   sip_cps_prompt_2s sip_concurrent_calls kamailio_cps sip_cps_ratio_to_kamailio
+  sync_changes_per_sec sync_lag_p99_ms_at_1000_per_sec sync_drain_seconds_after_60s_cut
 )
 # The routing engine's figures come from its own benchmark binary (bench/acd_bench.cc).
 readonly ACD_BENCH="${KEFU_ACD_BENCH:-$ROOT/build/bin/kefu_acd_bench}"
 # The media engine's figures too (bench/media_bench.cc).
 readonly MEDIA_BENCH="${KEFU_MEDIA_BENCH:-$ROOT/build/bin/kefu_media_bench}"
+# The site link's figures (bench/sync_bench.cc); it measures all three in one run of ~3 minutes.
+readonly SYNC_BENCH="${KEFU_SYNC_BENCH:-$ROOT/build/bin/kefu_sync_bench}"
 
 WORK=""          # the temporary directory of this run
 SERVER_PID=""    # the running `kefu serve`, if any
@@ -379,6 +386,14 @@ main() {
   if [[ $media -eq 1 ]]; then
     log "media engine: one media thread, a load generator on loopback"
     "$MEDIA_BENCH" "$PREFIX" || fail "the media engine benchmark failed"
+  fi
+  local sync=0
+  for figure in "${FIGURES[@]}"; do
+    [[ "$figure" == sync_* ]] && wanted "$figure" && sync=1
+  done
+  if [[ $sync -eq 1 ]]; then
+    log "site link: two nats-servers, core on PostgreSQL, edge on SQLite"
+    "$SYNC_BENCH" || fail "the site link benchmark failed"
   fi
   local sip=0
   for figure in sip_cps_prompt_2s sip_concurrent_calls kamailio_cps sip_cps_ratio_to_kamailio; do

@@ -43,6 +43,13 @@ std::string_view DtmfDetector::feed(const AudioFrame& frame) {
   return {found_.data(), found_count_};
 }
 
+std::string_view DtmfDetector::feedNarrow(std::span<const int16_t> samples) {
+  found_count_ = 0;
+  // dtmf_rx only reads the samples; its signature just predates const.
+  dtmf_rx(state_->rx, const_cast<int16_t*>(samples.data()), static_cast<int>(samples.size()));
+  return {found_.data(), found_count_};
+}
+
 struct DtmfGenerator::State {
   dtmf_tx_state_t* tx = nullptr;
   std::array<int16_t, NarrowSamples> narrow{};

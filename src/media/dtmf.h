@@ -5,7 +5,9 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <span>
 #include <string_view>
 
 #include "media/audio.h"
@@ -24,6 +26,9 @@ class DtmfDetector {
 
   /** @return the digits that completed within this frame (usually none, at most a few). */
   std::string_view feed(const AudioFrame& frame);  // no allocation per frame
+  /** @return the digits that completed within these 8 kHz samples (a G.711 leg's own rate: no
+   *  resampling). Do not mix with feed() on one detector: the two keep separate histories. */
+  std::string_view feedNarrow(std::span<const int16_t> samples);
 
  private:
   static void onDigits(void* user_data, const char* digits, int len);

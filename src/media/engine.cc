@@ -303,6 +303,8 @@ class MediaEngineImpl final : public MediaEngine {
       total.packets_sent += get(c.packets_sent);
       total.packets_relayed += get(c.packets_relayed);
       total.packets_transcoded += get(c.packets_transcoded);
+      total.frames_decoded += get(c.frames_decoded);
+      total.frames_dtmf_narrow += get(c.frames_dtmf_narrow);
       total.malformed_rtp += get(c.malformed_rtp);
       total.malformed_rtcp += get(c.malformed_rtcp);
       total.malformed_stun += get(c.malformed_stun);

@@ -90,6 +90,11 @@ struct EngineCounters {
   uint64_t packets_sent = 0;
   uint64_t packets_relayed = 0;
   uint64_t packets_transcoded = 0;
+  // Frames decoded to the internal rate for a consumer (recording, tap, conference, in-band DTMF
+  // on a codec other than G.711); a plain relay decodes none.
+  uint64_t frames_decoded = 0;
+  // G.711 packets checked for in-band DTMF at 8 kHz straight from the table (no resampling).
+  uint64_t frames_dtmf_narrow = 0;
   uint64_t malformed_rtp = 0;
   uint64_t malformed_rtcp = 0;
   uint64_t malformed_stun = 0;

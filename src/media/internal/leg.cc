@@ -7,6 +7,7 @@
 #include <random>
 
 #include "media/emodel.h"
+#include "media/g711.h"
 #include "media/internal/conference.h"
 #include "media/internal/thread_counters.h"
 #include "media/packet_kind.h"
@@ -224,6 +225,14 @@ void Leg::onRtp(std::span<uint8_t> buffer, std::size_t size, const UdpAddress& s
   if (header->payload_type != negotiated_->payload_type) {
     return;  // comfort noise or a format we did not negotiate: not audio we play
   }
+  // The payload is read before relaying: relayTo rewrites the packet in place (and SRTP
+  // encrypts it in place) for the partner.
+  if (detectsNarrowDtmf()) {
+    detectNarrowDtmf(payload);
+  }
+  if (jitter_) {
+    jitter_->put(header->sequence, header->timestamp, payload, now_ms);
+  }
   if (partner_ != nullptr && partner_->negotiated()) {
     if (relay_) {
       relayTo(*partner_, buffer, size, *header, send, now_ms, false);
@@ -231,9 +240,27 @@ void Leg::onRtp(std::span<uint8_t> buffer, std::size_t size, const UdpAddress& s
       transcodeTo(*partner_, payload, send, now_ms);
     }
   }
-  if (jitter_) {
-    jitter_->put(header->sequence, header->timestamp, payload, now_ms);
+}
+
+void Leg::detectNarrowDtmf(std::span<const uint8_t> payload) {
+  if (!dtmf_detector_) {
+    dtmf_detector_ = std::make_unique<DtmfDetector>();
   }
+  // Packets are checked in arrival order: a tone lasts many packets, and the detector rides over
+  // the rare reordered or lost one, so the jitter buffer (and its 20 ms delay) buys nothing here.
+  bool alaw = negotiated_->codec == CodecId::Pcma;
+  std::array<int16_t, 160> narrow;
+  for (std::size_t offset = 0; offset < payload.size(); offset += narrow.size()) {
+    std::size_t count = std::min(narrow.size(), payload.size() - offset);
+    for (std::size_t i = 0; i < count; ++i) {
+      uint8_t code = payload[offset + i];
+      narrow[i] = alaw ? alawToLinear(code) : ulawToLinear(code);
+    }
+    for (char digit : dtmf_detector_->feedNarrow(std::span<const int16_t>(narrow).first(count))) {
+      listener_.onDtmf(id_, digit, DtmfSource::InBand);
+    }
+  }
+  bump(counters_.frames_dtmf_narrow);
 }
 
 void Leg::relayTo(Leg& to, std::span<uint8_t> buffer, std::size_t size, const RtpHeader& header,
@@ -477,10 +504,19 @@ void Leg::flushDtls() {
   }
 }
 
+bool Leg::detectsInBandDtmf() const {
+  return negotiated_ && negotiated_->telephone_event_payload_type < 0;
+}
+
+bool Leg::detectsNarrowDtmf() const {
+  return detectsInBandDtmf() &&
+         (negotiated_->codec == CodecId::Pcmu || negotiated_->codec == CodecId::Pcma);
+}
+
 bool Leg::needsAudio() const {
-  bool in_band_dtmf = negotiated_ && negotiated_->telephone_event_payload_type < 0;
+  // A relayed leg forwards packets untouched: only a consumer of the audio makes it decode.
   return conference_ != nullptr || recorder_ != nullptr || recorded_by_ != nullptr ||
-         tap_ != nullptr || in_band_dtmf;
+         tap_ != nullptr || (detectsInBandDtmf() && !detectsNarrowDtmf());
 }
 
 void Leg::prepareAudio() {
@@ -497,7 +533,7 @@ void Leg::prepareAudio() {
   if (!decoder_) {
     decoder_ = makeDecoder(negotiated_->codec);
   }
-  if (negotiated_->telephone_event_payload_type < 0 && !dtmf_detector_) {
+  if (detectsInBandDtmf() && !detectsNarrowDtmf() && !dtmf_detector_) {
     dtmf_detector_ = std::make_unique<DtmfDetector>();
   }
 }
@@ -513,14 +549,17 @@ void Leg::tickReceive(int64_t now_ms) {
   switch (out.kind) {
     case JitterBuffer::Output::Kind::Frame:
       decoder_->decode(out.payload, received_audio_);
+      bump(counters_.frames_decoded);
       break;
     case JitterBuffer::Output::Kind::Lost:
       decoder_->conceal(received_audio_);
+      bump(counters_.frames_decoded);
       break;
     case JitterBuffer::Output::Kind::Empty:
       break;
   }
-  if (dtmf_detector_) {
+  // A G.711 leg's digits were found at 8 kHz as the packets arrived (detectNarrowDtmf).
+  if (dtmf_detector_ && detectsInBandDtmf() && !detectsNarrowDtmf()) {
     for (char digit : dtmf_detector_->feed(received_audio_)) {
       listener_.onDtmf(id_, digit, DtmfSource::InBand);
     }

@@ -116,8 +116,16 @@ class Leg {
   void transcodeTo(Leg& to, std::span<const uint8_t> payload, SendBatch& send, int64_t now_ms);
   /** Whether the partner's audio reaches this leg now (no prompt or conference in the way). */
   bool hearsPartner() const;
-  /** Whether this leg decodes what it receives (recording, conference, tap, in-band DTMF). */
+  /** Whether this leg decodes what it receives to the internal rate (recording, conference, tap,
+   *  or in-band DTMF on a codec that has no 8 kHz path). */
   bool needsAudio() const;
+  /** Whether in-band DTMF is detected here (the peer negotiated no telephone-event). */
+  bool detectsInBandDtmf() const;
+  /** Whether that detection runs at 8 kHz on table-decoded G.711, on arrival, without resampling.
+   */
+  bool detectsNarrowDtmf() const;
+  /** Runs the 8 kHz detector over one G.711 payload as it arrives. */
+  void detectNarrowDtmf(std::span<const uint8_t> payload);
   /** Creates the jitter buffer, decoder and detector that decoding what arrives needs. */
   void prepareAudio();
   /** Protects (SRTP) and sends one RTP packet of `size` bytes built in `buffer`. */

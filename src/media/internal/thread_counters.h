@@ -16,6 +16,8 @@ struct ThreadCounters {
   std::atomic<uint64_t> packets_sent{0};
   std::atomic<uint64_t> packets_relayed{0};
   std::atomic<uint64_t> packets_transcoded{0};
+  std::atomic<uint64_t> frames_decoded{0};
+  std::atomic<uint64_t> frames_dtmf_narrow{0};
   std::atomic<uint64_t> malformed_rtp{0};
   std::atomic<uint64_t> malformed_rtcp{0};
   std::atomic<uint64_t> malformed_stun{0};

@@ -116,6 +116,52 @@ TEST_F(MediaEngineTest, RelaysPcmuPacketByPacketWithOneContinuousStreamPerSide) 
   EngineCounters counters = engine_->counters();
   EXPECT_GT(counters.packets_relayed, 80u);
   EXPECT_EQ(counters.packets_transcoded, 0u);
+  EXPECT_EQ(counters.frames_decoded, 0u) << "a plain relay has no reader of decoded audio";
+}
+
+TEST_F(MediaEngineTest, ARelayWithoutTelephoneEventsDecodesNothingYetHearsInBandDigits) {
+  // Phones that negotiated no telephone-event: their digits exist only as tones in the audio,
+  // so each leg must look for them, at 8 kHz on the G.711 samples, while relaying untouched.
+  RtpPeer caller(CodecId::Pcmu, 0, -1);
+  RtpPeer agent(CodecId::Pcma, 8, -1);
+  RtpPeer agent_phone(CodecId::Pcmu, 0, -1);
+  SessionId a = answerPeer(caller);
+  SessionId b = answerPeer(agent_phone);
+  SessionId c = answerPeer(agent);
+  ASSERT_TRUE(engine_->bridge(a, b).ok());
+  caller.sendTone(0);
+  agent_phone.sendTone(700);
+  agent.sendTone(0);
+  for (char digit : std::string("4*0")) {
+    caller.sendDigit(digit);
+  }
+  agent.sendDigit('D');
+  ASSERT_TRUE(events_.waitFor([](const EventRecorder& e) { return e.digits.size() >= 4; }));
+  std::this_thread::sleep_for(300ms);
+  std::string from_caller;
+  std::string from_agent;
+  std::string from_elsewhere;
+  events_.waitFor([&](const EventRecorder& e) {
+    for (const auto& digit : e.digits) {
+      EXPECT_EQ(digit.source, DtmfSource::InBand);
+      std::string& to = digit.session == a   ? from_caller
+                        : digit.session == c ? from_agent
+                                             : from_elsewhere;
+      to += digit.digit;
+    }
+    return true;
+  });
+  EXPECT_EQ(from_caller, "4*0");
+  EXPECT_EQ(from_agent, "D");
+  EXPECT_EQ(from_elsewhere, "") << "a 700 Hz tone is no digit";
+  // The relay still works: the agent's phone hears the caller.
+  auto at_agent_phone = agent_phone.receivedAudio();
+  ASSERT_GE(at_agent_phone.size(), 16000u / 2);
+  EngineCounters counters = engine_->counters();
+  EXPECT_GT(counters.packets_relayed, 40u);
+  EXPECT_EQ(counters.packets_transcoded, 0u);
+  EXPECT_EQ(counters.frames_decoded, 0u) << "in-band DTMF on G.711 needs no internal-rate decode";
+  EXPECT_GT(counters.frames_dtmf_narrow, 40u);
 }
 
 TEST_F(MediaEngineTest, TranscodesBetweenPcmuAndOpusWhenTheLegsShareNoCodec) {
@@ -238,6 +284,7 @@ TEST_F(MediaEngineTest, RecordsBothSidesOfABridgedCallIntoOneStereoFile) {
   auto right = window(wav.channel[1], 300, 400);
   EXPECT_NEAR(dominantFrequency(left, InternalRate), 600, 5);
   EXPECT_NEAR(dominantFrequency(right, InternalRate), 900, 5);
+  EXPECT_GT(engine_->counters().frames_decoded, 2u * 40u) << "a recording decodes both sides";
   // The call itself was still relayed while recording.
   EXPECT_NEAR(dominantFrequency(window(agent.receivedAudio(), 600, 400), InternalRate), 600, 5);
   std::filesystem::remove(path);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "media/codec.h"
+#include "media/g711.h"
 #include "media/tone.h"
 
 namespace kefu::media {
@@ -50,6 +51,41 @@ TEST(DtmfTest, DetectsEveryGeneratedDigit) {
   for (char digit : AllDigits) {
     EXPECT_EQ(generateAndDetect(std::string(1, digit), std::nullopt), std::string(1, digit));
   }
+}
+
+// Detects digits in 8 kHz G.711 samples as a relayed leg does: each digit's two frequencies at
+// -10 dBm0 synthesised here (not by our generator), mu-law coded and decoded by the table.
+std::string detectNarrow(std::string_view digits, bool row_tone_only) {
+  constexpr double Pi = 3.14159265358979323846;
+  constexpr std::string_view Keys = "123A456B789C*0#D";
+  constexpr double Rows[] = {697, 770, 852, 941};
+  constexpr double Columns[] = {1209, 1336, 1477, 1633};
+  DtmfDetector detector;
+  std::string detected;
+  std::array<int16_t, 160> packet{};
+  int n = 0;
+  auto send = [&](double low, double high, int packets) {
+    for (int p = 0; p < packets; ++p) {
+      for (auto& sample : packet) {
+        double t = static_cast<double>(n++) / 8000.0;
+        double value = 3000 * (std::sin(2 * Pi * low * t) + std::sin(2 * Pi * high * t));
+        sample = ulawToLinear(linearToUlaw(static_cast<int16_t>(value)));
+      }
+      detected += detector.feedNarrow(packet);
+    }
+  };
+  for (char digit : digits) {
+    std::size_t key = Keys.find(digit);
+    send(Rows[key / 4], row_tone_only ? 0 : Columns[key % 4], 5);  // 100 ms of tone
+    send(0, 0, 5);                                                 // 100 ms of silence
+  }
+  return detected;
+}
+
+TEST(DtmfTest, DetectsDigitsInEightKilohertzSamplesWithoutResampling) {
+  EXPECT_EQ(detectNarrow(AllDigits, false), AllDigits);
+  // One of the two frequencies alone is no digit: the detector must not just react to energy.
+  EXPECT_EQ(detectNarrow("159", true), "");
 }
 
 TEST(DtmfTest, DetectsASequenceOfAllSixteenDigits) {

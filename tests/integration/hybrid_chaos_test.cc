@@ -340,6 +340,17 @@ TEST_F(HybridChaosTest, TenThousandChangesThroughCutKillAndRestartArriveExactlyO
       record(updated.id);
     }
   });
+  // A failed assertion below returns early: the writer is stopped and joined, not abandoned.
+  struct Joiner {
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    ~Joiner() {
+      stop = true;
+      if (thread.joinable()) {
+        thread.join();
+      }
+    }
+  } joiner{writer_failed, writer};
   auto when = [&](int count) {
     while (written < count && !writer_failed) {
       std::this_thread::sleep_for(5ms);

@@ -18,6 +18,9 @@
 //   loss media_conference3_per_core      the most 3-party PCMU conferences one thread mixes with
 //   every
 //                                   participant receiving >= 99.9 % of its 50 packets/s
+//   media_relay_inband_calls_per_thread  the same relay search with offers that carry no
+//                                   telephone-event (old phones, SIPp): every leg looks for in-band
+//                                   DTMF in what it relays
 //   media_fastpath_alloc_bytes_per_packet  heap bytes allocated per relayed packet (global
 //                                   operator new counted during steady relaying)
 #include <arpa/inet.h>
@@ -137,13 +140,17 @@ class Generator {
   /** An SDP offer of one codec and telephone events from the generator's socket, with rtcp-mux
    *  (as SIP phones send: with telephone events the engine has no in-band detection to run). */
   std::string offer(std::string_view codec_line, int payload_type) const {
+    std::string events = telephone_events_ ? std::string("a=rtpmap:101 telephone-event/") +
+                                                 (payload_type == 0 ? "8000" : "48000") + "\r\n"
+                                           : std::string();
     return "v=0\r\no=gen 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
            "m=audio " +
            std::to_string(port_) + " RTP/AVP " + std::to_string(payload_type) +
-           " 101\r\na=rtpmap:" + std::to_string(payload_type) + " " + std::string(codec_line) +
-           "\r\na=rtpmap:101 telephone-event/" + (payload_type == 0 ? "8000" : "48000") +
-           "\r\na=rtcp-mux\r\na=ptime:20\r\n";
+           (telephone_events_ ? " 101" : "") + "\r\na=rtpmap:" + std::to_string(payload_type) +
+           " " + std::string(codec_line) + "\r\n" + events + "a=rtcp-mux\r\na=ptime:20\r\n";
   }
+  /** Whether offers carry telephone-event (without, the engine detects DTMF in-band). */
+  void setTelephoneEvents(bool on) { telephone_events_ = on; }
 
   /**
    * Sends each stream's 50 packets/s for `seconds`, spread evenly, and counts what arrives until
@@ -261,6 +268,7 @@ class Generator {
   static constexpr std::size_t ReceiveBatch = 64;
   int fd_ = -1;
   uint16_t port_ = 0;
+  bool telephone_events_ = true;
   sockaddr_in self_{};
   std::vector<int64_t> latencies_;
   std::array<std::array<uint8_t, 1600>, ReceiveBatch> receive_buffers_{};
@@ -345,7 +353,8 @@ double baselineP99(Generator& generator, int streams_count, const std::vector<ui
   return generator.run(streams, 2.0, true).p99_ms;
 }
 
-void relayFigures(const std::vector<uint8_t>& pcmu, const std::vector<uint8_t>& opus) {
+void relayFigures(const std::vector<uint8_t>& pcmu, const std::vector<uint8_t>& opus,
+                  bool in_band) {
   int best = 0;
   double best_p99 = 0;
   double alloc_per_packet = -1;
@@ -353,6 +362,7 @@ void relayFigures(const std::vector<uint8_t>& pcmu, const std::vector<uint8_t>& 
     SilentListener listener;
     MediaEnginePtr engine = startEngine(listener);
     Generator generator;
+    generator.setTelephoneEvents(!in_band);
     auto streams = setUpCalls(*engine, generator, calls, false, pcmu, opus);
     generator.run(streams, 1.0, true);  // warm-up: latching, caches
     double baseline = baselineP99(generator, 2 * calls, pcmu);
@@ -363,10 +373,10 @@ void relayFigures(const std::vector<uint8_t>& pcmu, const std::vector<uint8_t>& 
     uint64_t relayed = engine->counters().packets_relayed - relayed_before;
     double added = std::max(0.0, result.p99_ms - baseline);
     std::fprintf(stderr,
-                 "[media-bench] relay %d calls: sent %lu received %lu loss %.3f %% p99 %.3f ms "
+                 "[media-bench] relay%s %d calls: sent %lu received %lu loss %.3f %% p99 %.3f ms "
                  "(baseline %.3f, added %.3f) alloc %lu B over %lu relayed\n",
-                 calls, result.sent, result.received, result.loss_percent(), result.p99_ms,
-                 baseline, added, bytes, relayed);
+                 in_band ? " in-band" : "", calls, result.sent, result.received,
+                 result.loss_percent(), result.p99_ms, baseline, added, bytes, relayed);
     if (alloc_per_packet < 0 && relayed > 0) {
       alloc_per_packet = static_cast<double>(bytes) / static_cast<double>(relayed);
     }
@@ -375,6 +385,10 @@ void relayFigures(const std::vector<uint8_t>& pcmu, const std::vector<uint8_t>& 
     }
     best = calls;
     best_p99 = added;
+  }
+  if (in_band) {
+    std::printf("bench: media_relay_inband_calls_per_thread %d calls\n", best);
+    return;
   }
   if (wanted("media_relay_calls_per_thread")) {
     std::printf("bench: media_relay_calls_per_thread %d calls\n", best);
@@ -456,7 +470,10 @@ int main(int argc, char** argv) {
   auto opus = encodedTone(CodecId::Opus);
   if (wanted("media_relay_calls_per_thread") || wanted("media_relay_added_p99_ms") ||
       wanted("media_fastpath_alloc_bytes_per_packet")) {
-    relayFigures(pcmu, opus);
+    relayFigures(pcmu, opus, false);
+  }
+  if (wanted("media_relay_inband_calls_per_thread")) {
+    relayFigures(pcmu, opus, true);
   }
   if (wanted("media_transcode_calls_per_core")) {
     transcodeFigure(pcmu, opus);

@@ -53,6 +53,12 @@ double shareOfTone(const std::string& path, double hz) {
   return windows == 0 ? 0 : double(matching) / windows;
 }
 
+/** @return a string member of `object`, empty when it is missing or not a string. */
+std::string text(const Json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 class AcdEndToEndTest : public SiteFixture {
  protected:
   void configure(server::Config& config) override {
@@ -119,13 +125,17 @@ class AcdEndToEndTest : public SiteFixture {
   Json callOf(const std::string& caller, const std::string& state,
               std::chrono::milliseconds timeout = 10s) {
     Json last;
+    std::string seen;
     for (auto waited = 0ms; waited <= timeout; waited += 100ms) {
       auto reply = client().get("/api/v1/calls");
-      if (reply.status == 200) {
-        for (const auto& call : Json::parse(reply.body)["items"]) {
-          if (call.value("caller", "") == caller) {
+      seen = std::to_string(reply.status) + " " + reply.body;
+      if (!reply.body.empty()) {
+        // Kept in a variable: a range-for over a temporary's member would dangle.
+        const Json body = Json::parse(reply.body);
+        for (const auto& call : body["items"]) {
+          if (text(call, "caller") == caller) {
             last = call;
-            if (call.value("state", "") == state) {
+            if (text(call, "state") == state) {
               return call;
             }
           }
@@ -134,7 +144,7 @@ class AcdEndToEndTest : public SiteFixture {
       std::this_thread::sleep_for(100ms);
     }
     ADD_FAILURE() << "the call of " << caller << " never reached " << state
-                  << "; last seen: " << last.dump();
+                  << "; last seen: " << last.dump() << "; calls: " << seen;
     return {};
   }
 
@@ -162,7 +172,8 @@ class AcdEndToEndTest : public SiteFixture {
       auto reply = client().get("/api/v1/calls/" + call_id + "/events");
       types.clear();
       if (reply.status == 200) {
-        for (const auto& e : Json::parse(reply.body)["items"]) {
+        const Json body = Json::parse(reply.body);
+        for (const auto& e : body["items"]) {
           types.push_back(e["type"]);
         }
       }

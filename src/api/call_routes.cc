@@ -56,8 +56,7 @@ Result<call::Target> targetFromJson(const Json& json, const std::string& field) 
   return call::Target{*parsed, **id};
 }
 
-Result<call::EntryPoint> entryPointFromJson(const Json& body, call::EntryPoint base,
-                                            bool creating) {
+Result<call::EntryPoint> entryPointFromJson(const Json& body, call::EntryPoint base) {
   static constexpr std::array<std::string_view, 9> Known{
       "id", "number", "name", "target", "greeting", "priority", "enabled", "created_at",
       "updated_at"};
@@ -72,7 +71,7 @@ Result<call::EntryPoint> entryPointFromJson(const Json& body, call::EntryPoint b
       return value.error();
     }
     if (!*value) {
-      if (creating && std::string_view(key) == "number") {
+      if (std::string_view(key) == "number") {
         return Error::invalid("number", "is required");
       }
       continue;
@@ -86,7 +85,7 @@ Result<call::EntryPoint> entryPointFromJson(const Json& body, call::EntryPoint b
       return parsed.error();
     }
     base.target = std::move(*parsed);
-  } else if (creating) {
+  } else {
     return Error::invalid("target", "is required");
   }
   if (auto priority = body.find("priority"); priority != body.end()) {
@@ -202,15 +201,17 @@ void RestApi::addCallRoutes() {
       if (!body) {
         return body.error();
       }
+      // A PUT replaces the entry point, like every PUT of the API: only its identity is kept.
       call::EntryPoint base;
       if (!creating) {
         auto stored = repo.get(ctx.params[0]);
         if (!stored) {
           return errorResponse(stored.error());
         }
-        base = std::move(*stored);
+        base.id = stored->id;
+        base.created_at_ms = stored->created_at_ms;
       }
-      auto entry = entryPointFromJson(*body, std::move(base), creating);
+      auto entry = entryPointFromJson(*body, std::move(base));
       if (!entry) {
         return errorResponse(entry.error());
       }

@@ -111,20 +111,17 @@ Result<std::vector<call::EntryPoint>> readEntryPointFile(const std::string& path
     } catch (const YAML::Exception&) {
       return Error::invalid(field, where + ": priority must be an integer, enabled a boolean");
     }
-    int targets = 0;
-    for (const auto kind : {call::TargetKind::Queue, call::TargetKind::Extension,
-                            call::TargetKind::Number, call::TargetKind::Announcement}) {
-      auto value = text(std::string(call::toString(kind)).c_str());
-      if (!value.empty()) {
-        ++targets;
-        entry.target = {kind, value};
-      }
-    }
-    if (targets != 1) {
+    // `target: {kind: queue, id: general}`; a queue may be named by its name or its id.
+    const auto target = node["target"];
+    auto kind = target && target.IsMap() && target["kind"] && target["kind"].IsScalar()
+                    ? call::parseTargetKind(target["kind"].as<std::string>())
+                    : std::nullopt;
+    if (!kind || !target["id"] || !target["id"].IsScalar()) {
       return Error::invalid(field, where +
-                                       ": needs exactly one of queue, extension, number or "
-                                       "announcement");
+                                       ": needs `target: {kind: queue|extension|number|"
+                                       "announcement, id: ...}`");
     }
+    entry.target = {*kind, target["id"].as<std::string>()};
     if (entry.target.kind == call::TargetKind::Queue) {
       // A queue may be named by its name (what people write) or its id.
       auto queue = std::find_if(queues.begin(), queues.end(), [&](const acd::Queue& q) {

@@ -55,7 +55,7 @@ std::vector<double> windowFrequencies(const Audio& audio) {
   const std::size_t window = static_cast<std::size_t>(audio.rate / 5);
   for (std::size_t at = 0; window > 0 && at + window <= audio.pcm.size(); at += window) {
     std::span<const int16_t> part(audio.pcm.data() + at, window);
-    out.push_back(media::rmsLevel(part) > 300 ? media::dominantFrequency(part, audio.rate) : 0);
+    out.push_back(media::rmsLevel(part) > 0.01 ? media::dominantFrequency(part, audio.rate) : 0);
   }
   return out;
 }
@@ -77,7 +77,7 @@ double shareOfTone(const Audio& audio, double hz) {
   for (std::size_t at = 0; at + window <= audio.pcm.size(); at += window) {
     std::span<const int16_t> part(audio.pcm.data() + at, window);
     ++windows;
-    if (media::rmsLevel(part) > 300 &&
+    if (media::rmsLevel(part) > 0.01 &&
         std::abs(media::dominantFrequency(part, audio.rate) - hz) < hz * 0.04) {
       ++matching;
     }
@@ -136,7 +136,17 @@ class CallFlowTest : public SiteFixture {
                                          {"sip_password", password}});
     agent_ids_[extension] = id;
     auto& phone = addPhone(extension, {extension, auto_answer, wav, true, sip_port_, password});
-    EXPECT_TRUE(phone.waitEvent("REGISTER_OK", 10s)) << phone.log();
+    // Registered when the registrar lists it (the phone may register before its control port
+    // is connected, so its REGISTER_OK event can come before we listen).
+    bool registered = false;
+    for (int i = 0; i < 100 && !registered; ++i) {
+      registered = client().get("/api/v1/registrations").body.find("\"" + extension + "\"") !=
+                   std::string::npos;
+      if (!registered) {
+        std::this_thread::sleep_for(100ms);
+      }
+    }
+    EXPECT_TRUE(registered) << phone.log();
     auto login = client().post("/api/v1/agents/" + id + "/login", "{}");
     EXPECT_EQ(login.status, 200) << login.body;
     return phone;
@@ -198,7 +208,8 @@ class CallFlowTest : public SiteFixture {
       auto reply = client().get("/api/v1/calls/" + call_id + "/events");
       types.clear();
       if (reply.status == 200) {
-        for (const auto& e : Json::parse(reply.body)["items"]) {
+        const auto events = Json::parse(reply.body);
+        for (const auto& e : events["items"]) {
           types.push_back(e["type"]);
         }
       }
@@ -235,7 +246,8 @@ TEST_P(CallFlowTest, CallerReachesARegisteredAgentAndEachHearsTheOther) {
   EXPECT_TRUE(agent.waitEvent("CALL_CLOSED", 10s)) << agent.log();
   expectNothingLeft();
   EXPECT_THAT(eventTypes(call["id"]),
-              testing::ElementsAre("created", "ringing", "answered", "ended"));
+              testing::ElementsAre("created", "ringing", "answered", "recording_started",
+                                   "recording_stopped", "ended"));
 
   phone.stop();
   agent.stop();
@@ -384,23 +396,31 @@ TEST_P(CallFlowTest, ThreeWayConferenceThroughTheApi) {
   ASSERT_EQ(conference.status, 200) << conference.body;
   EXPECT_EQ(Json::parse(conference.body)["state"], "conferenced");
   std::this_thread::sleep_for(4s);
+  // The caller leaving leaves the two agents talking; the last but one leaving ends the call.
   ASSERT_TRUE(phone.command("hangup"));
-  EXPECT_TRUE(first.waitEvent("CALL_CLOSED", 10s)) << first.log();
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(onlyCall()["id"], id);
+  ASSERT_TRUE(first.command("hangup"));
   EXPECT_TRUE(second.waitEvent("CALL_CLOSED", 10s)) << second.log();
   expectNothingLeft();
   EXPECT_THAT(eventTypes(id), testing::Contains("conferenced"));
   first.stop();
   second.stop();
   phone.stop();
-  // Everyone hears both others: the last 3 s of each recording carry both other tones.
+  // Everyone heard both others at once: some second of each recording carries both tones.
   auto both = [](const std::string& path, double a, double b) {
     auto audio = readChannel(path, 0);
-    const std::size_t last = std::min<std::size_t>(audio.pcm.size(), audio.rate * 3);
-    std::span<const int16_t> tail(audio.pcm.data() + audio.pcm.size() - last, last);
-    const double pa = media::tonePower(tail, audio.rate, a);
-    const double pb = media::tonePower(tail, audio.rate, b);
-    const double other = media::tonePower(tail, audio.rate, 1500);
-    return pa > 20 * other && pb > 20 * other;
+    const auto second_len = static_cast<std::size_t>(audio.rate);
+    for (std::size_t at = 0; second_len > 0 && at + second_len <= audio.pcm.size();
+         at += second_len / 2) {
+      std::span<const int16_t> part(audio.pcm.data() + at, second_len);
+      const double other = media::tonePower(part, audio.rate, 1500) + 1e-9;
+      if (media::tonePower(part, audio.rate, a) > 20 * other &&
+          media::tonePower(part, audio.rate, b) > 20 * other) {
+        return true;
+      }
+    }
+    return false;
   };
   EXPECT_TRUE(both(phone.receivedRecordings()[0], AgentHz, SecondAgentHz));
   EXPECT_TRUE(both(first.receivedRecordings()[0], CallerHz, SecondAgentHz));
@@ -476,7 +496,8 @@ TEST_P(CallFlowTest, KeysFromTheCallerReachKefu) {
   ASSERT_TRUE(phone.command("hangup"));
   expectNothingLeft();
   std::string digits;
-  for (const auto& e : Json::parse(client().get("/api/v1/calls/" + id + "/events").body)["items"]) {
+  const auto events = Json::parse(client().get("/api/v1/calls/" + id + "/events").body);
+  for (const auto& e : events["items"]) {
     if (e["type"] == "dtmf") {
       digits += e["detail"].get<std::string>();
       EXPECT_EQ(e["cause"], "rfc4733");

@@ -25,7 +25,11 @@ std::vector<acd::IntervalFigures<Figures>> shifted(
 }  // namespace
 
 ContactCenter::ContactCenter(const TimeSource& time, EventSink sink)
-    : time_(time), sink_(std::move(sink)), loop_(time), engine_(time, {}, this) {
+    : time_(time),
+      sink_(std::move(sink)),
+      loop_(time),
+      engine_(time, {}, this),
+      call_routing_(loop_, engine_, [this] { schedule(); }) {
   // The log's times are monotonic; the figures' intervals are asked for in wall-clock time.
   figures_.setWallClockOffset(toUnixMillis(time_.systemTime()) - monotonicMs(time_));
 }
@@ -76,9 +80,21 @@ void ContactCenter::schedule() {
 
 void ContactCenter::onRoutingEvent(const acd::RoutingEvent& event) {
   figures_.record(event);
+  call_routing_.onRoutingEvent(event, false);
   if (sink_) {
     sink_(event);
   }
+}
+
+void ContactCenter::onConsultEvent(const acd::RoutingEvent& event) {
+  call_routing_.onRoutingEvent(event, true);
+}
+
+void ContactCenter::setRoutedCalls(call::RoutedCalls* calls) {
+  onLoop([&] {
+    call_routing_.setCalls(calls);
+    return true;
+  });
 }
 
 Result<void> ContactCenter::addQueue(const acd::Queue& queue) {

@@ -11,6 +11,7 @@
 #include "core/event_loop.h"
 #include "core/result.h"
 #include "core/time_source.h"
+#include "interaction/call_routing.h"
 
 namespace kefu::interaction {
 
@@ -80,8 +81,16 @@ class ContactCenter final : private acd::RoutingEngine::Listener {
                                                                       std::int64_t to_ms,
                                                                       std::int64_t length_ms);
 
+  /** @return the control loop, where call control runs beside routing. */
+  EventLoop& loop() { return loop_; }
+  /** @return the ACD as call control's decision maker. Use on the loop only. */
+  call::Router& callRouter() { return call_routing_; }
+  /** Sends routing decisions for calls to `calls` (nullptr: stop). Any thread but the loop. */
+  void setRoutedCalls(call::RoutedCalls* calls);
+
  private:
   void onRoutingEvent(const acd::RoutingEvent& event) override;
+  void onConsultEvent(const acd::RoutingEvent& event) override;
   /** Runs `work` on the loop and returns its result; any thread but the loop's. */
   template <class F>
   auto onLoop(F work) -> decltype(work());
@@ -95,6 +104,7 @@ class ContactCenter final : private acd::RoutingEngine::Listener {
   EventLoop loop_;
   acd::RoutingEngine engine_;
   acd::FigureBook figures_;
+  CallRouting call_routing_;
   EventLoop::TimerId timer_ = 0;
   std::thread thread_;
 };

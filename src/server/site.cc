@@ -18,6 +18,7 @@
 #include "privacy/key_ring.h"
 #include "server/demo_data.h"
 #include "server/link_store.h"
+#include "server/site_calls.h"
 #include "server/site_media.h"
 #include "stats/metrics.h"
 #include "store/store.h"
@@ -133,6 +134,7 @@ struct Site::Parts {
   std::unique_ptr<auth::Authenticator> authenticator;
   std::unique_ptr<interaction::ContactCenter> contact_center;
   std::unique_ptr<BlockingPool> pool;
+  std::unique_ptr<SiteCalls> calls;  // after the pool and the contact center it uses
   std::unique_ptr<LinkStore> link_store;
   std::unique_ptr<sync::SiteLink> link;
   std::unique_ptr<api::RestApi> api;
@@ -191,6 +193,12 @@ Result<std::unique_ptr<Site>> Site::start(const Config& config) {
       std::max<std::size_t>(static_cast<std::size_t>(config.storage.pool_size),
                             2 * static_cast<std::size_t>(config.http.threads)));
   auto& store = *parts->store;
+  auto calls = SiteCalls::start(config, {parts->time, store, parts->events, *parts->metrics,
+                                         *parts->media, *parts->contact_center, *parts->pool});
+  if (!calls) {
+    return calls.error();
+  }
+  parts->calls = std::move(calls).value();
   if (!config.sync.nats_url.empty()) {
     if (config.site.role == SiteRole::All || config.sync.peer.empty()) {
       return Error::invalid("sync.peer", "a site link needs site.role core or edge and sync.peer");
@@ -265,7 +273,8 @@ Result<std::unique_ptr<Site>> Site::start(const Config& config) {
         return {};
       },
       render_metrics, config.site.name, std::string(toString(config.site.role)), &store.customers(),
-      &store.audit(), options->tokenizer, options->cipher != nullptr, sync_status});
+      &store.audit(), options->tokenizer, options->cipher != nullptr, sync_status,
+      parts->calls.get(), &store.entryPoints()});
   parts->http = std::make_unique<api::HttpServer>(
       api::HttpServerOptions{config.http.listen.host, config.http.listen.port,
                              static_cast<std::size_t>(config.http.threads),
@@ -296,8 +305,10 @@ void Site::stop(std::chrono::milliseconds grace) {
   if (parts_->link) {
     parts_->link->stop();  // before the store it reads and writes
   }
+  parts_->calls->stopSignalling();  // while the control loop runs: it detaches from routing
   parts_->contact_center->stop();
   parts_->media.reset();  // stops the media threads; sessions send their last RTCP
+  parts_->calls.reset();  // no thread reaches call control any more
   parts_->http.reset();
   parts_->api.reset();
   parts_->pool.reset();

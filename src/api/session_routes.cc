@@ -122,7 +122,7 @@ void RestApi::addSessionRoutes() {
 
   router_.add("POST", "/api/v1/agents/{id}/login", staff,
               session([&cc](const acd::Agent& agent, const RouteContext&) {
-                return cc.login(acd::AgentLogin{agent});
+                return cc.login(acd::AgentLogin{agent, true, agent.chat_capacity});
               }));
   router_.add(
       "POST", "/api/v1/agents/{id}/logout", staff,

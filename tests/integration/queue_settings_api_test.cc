@@ -87,7 +87,8 @@ TEST_P(QueueSettingsApiTest, SettingsAreStoredShownAndDefaulted) {
   expectSalesSettings(body(c.get(path)), backup_id_);
 
   bool listed = false;
-  for (const auto& q : body(c.get("/api/v1/queues"))) {
+  const Json queues = body(c.get("/api/v1/queues"));
+  for (const auto& q : queues["items"]) {
     if (q["name"] == "sales") {
       expectSalesSettings(q, backup_id_);
       listed = true;
@@ -157,7 +158,7 @@ TEST_P(QueueSettingsApiTest, BadSettingsAre400NamingTheField) {
     EXPECT_EQ(body(reply)["error"]["field"], test_case.field) << test_case.what;
   }
   // None of them was stored.
-  EXPECT_EQ(body(c.get("/api/v1/queues")).size(), 1u);
+  EXPECT_EQ(body(c.get("/api/v1/queues"))["items"].size(), 1u);
 
   auto agent = c.post("/api/v1/agents", R"({"name":"Li","extension":"1001",
                                             "sip_password":"secret-1001","chat_capacity":-1})");

@@ -95,7 +95,9 @@ bool CallControl::ringTarget(Call& call, const Target& target, LegRole role, std
   auto ring_id = next_ring_id_++;
   std::vector<Leg> legs;
   for (const auto& uri : uris) {
-    auto offer = media_.offer(media::SessionOptions{.affinity = call.seq});
+    // Keys are only taken from the customer: an agent's phone or a forwarded number is not
+    // listened to for tones.
+    auto offer = media_.offer(media::SessionOptions{.affinity = call.seq, .in_band_dtmf = false});
     if (!offer) {
       spdlog::warn("call {}: no media session for {}: {}", call.id, uri, offer.error().message);
       continue;

@@ -32,7 +32,7 @@ void CallControl::handleReplacesRefer(Call& call, Leg& leg, const sip::DialogEve
     sip_.notifyReferProgress(event.dialog, 481, "Call/Transaction Does Not Exist");
     return;
   }
-  auto offer = media_.offer(media::SessionOptions{.affinity = call.seq});
+  auto offer = media_.offer(media::SessionOptions{.affinity = call.seq, .in_band_dtmf = false});
   if (!offer) {
     sip_.notifyReferProgress(event.dialog, 503, "Service Unavailable");
     return;

@@ -376,7 +376,8 @@ class MediaEngineImpl final : public MediaEngine {
                    std::move(sockets.second),
                    std::move(local),
                    std::move(negotiated),
-                   certificate_};
+                   certificate_,
+                   options.in_band_dtmf};
     MediaThread& media = *threads_[thread];
     media.post(
         [&media, &config = config_, &listener = listener_, setup = std::move(setup)]() mutable {

@@ -63,6 +63,7 @@ Leg::Leg(LegSetup setup, const EngineConfig& config, MediaEngineListener& listen
       stats_(8000) {
   bump(counters_.sessions_created);
   counters_.sessions_active.fetch_add(1, std::memory_order_relaxed);
+  in_band_dtmf_ = setup.in_band_dtmf;
   if (setup.negotiated) {
     pending_negotiation_ = std::move(setup.negotiated);
   }
@@ -505,7 +506,7 @@ void Leg::flushDtls() {
 }
 
 bool Leg::detectsInBandDtmf() const {
-  return negotiated_ && negotiated_->telephone_event_payload_type < 0;
+  return in_band_dtmf_ && negotiated_ && negotiated_->telephone_event_payload_type < 0;
 }
 
 bool Leg::detectsNarrowDtmf() const {

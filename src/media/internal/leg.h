@@ -34,6 +34,7 @@ struct LegSetup {
   LocalMedia local;
   std::optional<Negotiated> negotiated;  // empty until the remote answer arrives (our offer)
   DtlsCertificatePtr certificate;
+  bool in_band_dtmf = true;  // SessionOptions::in_band_dtmf
 };
 
 /**
@@ -188,6 +189,7 @@ class Leg {
   DecoderPtr transcode_decoder_;  // a second decoder: codec state is per stream of frames
   EncoderPtr encoder_;
   std::unique_ptr<DtmfDetector> dtmf_detector_;
+  bool in_band_dtmf_ = true;  // SessionOptions::in_band_dtmf
   AudioFrame received_audio_;
 
   // What this leg sends besides relayed audio.

@@ -41,8 +41,9 @@ class MediaEngineTest : public ::testing::Test {
   }
 
   /** Answers `peer`'s offer with a new session and points the peer at it. */
-  SessionId answerPeer(RtpPeer& peer, uint64_t affinity = 1) {
-    auto session = engine_->answer(peer.offer(), {.affinity = affinity});
+  SessionId answerPeer(RtpPeer& peer, uint64_t affinity = 1, bool in_band_dtmf = true) {
+    auto session =
+        engine_->answer(peer.offer(), {.affinity = affinity, .in_band_dtmf = in_band_dtmf});
     EXPECT_TRUE(session.ok()) << (session.ok() ? "" : session.error().message);
     peer.useRemote(session->sdp);
     return session->id;
@@ -125,17 +126,22 @@ TEST_F(MediaEngineTest, ARelayWithoutTelephoneEventsDecodesNothingYetHearsInBand
   RtpPeer caller(CodecId::Pcmu, 0, -1);
   RtpPeer agent(CodecId::Pcma, 8, -1);
   RtpPeer agent_phone(CodecId::Pcmu, 0, -1);
+  RtpPeer unheard(CodecId::Pcmu, 0, -1);
   SessionId a = answerPeer(caller);
   SessionId b = answerPeer(agent_phone);
   SessionId c = answerPeer(agent);
+  // A session created without in-band detection (call control's agent legs) reports no digit.
+  SessionId d = answerPeer(unheard, 1, false);
   ASSERT_TRUE(engine_->bridge(a, b).ok());
   caller.sendTone(0);
   agent_phone.sendTone(700);
   agent.sendTone(0);
+  unheard.sendTone(0);
   for (char digit : std::string("4*0")) {
     caller.sendDigit(digit);
   }
   agent.sendDigit('D');
+  unheard.sendDigit('7');
   ASSERT_TRUE(events_.waitFor([](const EventRecorder& e) { return e.digits.size() >= 4; }));
   std::this_thread::sleep_for(300ms);
   std::string from_caller;
@@ -144,6 +150,7 @@ TEST_F(MediaEngineTest, ARelayWithoutTelephoneEventsDecodesNothingYetHearsInBand
   events_.waitFor([&](const EventRecorder& e) {
     for (const auto& digit : e.digits) {
       EXPECT_EQ(digit.source, DtmfSource::InBand);
+      EXPECT_NE(digit.session, d) << "a session without in-band detection heard a digit";
       std::string& to = digit.session == a   ? from_caller
                         : digit.session == c ? from_agent
                                              : from_elsewhere;

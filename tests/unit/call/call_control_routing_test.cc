@@ -20,6 +20,9 @@ TEST_F(CallControlTest, RingAgentInvitesTheAgentsNewestPhoneOnTheCallersMediaThr
   auto agent_session = legSession(id, "party");
   EXPECT_EQ(media.sessions().at(agent_session).affinity,
             media.sessions().at(callerSession(id)).affinity);
+  // Keys are taken from the caller only: the agent's leg is not searched for tones.
+  EXPECT_TRUE(media.sessions().at(callerSession(id)).in_band_dtmf);
+  EXPECT_FALSE(media.sessions().at(agent_session).in_band_dtmf);
   EXPECT_EQ(lastEvent(CallEventType::Ringing), nullptr);  // not before the phone says so
 
   dialogEvent(lastInvite(), Kind::Progress, 183);

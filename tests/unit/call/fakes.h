@@ -141,6 +141,7 @@ class FakeMediaEngine final : public media::MediaEngine {
     std::uint64_t affinity = 0;
     bool answered = false;  // an answer session, or an offer whose answer was accepted
     std::string remote_sdp;
+    bool in_band_dtmf = true;
   };
   struct Play {
     std::uint64_t play_id = 0;
@@ -179,7 +180,7 @@ class FakeMediaEngine final : public media::MediaEngine {
       return Error::invalid("sdp", "no audio");
     }
     auto id = next_session_++;
-    sessions_[id] = Session{options.affinity, true, std::string(offer_sdp)};
+    sessions_[id] = Session{options.affinity, true, std::string(offer_sdp), options.in_band_dtmf};
     return media::SessionSdp{id, "answer-of-session-" + std::to_string(id)};
   }
   Result<media::SessionSdp> offer(const media::SessionOptions& options) override {
@@ -187,7 +188,7 @@ class FakeMediaEngine final : public media::MediaEngine {
       return Error{ErrorCode::Unavailable, "no ports", {}};
     }
     auto id = next_session_++;
-    sessions_[id] = Session{options.affinity, false, {}};
+    sessions_[id] = Session{options.affinity, false, {}, options.in_band_dtmf};
     return media::SessionSdp{id, "offer-of-session-" + std::to_string(id)};
   }
   Result<void> acceptAnswer(media::SessionId id, std::string_view answer_sdp) override {

@@ -52,6 +52,8 @@ struct IncomingInvite {
   std::string content_type;  // empty when there is no body
   std::string sdp;           // the offer (empty: the offer will come in our 200's answer / ACK)
   std::string user_agent;
+  /** The Contact URI ("sip:caller@127.0.0.1:5070;transport=tcp"); empty when there is none. */
+  std::string contact_uri;
   std::string source;  // the transport's peer address ("udp:127.0.0.1:5062")
   /** The source address alone ("127.0.0.1"), for trunk matching by address. */
   std::string source_host;
@@ -99,10 +101,10 @@ struct DialogEvent {
   };
   DialogId dialog = 0;
   Kind kind = Kind::Terminated;
-  int status = 0;      // Terminated: the final status that ended it, when known; Progress,
-                       // Answered, Failed, ReinviteAnswered: the response's status
-  std::string reason;  // the phrase or the Reason header
-  std::string sdp;     // Progress, Answered, ReinviteReceived, ReinviteAnswered, Acked
+  int status = 0;        // Terminated: the final status that ended it, when known; Progress,
+                         // Answered, Failed, ReinviteAnswered: the response's status
+  std::string reason;    // the phrase or the Reason header
+  std::string sdp;       // Progress, Answered, ReinviteReceived, ReinviteAnswered, Acked
   std::string refer_to;  // ReferReceived: the Refer-To URI without its Replaces parameter
   std::string replaces_call_id;  // ReferReceived: the Refer-To's embedded Replaces, if any
   std::string replaces_to_tag;
@@ -177,8 +179,7 @@ class SipStack {
   virtual void answerInvite(DialogId dialog, int status, std::string reason, std::string sdp) = 0;
   /** Refuses an incoming INVITE with a final status >= 300, adding `Retry-After: seconds` when
    *  `retry_after_s` > 0 (503 under overload). Any thread (posted). */
-  virtual void rejectInvite(DialogId dialog, int status, std::string reason,
-                            int retry_after_s) = 0;
+  virtual void rejectInvite(DialogId dialog, int status, std::string reason, int retry_after_s) = 0;
   /** Ends a dialog: BYE when established, CANCEL for our unanswered INVITE, 480 for an
    *  unanswered incoming one. Any thread (posted). */
   virtual void hangUp(DialogId dialog) = 0;

@@ -339,6 +339,9 @@ void SofiaSipStack::onInvite(int status, nua_handle_t* nh, const sip_t* sip) {
   if (sip->sip_user_agent != nullptr && sip->sip_user_agent->g_string != nullptr) {
     invite.user_agent = sip->sip_user_agent->g_string;
   }
+  if (sip->sip_contact != nullptr && sip->sip_contact->m_url != nullptr) {
+    invite.contact_uri = urlToString(sip->sip_contact->m_url);
+  }
   const std::string source = sourceOfCurrentRequest();
   invite.source = viaTransport(*sip) + ":" + source;
   invite.source_host = hostOfSource(source);

@@ -184,7 +184,7 @@ TEST(CallEntryTest, InviteWhoseAcceptExcludesSdpGets406AndNeverReachesCallContro
   stack.setCallListener(nullptr);
 }
 
-TEST(CallEntryTest, ReplacesHeaderAndSourceHostReachCallControl) {
+TEST(CallEntryTest, ReplacesHeaderSourceHostAndContactReachCallControl) {
   const uint16_t port = testing::freeSipPort();
   SipConfig config;
   config.sip = {"127.0.0.1", port};
@@ -203,6 +203,8 @@ TEST(CallEntryTest, ReplacesHeaderAndSourceHostReachCallControl) {
   auto received = calls.waitInvite();
   ASSERT_TRUE(received.has_value());
   EXPECT_EQ(received->source_host, "127.0.0.1");
+  EXPECT_EQ(received->contact_uri,
+            "sip:caller@127.0.0.1:" + std::to_string(socket.localPort()) + ";transport=tcp");
   EXPECT_EQ(received->source, "tcp:127.0.0.1:" + std::to_string(socket.localPort()));
   EXPECT_EQ(received->replaces_call_id, "abc@10.0.0.1");
   EXPECT_EQ(received->replaces_to_tag, "t9");

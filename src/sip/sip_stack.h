@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +36,21 @@ struct SipConfig {
   RegistrarConfig registrar;
   /** Largest SIP message accepted (bytes); larger ones are refused and counted as malformed. */
   std::size_t max_message_size = 65536;
+
+  // Overload (docs/sip.md, "Overload"): a new INVITE is answered 503 with Retry-After on the SIP
+  // thread, before call control hears of it, while any of these says so. Requests inside
+  // dialogs are always served.
+  /** The process's CPU budget in percent of all cores, judged over the last second with
+   *  hysteresis (normal again below 90 % of it); 0: no CPU budget. */
+  double cpu_budget_percent = 0;
+  /** INVITEs handed to call control that it has not answered yet, beyond which new ones are
+   *  refused (what grows when the control loop falls behind a flood); 0: no limit. */
+  std::size_t max_pending_invites = 0;
+  /** An extra overload signal read for every new INVITE on the SIP thread (an operator's
+   *  switch, tests); empty: none. */
+  std::function<bool()> overload_signal;
+  /** The Retry-After (seconds) of those 503s. */
+  int overload_retry_after_s = 10;
 };
 
 /** A dialog (an incoming or an outgoing INVITE) as call control names it; never reused in a
@@ -130,6 +146,11 @@ struct SipCounters {
   std::atomic<uint64_t> dialogs_active{0};
   std::atomic<uint64_t> invites_sent{0};    // outgoing INVITEs (SipStack::invite)
   std::atomic<uint64_t> reinvites_sent{0};  // outgoing re-INVITEs
+  // Overload: new INVITEs refused with 503 on the SIP thread.
+  std::atomic<uint64_t> invites_refused_cpu{0};      // CPU budget or the overload signal
+  std::atomic<uint64_t> invites_refused_backlog{0};  // max_pending_invites reached
+  std::atomic<uint64_t> invites_pending{0};          // handed to call control, not answered yet
+  std::atomic<uint64_t> cpu_usage_permille{0};       // the process's CPU, per mille of all cores
 };
 
 /**

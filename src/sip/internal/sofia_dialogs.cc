@@ -81,6 +81,7 @@ void SofiaSipStack::answerInvite(DialogId dialog, int status, std::string reason
     if (d == nullptr || d->outgoing || d->final_sent) {
       return;  // unknown, ours, or a final answer was already sent
     }
+    decided(*d);
     const char* phrase = stablePhrase(status, reason);
     if (status >= 200) {
       d->final_sent = true;
@@ -101,6 +102,7 @@ void SofiaSipStack::rejectInvite(DialogId dialog, int status, std::string reason
     if (d == nullptr || d->outgoing || d->final_sent || status < 300 || status > 699) {
       return;
     }
+    decided(*d);
     d->final_sent = true;
     d->final_status = status;
     const std::string retry = retry_after_s > 0 ? std::to_string(retry_after_s) : std::string();
@@ -116,6 +118,7 @@ void SofiaSipStack::hangUp(DialogId dialog) {
     if (d == nullptr || d->hangup_requested) {
       return;
     }
+    decided(*d);
     if (d->outgoing) {
       d->hangup_requested = true;
       if (!d->final_received) {
@@ -224,6 +227,7 @@ DialogId SofiaSipStack::addDialog(DialogId id, nua_handle_t* nh, bool outgoing) 
   Dialog dialog;
   dialog.nh = nh;
   dialog.outgoing = outgoing;
+  dialog.reported = outgoing;
   dialogs_.emplace(id, std::move(dialog));
   dialog_of_handle_.emplace(nh, id);
   ++counters_.dialogs_active;
@@ -239,6 +243,8 @@ void SofiaSipStack::releaseDialog(DialogId id, int status, std::string reason,
   // The table and the counter are updated before the listener hears of it, so what it reads
   // from the stack after Terminated is already true.
   nua_handle_t* nh = it->second.nh;
+  decided(it->second);
+  const bool reported = it->second.reported;
   if (it->second.reinvite_request != nullptr) {
     msg_destroy(it->second.reinvite_request);
   }
@@ -248,7 +254,9 @@ void SofiaSipStack::releaseDialog(DialogId id, int status, std::string reason,
   dialog_of_handle_.erase(nh);
   dialogs_.erase(it);
   --counters_.dialogs_active;
-  emit(DialogEvent{id, DialogEvent::Kind::Terminated, status, std::move(reason)});
+  if (reported) {
+    emit(DialogEvent{id, DialogEvent::Kind::Terminated, status, std::move(reason)});
+  }
   if (destroy_handle) {
     nua_handle_destroy(nh);
   }
@@ -262,11 +270,11 @@ void SofiaSipStack::emit(const DialogEvent& event) {
 
 void SofiaSipStack::dialogEvent(nua_handle_t* nh, DialogEvent::Kind kind, int status,
                                 std::string reason) {
-  auto it = dialog_of_handle_.find(nh);
-  if (it == dialog_of_handle_.end()) {
-    return;
+  Dialog* dialog = dialogOf(nh);
+  if (dialog == nullptr || !dialog->reported) {
+    return;  // ours to finish alone (refused before call control heard of it)
   }
-  emit(DialogEvent{it->second, kind, status, std::move(reason)});
+  emit(DialogEvent{dialog_of_handle_.at(nh), kind, status, std::move(reason)});
 }
 
 // ---- Incoming requests (SIP thread) -----------------------------------------------------------
@@ -287,6 +295,9 @@ void SofiaSipStack::onInvite(int status, nua_handle_t* nh, const sip_t* sip) {
   };
   if (refuseBadRequest(nh, sip, false)) {
     refuse(400);
+    return;
+  }
+  if (refuseOverloaded(dialog)) {
     return;
   }
   if (sip->sip_payload != nullptr && sip->sip_payload->pl_len > 0) {
@@ -352,6 +363,7 @@ void SofiaSipStack::onInvite(int status, nua_handle_t* nh, const sip_t* sip) {
     invite.replaces_to_tag = rp->rp_to_tag;
     invite.replaces_from_tag = rp->rp_from_tag;
   }
+  handedToCallControl(dialog);
   call_listener->onIncomingInvite(invite);
 }
 

@@ -27,6 +27,7 @@ constexpr const char* Allow =
 constexpr unsigned SessionExpiresS = 1800;
 constexpr unsigned MinSessionExpiresS = 90;
 constexpr su_duration_t ExpiryTickMs = 1000;
+constexpr su_duration_t CpuSampleMs = 250;
 
 bool isSipUri(const url_t* url) {
   return url != nullptr && (url->url_type == url_sip || url->url_type == url_sips);
@@ -50,7 +51,10 @@ SofiaSipStack::SofiaSipStack(SipConfig config, SipStackListener& listener, const
     : listener_(listener),
       time_(time),
       config_(std::move(config)),
-      registrar_(config_.registrar, time, randomBytes(32)) {}
+      registrar_(config_.registrar, time, randomBytes(32)),
+      cpu_meter_(
+          CpuMeterConfig{.budget_percent = config_.cpu_budget_percent, .cores = availableCores()}),
+      retry_after_(std::to_string(std::max(1, config_.overload_retry_after_s))) {}
 
 SofiaSipStack::~SofiaSipStack() {
   if (thread_.joinable()) {
@@ -103,11 +107,17 @@ void SofiaSipStack::run(std::promise<Result<void>>& started) {
   wait_index_ = su_root_register(root_, &wait_, &SofiaSipStack::wakeup, this, 0);
   expiry_timer_ = su_timer_create(su_root_task(root_), ExpiryTickMs);
   su_timer_set_for_ever(expiry_timer_, &SofiaSipStack::expiryTimer, this);
+  // The CPU is sampled on this thread: under a flood it is the busy one, and its timers still
+  // run between messages.
+  cpu_meter_.add(readCpuSample());
+  cpu_timer_ = su_timer_create(su_root_task(root_), CpuSampleMs);
+  su_timer_set_for_ever(cpu_timer_, &SofiaSipStack::cpuTimer, this);
   started.set_value(Result<void>{});  // `started` is gone after this line
 
   su_root_run(root_);
 
   su_timer_destroy(expiry_timer_);
+  su_timer_destroy(cpu_timer_);
   su_root_deregister(root_, wait_index_);
   for (auto& [id, dialog] : dialogs_) {
     if (dialog.reinvite_request != nullptr) {

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "sip/cpu_meter.h"
 #include "sip/sip_stack.h"
 
 namespace kefu::sip::internal {
@@ -30,6 +31,9 @@ struct SofiaDialog {
   bool reinvite_in = false;           // the peer's re-INVITE or UPDATE waits for answerReinvite()
   msg_t* reinvite_request = nullptr;  // that request (a reference we own), for NUTAG_WITH
   int final_status = 0;               // the status that ended or answered the INVITE
+  bool reported = false;              // call control knows it (its INVITE reached the listener,
+                                      // or it is ours); others end without events
+  bool awaiting_decision = false;     // incoming: call control has not answered it yet
   std::string auth_user;
   std::string auth_password;
   std::string refer_event;  // the Event header for NOTIFYs about the last REFER ("refer;id=5")
@@ -84,6 +88,13 @@ class SofiaSipStack final : public SipStack {
   void countRequest(nua_event_t event);
   std::string sourceOfCurrentRequest();
 
+  // Overload (sofia_admission.cc), SIP thread.
+  void onCpuTimer();
+  bool refuseOverloaded(SofiaDialog& dialog);
+  void handedToCallControl(SofiaDialog& dialog);
+  void decided(SofiaDialog& dialog);
+  static void cpuTimer(su_root_magic_t* magic, su_timer_t* timer, su_timer_arg_t* arg);
+
   // Dialogs (sofia_dialogs.cc), SIP thread.
   using Dialog = SofiaDialog;
   Dialog* findDialog(DialogId id);
@@ -126,6 +137,13 @@ class SofiaSipStack final : public SipStack {
   su_root_t* root_ = nullptr;
   nua_t* nua_ = nullptr;
   su_timer_t* expiry_timer_ = nullptr;
+  su_timer_t* cpu_timer_ = nullptr;
+  CpuMeter cpu_meter_;
+  std::size_t pending_invites_ = 0;  // dialogs with awaiting_decision
+  bool overload_episode_ = false;    // refusing since the last INVITE admitted
+  uint64_t episode_refused_ = 0;
+  MonotonicTime episode_started_;
+  const std::string retry_after_;
   su_wait_t wait_{};
   int wait_index_ = -1;
   std::atomic<DialogId> next_dialog_{1};  // shared by incoming and outgoing dialogs (any thread)

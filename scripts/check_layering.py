@@ -27,7 +27,7 @@ ALLOWED = {
     "media": ["core"],
     "call": ["core", "sip", "media"],
     "acd": ["core"],
-    "ivr": ["core"],
+    "ivr": ["core", "media"],
     "channels": ["core"],
     "interaction": ["core", "call", "acd", "ivr", "channels"],
     "crm": ["core", "privacy"],

@@ -224,7 +224,21 @@ bool FlowDriver::deliver(const std::string& input) {
   return true;
 }
 
-std::vector<std::string> FlowDriver::run(const std::vector<std::string>& inputs) {
+std::vector<std::string> FlowDriver::run(const std::vector<std::string>& given) {
+  // "622848" is six keys, as a caller would type them.
+  std::vector<std::string> inputs;
+  for (const auto& input : given) {
+    bool keys = input.size() > 1 && std::all_of(input.begin(), input.end(), [](char c) {
+                  return isKey(std::string_view(&c, 1));
+                });
+    if (keys) {
+      for (char c : input) {
+        inputs.emplace_back(1, c);
+      }
+    } else {
+      inputs.push_back(input);
+    }
+  }
   std::size_t next = 0;
   session_.start();
   for (int events = 0; !session_.finished() && events < options_.max_events; ++events) {

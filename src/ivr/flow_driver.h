@@ -42,17 +42,17 @@ struct DriverOptions {
 /**
  * Runs a flow without a call: the host's part (prompts end at once, timers on simulated time,
  * HTTP and NLU through callbacks) for `kefu ivr try`, the unit tests and the bench. Inputs are
- * keys ("1", "#"), speech ("say:yes", "say:one two@0.4" with a confidence), "wait" (the next timer
- * fires), "fail-speech" (the recognizer fails) and "hangup". A key or speech given while a
- * barge-in prompt plays interrupts it; once the inputs are used up, timers fire until the flow
- * ends. Not thread-safe; one per run.
+ * keys ("1", "#", "622848" for six keys), speech ("say:yes", "say:one two@0.4" with a confidence),
+ * "wait" (the next timer fires), "fail-speech" (the recognizer fails) and "hangup". A key or speech
+ * given while a barge-in prompt plays interrupts it; once the inputs are used up, timers fire until
+ * the flow ends. Not thread-safe; one per run.
  */
 class FlowDriver final : public FlowHost {
  public:
   FlowDriver(FlowPtr flow, SimulatedTime& time, const TimeZones& zones, DriverOptions options);
 
   /** Runs the flow to its end (or until the inputs and timers run out); @return the transcript. */
-  std::vector<std::string> run(const std::vector<std::string>& inputs);
+  std::vector<std::string> run(const std::vector<std::string>& given);
 
   /** @return the session, for its outcome and variables. */
   const FlowSession& session() const { return session_; }

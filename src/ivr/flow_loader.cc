@@ -8,10 +8,12 @@
 #include <set>
 #include <sstream>
 
+#include "ivr/internal/field_reader.h"
+
 namespace kefu::ivr {
 namespace {
 
-int lineOf(const YAML::Node& node) { return node.Mark().is_null() ? 0 : node.Mark().line + 1; }
+using internal::lineOf;
 
 bool isDtmfKey(char c) {
   return std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '*' || c == '#' ||
@@ -19,10 +21,10 @@ bool isDtmfKey(char c) {
 }
 
 /** Reads one document into a Flow, collecting every type error instead of stopping at the first. */
-class FlowParser {
+class FlowParser : private internal::FieldReader {
  public:
   FlowParser(std::string source, std::vector<Diagnostic>& errors)
-      : source_(std::move(source)), errors_(errors) {}
+      : FieldReader(errors), source_(std::move(source)) {}
 
   Flow parse(const YAML::Node& root) {
     Flow flow;
@@ -71,115 +73,6 @@ class FlowParser {
   }
 
  private:
-  void error(const YAML::Node& at, std::string message) {
-    errors_.push_back({lineOf(at), std::move(message)});
-  }
-
-  void checkKeys(const YAML::Node& map, std::initializer_list<std::string_view> allowed,
-                 std::string_view what) {
-    for (const auto& entry : map) {
-      const std::string& key = entry.first.Scalar();
-      bool known = false;
-      for (auto name : allowed) {
-        known = known || name == key;
-      }
-      if (!known) {
-        std::string list;
-        for (auto name : allowed) {
-          list += list.empty() ? "" : ", ";
-          list += name;
-        }
-        error(entry.first,
-              fmt::format("unknown key `{}` in {} (expected one of: {})", key, what, list));
-      }
-    }
-  }
-
-  std::optional<std::string> text(const YAML::Node& node, std::string_view what) {
-    if (!node) {
-      return std::nullopt;
-    }
-    if (!node.IsScalar()) {
-      error(node, fmt::format("`{}` must be a string", what));
-      return std::nullopt;
-    }
-    return node.Scalar();
-  }
-
-  std::optional<long> integer(const YAML::Node& node, std::string_view what) {
-    auto value = text(node, what);
-    if (!value) {
-      return std::nullopt;
-    }
-    std::size_t used = 0;
-    try {
-      long parsed = std::stol(*value, &used);
-      if (used == value->size()) {
-        return parsed;
-      }
-    } catch (const std::exception&) {
-    }
-    error(node, fmt::format("`{}` must be an integer, not `{}`", what, *value));
-    return std::nullopt;
-  }
-
-  /** "5s", "500ms", "2m" or a bare number of milliseconds. */
-  std::optional<std::chrono::milliseconds> duration(const YAML::Node& node, std::string_view what) {
-    auto value = text(node, what);
-    if (!value) {
-      return std::nullopt;
-    }
-    std::size_t used = 0;
-    long amount = -1;
-    try {
-      amount = std::stol(*value, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    std::string unit = value->substr(used);
-    long factor = unit == "ms" || unit.empty() ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000 : 0;
-    if (used == 0 || amount <= 0 || factor == 0 || amount > 3600000 / factor) {
-      error(node, fmt::format("`{}` must be a positive duration such as 5s or 500ms, not `{}`",
-                              what, *value));
-      return std::nullopt;
-    }
-    return std::chrono::milliseconds{amount * factor};
-  }
-
-  std::vector<std::string> stringList(const YAML::Node& node, std::string_view what) {
-    std::vector<std::string> out;
-    if (!node) {
-      return out;
-    }
-    if (!node.IsSequence()) {
-      error(node, fmt::format("`{}` must be a list of strings", what));
-      return out;
-    }
-    for (const auto& item : node) {
-      if (auto value = text(item, what)) {
-        out.push_back(*value);
-      }
-    }
-    return out;
-  }
-
-  std::map<std::string, std::string> stringMap(const YAML::Node& node, std::string_view what) {
-    std::map<std::string, std::string> out;
-    if (!node) {
-      return out;
-    }
-    if (!node.IsMap()) {
-      error(node, fmt::format("`{}` must be a mapping", what));
-      return out;
-    }
-    for (const auto& entry : node) {
-      if (auto value = text(entry.second, fmt::format("{}.{}", what, entry.first.Scalar()))) {
-        out[entry.first.Scalar()] = *value;
-      }
-    }
-    return out;
-  }
-
   std::optional<PromptVariant> variant(const YAML::Node& node, std::string_view what) {
     if (node.IsScalar()) {
       return PromptVariant{.file = {}, .text = node.Scalar()};
@@ -365,6 +258,7 @@ class FlowParser {
       error(at["type"] ? at["type"] : at,
             type ? fmt::format("node `{}`: unknown type `{}`", id, *type)
                  : fmt::format("node `{}` has no `type`", id));
+      node.kind = NodeKind::Hangup;  // an end, so the graph checks add no noise about it
       return node;
     }
     node.kind = *kind;
@@ -562,7 +456,6 @@ class FlowParser {
   }
 
   std::string source_;
-  std::vector<Diagnostic>& errors_;
 };
 
 }  // namespace
@@ -591,7 +484,8 @@ LoadedFlow loadFlow(std::string_view yaml, const std::string& source, const Load
     out.errors.push_back({e.mark.is_null() ? 0 : e.mark.line + 1, e.msg});
     return out;
   }
-  if (out.errors.empty()) {
+  if (!flow.nodes.empty()) {
+    // Even with type errors: a writer fixing a flow wants every problem in one run.
     internal::validateFlow(flow, options, out.errors);
   }
   std::stable_sort(out.errors.begin(), out.errors.end(),

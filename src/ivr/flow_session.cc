@@ -8,142 +8,16 @@
 #include <utility>
 
 #include "core/assert.h"
+#include "ivr/internal/json_field.h"
+#include "ivr/internal/speech_match.h"
 
 namespace kefu::ivr {
-namespace {
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string trim(std::string_view text) {
-  auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  auto last = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(first, last - first + 1));
-}
-
-/** @return the word of `words` the caller said: the whole utterance, else a word inside it. */
-const std::string* matchWord(const std::map<std::string, std::string>& words,
-                             std::string_view heard) {
-  std::string said = lower(trim(heard));
-  if (said.empty()) {
-    return nullptr;
-  }
-  for (const auto& [word, target] : words) {
-    if (lower(word) == said) {
-      return &target;
-    }
-  }
-  for (const auto& [word, target] : words) {
-    if (said.find(lower(word)) != std::string::npos) {
-      return &target;
-    }
-  }
-  return nullptr;
-}
-
-std::optional<std::string> yesNo(std::string_view heard) {
-  static const std::map<std::string, std::string> Words{
-      {"yes", "yes"}, {"yeah", "yes"}, {"correct", "yes"}, {"是", "yes"}, {"对", "yes"},
-      {"好", "yes"},  {"no", "no"},    {"nope", "no"},     {"不", "no"},  {"不是", "no"}};
-  std::string said = lower(trim(heard));
-  // "不是" contains "是": the longer word decides, so "no" words are looked at first.
-  for (std::string_view word : {"不是", "不", "nope", "no"}) {
-    if (said.find(word) != std::string::npos) {
-      return "no";
-    }
-  }
-  if (const auto* value = matchWord(Words, said)) {
-    return *value;
-  }
-  return std::nullopt;
-}
-
-/** Spoken digits as the recognizer writes them ("1 2 3", "one two", "一二三") to "123". */
-std::optional<std::string> spokenDigits(std::string_view heard) {
-  static const std::vector<std::pair<std::string_view, char>> Words{
-      {"zero", '0'}, {"oh", '0'},  {"one", '1'},   {"two", '2'},   {"three", '3'}, {"four", '4'},
-      {"five", '5'}, {"six", '6'}, {"seven", '7'}, {"eight", '8'}, {"nine", '9'},  {"零", '0'},
-      {"一", '1'},   {"二", '2'},  {"两", '2'},    {"三", '3'},    {"四", '4'},    {"五", '5'},
-      {"六", '6'},   {"七", '7'},  {"八", '8'},    {"九", '9'}};
-  std::string said = lower(heard);
-  std::string out;
-  std::size_t at = 0;
-  while (at < said.size()) {
-    char c = said[at];
-    if (c == ' ' || c == ',' || c == '-') {
-      ++at;
-      continue;
-    }
-    if (std::isdigit(static_cast<unsigned char>(c)) != 0) {
-      out += c;
-      ++at;
-      continue;
-    }
-    bool matched = false;
-    for (const auto& [word, digit] : Words) {
-      if (said.compare(at, word.size(), word) == 0) {
-        out += digit;
-        at += word.size();
-        matched = true;
-        break;
-      }
-    }
-    if (!matched) {
-      return std::nullopt;
-    }
-  }
-  if (out.empty()) {
-    return std::nullopt;
-  }
-  return out;
-}
-
-/** @return the value at a dotted path ("account.balance", "cards.0.state") as text. */
-std::optional<std::string> jsonField(const nlohmann::json& root, const std::string& path) {
-  const nlohmann::json* at = &root;
-  std::size_t begin = 0;
-  while (begin <= path.size()) {
-    auto end = path.find('.', begin);
-    std::string part =
-        path.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
-    if (at->is_object()) {
-      auto it = at->find(part);
-      if (it == at->end()) {
-        return std::nullopt;
-      }
-      at = &*it;
-    } else if (at->is_array() && !part.empty() &&
-               std::all_of(part.begin(), part.end(), ::isdigit) && part.size() < 9) {
-      std::size_t index = std::stoul(part);
-      if (index >= at->size()) {
-        return std::nullopt;
-      }
-      at = &(*at)[index];
-    } else {
-      return std::nullopt;
-    }
-    if (end == std::string::npos) {
-      break;
-    }
-    begin = end + 1;
-  }
-  if (at->is_string()) {
-    return at->get<std::string>();
-  }
-  if (at->is_null() || at->is_object() || at->is_array()) {
-    return std::nullopt;
-  }
-  return at->dump();
-}
-
-}  // namespace
+using internal::jsonField;
+using internal::matchWord;
+using internal::spokenDigits;
+using internal::trim;
+using internal::yesNo;
 
 FlowSession::FlowSession(FlowPtr flow, FlowHost& host, const TimeSource& time,
                          const TimeZones& zones, SessionOptions options)

@@ -11,7 +11,7 @@ namespace kefu::ivr::internal {
 namespace {
 
 void checkReferences(const Flow& flow, std::vector<Diagnostic>& errors) {
-  if (!flow.find(flow.start)) {
+  if (!flow.start.empty() && !flow.find(flow.start)) {
     errors.push_back({0, fmt::format("`start` names node `{}`, which does not exist", flow.start)});
   }
   for (const auto& [id, node] : flow.nodes) {

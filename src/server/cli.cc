@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "core/log.h"
+#include "ivr/flow_tool.h"
 #include "privacy/audit_chain.h"
 #include "privacy/key_ring.h"
 #include "server/site.h"
@@ -405,6 +406,32 @@ void addSyncCommand(CLI::App& app, int& exit_code) {
       [verify_options, peer, &exit_code] { exit_code = syncVerify(*verify_options, *peer); });
 }
 
+void addIvrCommand(CLI::App& app, int& exit_code) {
+  auto* ivr = app.add_subcommand("ivr", "Check IVR flow files and try them in text mode");
+  ivr->require_subcommand(1);
+  auto* check =
+      ivr->add_subcommand("check", "Validate flow files; each error with its line (exit 1)");
+  auto files = std::make_shared<std::vector<std::string>>();
+  check->add_option("FILE", *files, "Flow files (YAML)")->required()->type_name("FILE");
+  check->callback(
+      [files, &exit_code] { exit_code = ivr::checkFlowFiles(*files, std::cout, std::cerr); });
+  auto* run = ivr->add_subcommand("try", "Run a flow in text mode, printing each step");
+  auto options = std::make_shared<ivr::TryOptions>();
+  run->add_option("FLOW", options->file, "Flow file (YAML)")->required()->type_name("FILE");
+  run->add_option("--input", options->inputs,
+                  "Caller inputs: keys, say:TEXT[@CONFIDENCE], wait, fail-speech, hangup")
+      ->type_name("LIST");
+  run->add_option("--http-stub", options->http_stub,
+                  "Answer to every http node: JSON (200), STATUS[:BODY], fail or timeout")
+      ->type_name("ANSWER");
+  run->add_option("--at", options->at, "The time hours nodes see (UTC, default: now)")
+      ->type_name("2026-11-24T03:00:00Z");
+  run->add_option("--caller", options->caller, "The caller's number")->type_name("NUMBER");
+  run->add_option("--dialed", options->dialed, "The dialed number")->type_name("NUMBER");
+  run->callback(
+      [options, &exit_code] { exit_code = ivr::tryFlowFile(*options, std::cout, std::cerr); });
+}
+
 void addVersionCommand(CLI::App& app, int& exit_code) {
   auto* command = app.add_subcommand("version", "Print the version and the commit");
   command->callback([&exit_code] {
@@ -465,8 +492,9 @@ int runCli(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer("Configuration keys, precedence and examples: docs/configuration.md");
   int exit_code = ExitOk;
-  for (auto add : {addServeCommand, addCheckConfigCommand, addMigrateCommand, addKeysCommand,
-                   addAuditCommand, addSyncCommand, addVersionCommand, addConfigDocCommand}) {
+  for (auto add :
+       {addServeCommand, addCheckConfigCommand, addMigrateCommand, addKeysCommand, addAuditCommand,
+        addSyncCommand, addIvrCommand, addVersionCommand, addConfigDocCommand}) {
     add(app, exit_code);
   }
   try {

@@ -202,6 +202,7 @@ nodes:
     all += error + "\n";
   }
   EXPECT_THAT(all, HasSubstr("test.yaml:6: unknown key `promt` in a play node"));
+  EXPECT_THAT(all, HasSubstr("test.yaml:4: node `hello` (play) has no `prompt`"));
 }
 
 TEST(FlowLoaderTest, ReportsVersionAndSyntaxErrors) {

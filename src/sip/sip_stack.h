@@ -26,6 +26,9 @@ struct SipConfig {
   /** UDP and TCP share one address and port (sofia binds both from one `sip:` URL); either can be
    *  switched off. */
   SipListen sip{"127.0.0.1", 5060};
+  /** The host written in the Via and Contact of what the stack sends (e.g. the public address
+   *  when listening on 0.0.0.0); empty: the listen address. */
+  std::string advertised_host;
   bool udp = true;
   bool tcp = true;
   /** TLS (`sips:`); off when `tls.host` is empty. */

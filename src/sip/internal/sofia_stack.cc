@@ -149,7 +149,12 @@ Result<void> SofiaSipStack::createNua() {
   } else if (config_.tcp && !config_.udp) {
     transport = "tcp";
   }
-  const std::string sip_url = listenUrl("sip", config_.sip, transport);
+  std::string sip_url = listenUrl("sip", config_.sip, transport);
+  if (!config_.advertised_host.empty()) {
+    // sofia binds to `maddr` and writes the URL's host in Via and Contact.
+    sip_url = listenUrl("sip", SipListen{config_.advertised_host, config_.sip.port}, transport) +
+              ";maddr=" + config_.sip.host;
+  }
   const bool tls = !config_.tls.host.empty();
   const std::string sips_url = tls ? listenUrl("sips", config_.tls, nullptr) : std::string();
   if (tls) {

@@ -395,23 +395,31 @@ std::vector<ConfigKey> makeConfigKeys() {
   keys.push_back(hostPortKey("sip.listen", KEFU_CONFIG_FIELD(sip.listen),
                              "Address the SIP stack listens on over UDP and TCP, for trunks and "
                              "phones."));
-  keys.push_back(textKey("sip.tls_listen", KEFU_CONFIG_FIELD(sip.tls_listen),
-                         "host:port; optional", "host:port, or empty for no TLS",
-                         [](std::string_view t) { return t.empty() || parseHostPort(t); },
-                         "Address of the SIP over TLS (`sips:`) listener; empty: none."));
+  keys.push_back(textKey("sip.advertised_address", KEFU_CONFIG_FIELD(sip.advertised_address),
+                         "IPv4 or IPv6 address; optional", "an IPv4 or IPv6 address, or empty",
+                         isIpAddressOrEmpty,
+                         "Address Kefu writes in the From, Via and Contact of the SIP requests "
+                         "it sends (when `sip.listen` is 0.0.0.0, or behind NAT: the address "
+                         "phones and gateways reach); empty: the host of `sip.listen`."));
+  keys.push_back(textKey(
+      "sip.tls_listen", KEFU_CONFIG_FIELD(sip.tls_listen), "host:port; optional",
+      "host:port, or empty for no TLS",
+      [](std::string_view t) { return t.empty() || parseHostPort(t); },
+      "Address of the SIP over TLS (`sips:`) listener; empty: none."));
   keys.push_back(textKey("sip.tls_certificate_dir", KEFU_CONFIG_FIELD(sip.tls_certificate_dir),
                          "directory path; required with `sip.tls_listen`",
                          "a directory path without line breaks", isPathText,
                          "Directory holding `agent.pem` (certificate and private key) and "
                          "optionally `cafile.pem` for the TLS listener."));
-  keys.push_back(textKey("sip.realm", KEFU_CONFIG_FIELD(sip.realm), "text (1–63 characters)",
-                         "1 to 63 printable characters without quotes",
-                         [](std::string_view t) {
-                           return !t.empty() && t.size() <= 63 &&
-                                  t.find_first_of("\"\\\r\n") == std::string_view::npos;
-                         },
-                         "Digest realm phones authenticate in (their extension and SIP "
-                         "password)."));
+  keys.push_back(textKey(
+      "sip.realm", KEFU_CONFIG_FIELD(sip.realm), "text (1–63 characters)",
+      "1 to 63 printable characters without quotes",
+      [](std::string_view t) {
+        return !t.empty() && t.size() <= 63 &&
+               t.find_first_of("\"\\\r\n") == std::string_view::npos;
+      },
+      "Digest realm phones authenticate in (their extension and SIP "
+      "password)."));
   keys.push_back(textKey("sip.trunks", KEFU_CONFIG_FIELD(sip.trunks),
                          "comma-separated IP addresses; optional",
                          "IP addresses separated by commas, or empty", isAddressList,
@@ -420,22 +428,41 @@ std::vector<ConfigKey> makeConfigKeys() {
   keys.push_back(integerKey("calls.max_calls", KEFU_CONFIG_FIELD(calls.max_calls), 1, 1000000,
                             "Calls at once; beyond it a new INVITE gets 503 with Retry-After and "
                             "calls in progress are unaffected."));
+  keys.push_back(integerKey(
+      "calls.cpu_budget", KEFU_CONFIG_FIELD(calls.cpu_budget), 0, 100,
+      "Kefu's CPU budget in percent of all cores, judged over the last second: above it a new "
+      "INVITE gets 503 with Retry-After from the SIP thread (calls in progress are unaffected) "
+      "until the usage is back under 90 % of the budget. 0: no CPU budget."));
+  keys.push_back(integerKey(
+      "calls.max_pending_invites", KEFU_CONFIG_FIELD(calls.max_pending_invites), 0, 1000000,
+      "New INVITEs waiting for call control's first answer, beyond which the SIP thread answers "
+      "further ones 503 with Retry-After (the queue a SIP flood builds). 0: no limit."));
   keys.push_back(durationKey("calls.retry_after", KEFU_CONFIG_FIELD(calls.retry_after),
                              std::chrono::seconds(1), std::chrono::hours(1),
                              "The Retry-After of a 503 under overload."));
+  keys.push_back(textKey(
+      "calls.callback_key", KEFU_CONFIG_FIELD(calls.callback_key),
+      "one DTMF key (`0`–`9`, `*`, `#`, `A`–`D`); optional", "one of 0-9 * # A B C D, or empty",
+      [](std::string_view t) {
+        return t.empty() || (t.size() == 1 && std::string_view("0123456789*#ABCD").find(t[0]) !=
+                                                  std::string_view::npos);
+      },
+      "The key a caller waiting in a queue presses to be called back keeping "
+      "their place; empty: callbacks are not offered."));
   keys.push_back(durationKey("calls.ring_timeout", KEFU_CONFIG_FIELD(calls.ring_timeout),
                              std::chrono::seconds(5), std::chrono::minutes(10),
                              "How long an extension or an outside number rings before the caller "
                              "is released (queues use their own alert timeout)."));
-  keys.push_back(textKey("calls.gateway", KEFU_CONFIG_FIELD(calls.gateway),
-                         "host:port; optional", "host:port, or empty for none",
-                         [](std::string_view t) { return t.empty() || parseHostPort(t); },
-                         "The SIP gateway outside numbers are dialed through; empty: none."));
+  keys.push_back(textKey(
+      "calls.gateway", KEFU_CONFIG_FIELD(calls.gateway), "host:port; optional",
+      "host:port, or empty for none",
+      [](std::string_view t) { return t.empty() || parseHostPort(t); },
+      "The SIP gateway outside numbers are dialed through; empty: none."));
   keys.push_back(textKey("calls.gateway_user", KEFU_CONFIG_FIELD(calls.gateway_user),
                          "text; optional", "text without line breaks", isPathText,
                          "User name for the gateway's digest challenge."));
-  keys.push_back(secretKey("calls.gateway_password", KEFU_CONFIG_FIELD(calls.gateway_password),
-                           1, "Password for the gateway's digest challenge."));
+  keys.push_back(secretKey("calls.gateway_password", KEFU_CONFIG_FIELD(calls.gateway_password), 1,
+                           "Password for the gateway's digest challenge."));
   keys.push_back(textKey("calls.music_on_hold", KEFU_CONFIG_FIELD(calls.music_on_hold),
                          "WAV file path; optional", "a file path without line breaks", isPathText,
                          "Music callers hear on hold and while they wait in a queue; empty: a "
@@ -447,8 +474,7 @@ std::vector<ConfigKey> makeConfigKeys() {
                          "Record every answered call (the API can start or stop any call's "
                          "recording either way)."));
   keys.push_back(textKey("calls.entry_points", KEFU_CONFIG_FIELD(calls.entry_points),
-                         "YAML file path; optional", "a file path without line breaks",
-                         isPathText,
+                         "YAML file path; optional", "a file path without line breaks", isPathText,
                          "A YAML file of entry points (dialed number → queue, extension, "
                          "number or announcement) stored at start, replacing those with the same "
                          "number; see docs/call.md."));

@@ -55,7 +55,8 @@ struct Config {
   struct Sip {
     bool enabled = true;
     HostPort listen{"127.0.0.1", 5060};
-    std::string tls_listen;  // "host:port"; empty: no TLS listener
+    std::string advertised_address;  // empty: listen's host
+    std::string tls_listen;          // "host:port"; empty: no TLS listener
     std::string tls_certificate_dir;
     std::string realm = "kefu";
     std::string trunks;  // comma-separated source addresses; empty: any source
@@ -63,6 +64,9 @@ struct Config {
   };
   struct Calls {
     int max_calls = 2000;
+    int cpu_budget = 85;             // percent of all cores; 0: no CPU budget
+    int max_pending_invites = 300;   // INVITEs waiting for call control; 0: no limit
+    std::string callback_key = "*";  // one DTMF key; empty: no callback offer
     std::chrono::seconds retry_after = std::chrono::seconds(10);
     std::chrono::seconds ring_timeout = std::chrono::seconds(30);
     std::string gateway;  // "host:port" of the outbound SIP gateway; empty: none

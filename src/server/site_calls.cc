@@ -32,8 +32,8 @@ media::PromptPtr builtinMusic() {
   pcm.reserve(Notes.size() * NoteSamples + Rate / 2);
   for (double hz : Notes) {
     for (int n = 0; n < NoteSamples; ++n) {
-      const double edge = std::min({1.0, double(n) / FadeSamples,
-                                    double(NoteSamples - 1 - n) / FadeSamples});
+      const double edge =
+          std::min({1.0, double(n) / FadeSamples, double(NoteSamples - 1 - n) / FadeSamples});
       const double sample = 0.25 * edge * std::sin(2 * M_PI * hz * n / Rate);
       pcm.push_back(static_cast<int16_t>(std::lround(sample * 32767)));
     }
@@ -157,6 +157,7 @@ class SiteCalls::Impl final : public sip::SipStackListener, public call::AgentDi
     KEFU_TRY(storeEntryPointFile());
     sip::SipConfig sip;
     sip.sip = {config_.sip.listen.host, config_.sip.listen.port};
+    sip.advertised_host = config_.sip.advertised_address;
     if (!config_.sip.tls_listen.empty()) {
       auto colon = config_.sip.tls_listen.rfind(':');
       sip.tls = {config_.sip.tls_listen.substr(0, colon),
@@ -165,6 +166,9 @@ class SiteCalls::Impl final : public sip::SipStackListener, public call::AgentDi
     }
     sip.user_agent = "Kefu";
     sip.registrar.realm = config_.sip.realm;
+    sip.cpu_budget_percent = config_.calls.cpu_budget;
+    sip.max_pending_invites = static_cast<std::size_t>(config_.calls.max_pending_invites);
+    sip.overload_retry_after_s = static_cast<int>(config_.calls.retry_after.count());
     auto stack = sip::startSipStack(sip, *this, parts_.time);
     if (!stack) {
       return stack.error();
@@ -176,16 +180,20 @@ class SiteCalls::Impl final : public sip::SipStackListener, public call::AgentDi
     cc.max_calls = static_cast<std::size_t>(config_.calls.max_calls);
     cc.retry_after_s = static_cast<int>(config_.calls.retry_after.count());
     cc.ring_timeout = config_.calls.ring_timeout;
-    cc.sip_host = config_.sip.listen.toString();
+    cc.sip_host =
+        config_.sip.advertised_address.empty()
+            ? config_.sip.listen.toString()
+            : HostPort{config_.sip.advertised_address, config_.sip.listen.port}.toString();
     cc.gateway = {config_.calls.gateway, config_.calls.gateway_user,
                   config_.calls.gateway_password.value_or("")};
     if (auto hosts = splitList(config_.sip.trunks); !hosts.empty()) {
       cc.trunks.push_back({"trunks", std::move(hosts)});
     }
-    cc.music_on_hold =
-        config_.calls.music_on_hold.empty() ? std::string(BuiltinMusic) : config_.calls.music_on_hold;
+    cc.music_on_hold = config_.calls.music_on_hold.empty() ? std::string(BuiltinMusic)
+                                                           : config_.calls.music_on_hold;
     cc.recording_dir = config_.calls.recording_dir;
     cc.record_calls = config_.calls.record;
+    cc.callback_key = config_.calls.callback_key.empty() ? '\0' : config_.calls.callback_key[0];
     cc.prompt_loader = [](const std::string& path) -> Result<media::PromptPtr> {
       if (path == BuiltinMusic) {
         return builtinMusic();
@@ -402,6 +410,18 @@ class SiteCalls::Impl final : public sip::SipStackListener, public call::AgentDi
     counter("kefu_calls_created_total", "INVITEs accepted for routing.", &c->calls_total);
     counter("kefu_calls_rejected_overload_total", "INVITEs refused with 503 (call limit).",
             &c->rejected_overload);
+    counter("kefu_calls_rejected_cpu_total",
+            "INVITEs refused with 503 by the SIP thread (CPU budget, calls.cpu_budget).",
+            &s->invites_refused_cpu);
+    counter("kefu_calls_rejected_backlog_total",
+            "INVITEs refused with 503 by the SIP thread (too many waiting for call control, "
+            "calls.max_pending_invites).",
+            &s->invites_refused_backlog);
+    gauge("kefu_sip_invites_pending", "New INVITEs waiting for call control's first answer.",
+          &s->invites_pending);
+    m.addCallbackGauge("kefu_process_cpu_percent",
+                       "Kefu's CPU over the last second, in percent of all cores.",
+                       [s] { return static_cast<double>(s->cpu_usage_permille.load()) / 10.0; });
     counter("kefu_calls_rejected_forbidden_total", "INVITEs refused with 403 (unknown source).",
             &c->rejected_forbidden);
     counter("kefu_calls_rejected_not_found_total", "INVITEs refused with 404 (unknown number).",

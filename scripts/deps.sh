@@ -12,6 +12,7 @@ packages=(
   libsodium-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev wrk
   libsrtp2-dev libopus-dev libspandsp-dev libspeexdsp-dev libsndfile1-dev openssl
+  libespeak-ng-dev espeak-ng-data
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   libnats-dev nats-server
   chromium nodejs

@@ -20,6 +20,10 @@
 #                                            the site link between a core (PostgreSQL) and an
 #                                            edge (SQLite) over two nats-servers; see
 #                                            bench/sync_bench.cc
+#   tts_ms_{zh,en}_{cold,cached}, ivr_flow_steps_per_sec
+#                                            espeak-ng TTS of a 20-character prompt to 8 kHz, first
+#                                            time and from the cache, and the IVR interpreter's
+#                                            steps/s on one core; see bench/ivr_bench.cc
 #   sip_*, kamailio_cps                      SIP load with SIPp, and Kamailio for scale; see
 #                                            scripts/sip_bench.sh
 #
@@ -51,11 +55,14 @@ readonly FIGURES=(
   media_transcode_calls_per_core media_conference3_per_core
   sip_cps_prompt_2s sip_concurrent_calls kamailio_cps sip_cps_ratio_to_kamailio
   sync_changes_per_sec sync_lag_p99_ms_at_1000_per_sec sync_drain_seconds_after_60s_cut
+  tts_ms_zh_cold tts_ms_zh_cached tts_ms_en_cold tts_ms_en_cached ivr_flow_steps_per_sec
 )
 # The routing engine's figures come from its own benchmark binary (bench/acd_bench.cc).
 readonly ACD_BENCH="${KEFU_ACD_BENCH:-$ROOT/build/bin/kefu_acd_bench}"
 # The media engine's figures too (bench/media_bench.cc).
 readonly MEDIA_BENCH="${KEFU_MEDIA_BENCH:-$ROOT/build/bin/kefu_media_bench}"
+# The IVR's figures (bench/ivr_bench.cc): TTS latency and interpreter steps per second.
+readonly IVR_BENCH="${KEFU_IVR_BENCH:-$ROOT/build/bin/kefu_ivr_bench}"
 # The site link's figures (bench/sync_bench.cc); it measures all three in one run of ~3 minutes.
 readonly SYNC_BENCH="${KEFU_SYNC_BENCH:-$ROOT/build/bin/kefu_sync_bench}"
 
@@ -386,6 +393,15 @@ main() {
   if [[ $media -eq 1 ]]; then
     log "media engine: one media thread, a load generator on loopback"
     "$MEDIA_BENCH" "$PREFIX" || fail "the media engine benchmark failed"
+  fi
+  local ivr=0
+  for figure in tts_ms_zh_cold tts_ms_zh_cached tts_ms_en_cold tts_ms_en_cached \
+    ivr_flow_steps_per_sec; do
+    wanted "$figure" && ivr=1
+  done
+  if [[ $ivr -eq 1 ]]; then
+    log "IVR: espeak-ng TTS (cmn, en) and the interpreter on the demo flow"
+    "$IVR_BENCH" "$PREFIX" || fail "the IVR benchmark failed"
   fi
   local sync=0
   for figure in "${FIGURES[@]}"; do

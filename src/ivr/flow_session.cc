@@ -100,8 +100,8 @@ std::optional<std::string> FlowSession::execute(const Node& node) {
     case NodeKind::Http: {
       request_id_ = nextId();
       wait_ = Wait::Http;
-      perform(HttpRequest{request_id_, node.method, interpolate(node.url), interpolate(node.body),
-                          node.timeout});
+      perform(HttpRequest{request_id_, node.method, interpolate(node.url, /*url=*/true),
+                          interpolate(node.body), node.timeout});
       armTimer(node.timeout);
       return std::nullopt;
     }
@@ -210,7 +210,7 @@ void FlowSession::playPrompt(const Node& node) {
                      node.barge_in || waitsForInput(node.kind)});
 }
 
-std::string FlowSession::interpolate(std::string_view text) const {
+std::string FlowSession::interpolate(std::string_view text, bool url) const {
   std::string out;
   std::size_t at = 0;
   while (at < text.size()) {
@@ -221,7 +221,20 @@ std::string FlowSession::interpolate(std::string_view text) const {
       break;
     }
     out += text.substr(at, open - at);
-    out += variable(std::string(text.substr(open + 2, close - open - 2)));
+    std::string value = variable(std::string(text.substr(open + 2, close - open - 2)));
+    if (url && open > 0) {
+      // Values inside a URL come from callers (digits, speech): they cannot change its path or
+      // query. A variable at the very start is the base URL and is kept as written.
+      for (unsigned char c : value) {
+        if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
+          out += static_cast<char>(c);
+        } else {
+          out += fmt::format("%{:02X}", c);
+        }
+      }
+    } else {
+      out += value;
+    }
     at = close + 1;
   }
   return out;

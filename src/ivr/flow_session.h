@@ -112,7 +112,8 @@ class FlowSession {
   static bool takesKeys(const Node& node);
   static bool listens(const Node& node);
 
-  std::string interpolate(std::string_view text) const;
+  /** @return `text` with ${name} replaced; in a URL, values after the start are %-encoded. */
+  std::string interpolate(std::string_view text, bool url = false) const;
   std::uint64_t nextId() { return ++last_id_; }
   void perform(Action action) { host_.perform(action); }
 

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "ivr/flow_catalog.h"
 #include "ivr/flow_driver.h"
 #include "ivr/flow_loader.h"
 
@@ -403,7 +404,7 @@ TEST(FlowSessionTest, HttpExtractsJsonFieldsIntoVariables) {
                           R"({"customer": {"tier": "gold"}, "cards": [{"state": "active"}]})"},
                          &url));
   run.go("");
-  EXPECT_EQ(url, "http://crm.test/customers/+8613800000000");
+  EXPECT_EQ(url, "http://crm.test/customers/%2B8613800000000");
   EXPECT_EQ(run.ended(), "transfer to queue vip-active") << run.dump();
 }
 
@@ -613,17 +614,32 @@ TEST(FlowSessionTest, UnvalidatedLoopIsCutAndTransferred) {
 }
 
 TEST(FlowSessionTest, CallKeepsItsFlowVersionWhenTheFlowIsReplaced) {
-  auto v1 = load(MenuFlow);
+  FlowCatalog catalog;
+  catalog.install("main", load(MenuFlow));
+  std::string v2_yaml(MenuFlow);
+  v2_yaml.replace(v2_yaml.find("queue: sales"), 12, "queue: sales-v2");
   RecordingHost host;
   SimulatedTime time;
   SystemTimeZones zones;
-  FlowSession session(v1, host, time, zones, {});
-  session.start();
-  std::weak_ptr<const Flow> watch = v1;
-  v1.reset();  // the catalog swapped in a new version: this call still runs on its own
-  ASSERT_FALSE(watch.expired());
-  session.onDigit('1');
-  EXPECT_EQ(std::get<Transfer>(session.outcome().action).target.id, "sales");
+  FlowSession old_call(catalog.find("main"), host, time, zones, {});
+  old_call.start();
+  catalog.install("main", load(v2_yaml));  // an administrator saved a new version
+  FlowSession new_call(catalog.find("main"), host, time, zones, {});
+  new_call.start();
+  old_call.onDigit('1');
+  new_call.onDigit('1');
+  EXPECT_EQ(std::get<Transfer>(old_call.outcome().action).target.id, "sales");
+  EXPECT_EQ(std::get<Transfer>(new_call.outcome().action).target.id, "sales-v2");
+  EXPECT_EQ(catalog.names(), std::vector<std::string>{"main"});
+}
+
+TEST(FlowSessionTest, CallerValuesCannotRewriteAnHttpUrl) {
+  std::string url;
+  auto options = httpAnswer({HttpAnswer::Kind::Failure, 0, "down"}, &url);
+  options.session.caller = "1/../admin?all=1";
+  FlowRun run(HttpFlow, options);
+  run.go("");
+  EXPECT_EQ(url, "http://crm.test/customers/1%2F..%2Fadmin%3Fall%3D1");
 }
 
 }  // namespace

@@ -82,7 +82,7 @@ bool FlowDriver::handlePending() {
       bool fails = std::find(failing.begin(), failing.end(),
                              play->file.empty() ? play->text : play->file) != failing.end();
       if (fails) {
-        answers.push_back([this, id = play->id] {
+        answers.emplace_back([this, id = play->id] {
           transcript_.push_back(fmt::format("  < prompt #{} failed", id));
           session_.onPromptFailed(id, "cannot play");
         });
@@ -106,7 +106,7 @@ bool FlowDriver::handlePending() {
     } else if (const auto* request = std::get_if<HttpRequest>(&action)) {
       HttpAnswer answer = options_.http ? options_.http(*request)
                                         : HttpAnswer{HttpAnswer::Kind::Failure, 0, "no HTTP stub"};
-      answers.push_back([this, id = request->id, answer] {
+      answers.emplace_back([this, id = request->id, answer] {
         switch (answer.kind) {
           case HttpAnswer::Kind::Response:
             transcript_.push_back(
@@ -134,7 +134,7 @@ bool FlowDriver::handlePending() {
         }
         answer = keywordIntent(*classify, intents);
       }
-      answers.push_back([this, id = classify->id, answer] {
+      answers.emplace_back([this, id = classify->id, answer] {
         if (answer.failed) {
           transcript_.push_back(fmt::format("  < nlu #{} failed", id));
           session_.onIntentFailed(id, "nlu error");
@@ -199,7 +199,7 @@ bool FlowDriver::deliver(const std::string& input) {
   }
   if (input == "wait") {
     if (!fireTimer()) {
-      transcript_.push_back("  < wait (no timer running)");
+      transcript_.emplace_back("  < wait (no timer running)");
     }
     return true;
   }
@@ -207,13 +207,13 @@ bool FlowDriver::deliver(const std::string& input) {
     if (listening_) {
       auto id = listening_->id;
       listening_.reset();
-      transcript_.push_back("  < recognizer failed");
+      transcript_.emplace_back("  < recognizer failed");
       session_.onSpeechFailed(id, "engine error");
     }
     return true;
   }
   if (input == "hangup") {
-    transcript_.push_back("  < caller hangs up");
+    transcript_.emplace_back("  < caller hangs up");
     session_.onCallerHangup();
     return true;
   }
@@ -260,7 +260,7 @@ std::vector<std::string> FlowDriver::run(const std::vector<std::string>& given) 
       continue;
     }
     if (!fireTimer()) {
-      transcript_.push_back("(the flow waits and nothing is left to happen)");
+      transcript_.emplace_back("(the flow waits and nothing is left to happen)");
       break;
     }
   }

@@ -144,7 +144,7 @@ void FlowSession::finish(Action action) {
   outcome_ = SessionOutcome{action, false};
   node_ = nullptr;
   node_id_.clear();
-  perform(std::move(action));
+  perform(action);
 }
 
 TransferTarget FlowSession::defaultTarget() const {

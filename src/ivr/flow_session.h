@@ -115,7 +115,7 @@ class FlowSession {
   /** @return `text` with ${name} replaced; in a URL, values after the start are %-encoded. */
   std::string interpolate(std::string_view text, bool url = false) const;
   std::uint64_t nextId() { return ++last_id_; }
-  void perform(Action action) { host_.perform(action); }
+  void perform(const Action& action) { host_.perform(action); }
 
   // Not owned; outlive this.
   FlowHost& host_;

@@ -42,6 +42,23 @@ std::optional<std::pair<std::string, std::string>> splitSource(std::string_view 
   return std::pair{transport, host + ":" + std::string(port)};
 }
 
+/** @return `contact` without its headers part ("?...") when it is a sip: or sips: URI naming a
+ *  host, or nullopt (empty, another scheme, or no host). */
+std::optional<std::string> usableContact(std::string_view contact) {
+  contact = contact.substr(0, contact.find('?'));
+  const std::size_t scheme = contact.starts_with("sip:") ? 4 : contact.starts_with("sips:") ? 5 : 0;
+  if (scheme == 0) {
+    return std::nullopt;
+  }
+  auto rest = contact.substr(scheme);
+  auto at = rest.find('@');
+  auto host = at == std::string_view::npos ? rest : rest.substr(at + 1);
+  if (host.empty() || host.front() == ':' || host.front() == ';') {
+    return std::nullopt;
+  }
+  return std::string(contact);
+}
+
 }  // namespace
 
 void CallControl::setCallbackUri(Call& call, const sip::IncomingInvite& invite) const {
@@ -50,8 +67,14 @@ void CallControl::setCallbackUri(Call& call, const sip::IncomingInvite& invite) 
     call.callback_via_gateway = true;
     return;
   }
-  // Without a gateway the caller's phone is called back where its INVITE came from: the From
-  // user at the source address (IncomingInvite carries no Contact; phones send from the port
+  // Without a gateway the caller's phone is called back at its Contact, where it asked to be
+  // reached (RFC 3261 12.1.1): over TCP or TLS the INVITE's source port is an ephemeral one that
+  // nothing listens on once the connection is gone, and the Contact carries the transport.
+  if (auto contact = usableContact(invite.contact_uri)) {
+    call.callback_uri = std::move(*contact);
+    return;
+  }
+  // No usable Contact: the From user at the INVITE's source address (phones send from the port
   // they listen on).
   auto split = splitSource(invite.source);
   if (!split) {

@@ -163,6 +163,75 @@ std::vector<std::string_view> changedFields(const crm::Customer* a, const crm::C
   return out;
 }
 
+/** Adds POST {base}/{id}/verify-identity and {base}/{id}/reveal, answered by `deps.identity`. */
+void addIdentityRoutes(Router& router, const RestDependencies& deps, const std::string& base) {
+  // Verify-identity and reveal go to the site that owns customers: this site's own vault on a core
+  // (or all-in-one) site, the core over the site link on an edge site. The owner checks the role
+  // and purpose and writes the audit record; a clear value is only ever in this response.
+  auto& identity = *deps.identity;
+  const Roles askers{Role::Admin, Role::Supervisor, Role::Agent};
+  auto asker = [site = deps.site_name](const RouteContext& ctx, std::string purpose) {
+    return crm::IdentityAsker{site, ctx.principal->user_id,
+                              std::string(auth::toString(ctx.principal->role)), std::move(purpose)};
+  };
+  auto stringField = [](const Json& body, const char* key) -> Result<std::string> {
+    auto it = body.find(key);
+    if (it == body.end() || !it->is_string()) {
+      return Error::invalid(key, "is required and must be a string");
+    }
+    return it->get<std::string>();
+  };
+
+  router.add("POST", base + "/{id}/verify-identity", askers,
+             [&identity, asker, stringField](const RouteContext& ctx) -> HttpResponse {
+               auto body = readJsonBody(ctx.request);
+               if (!body) {
+                 return body.error();
+               }
+               if (body->size() != 1) {
+                 return errorResponse(Error::invalid("body", "give exactly the phone"));
+               }
+               auto phone = stringField(*body, "phone");
+               if (!phone) {
+                 return errorResponse(phone.error());
+               }
+               std::string id(ctx.params[0]);
+               auto match = identity.verifyIdentity({asker(ctx, ""), id, *phone});
+               if (!match) {
+                 return errorResponse(match.error());
+               }
+               return jsonResponse(200, Json{{"customer_id", id}, {"match", *match}});
+             });
+
+  router.add("POST", base + "/{id}/reveal", askers,
+             [&identity, asker, stringField](const RouteContext& ctx) -> HttpResponse {
+               auto body = readJsonBody(ctx.request);
+               if (!body) {
+                 return body.error();
+               }
+               for (auto it = body->begin(); it != body->end(); ++it) {
+                 if (it.key() != "field" && it.key() != "purpose") {
+                   return errorResponse(Error::invalid(it.key(), "unknown field"));
+                 }
+               }
+               auto field = stringField(*body, "field");
+               auto purpose = stringField(*body, "purpose");
+               if (!field || !purpose) {
+                 return errorResponse(!field ? field.error() : purpose.error());
+               }
+               std::string id(ctx.params[0]);
+               auto revealed = identity.reveal({asker(ctx, *purpose), id, *field});
+               if (!revealed) {
+                 return errorResponse(revealed.error());
+               }
+               auto response = jsonResponse(200, Json{{"customer_id", id},
+                                                      {"field", revealed->field},
+                                                      {"values", revealed->values}});
+               response.headers.emplace_back("Cache-Control", "no-store");
+               return response;
+             });
+}
+
 }  // namespace
 
 void RestApi::addCustomerRoutes() {
@@ -277,6 +346,21 @@ void RestApi::addCustomerRoutes() {
         if (!customer) {
           return errorResponse(customer.error());
         }
+        if (!deps_.personal_data_available && deps_.identity != nullptr) {
+          // This site does not own customers: the change is a command to the owner (the core),
+          // which audits it and whose change then replicates back as tokens. Not queued here
+          // when the core is out of reach: the edge may not store the clear values it carries.
+          auto at =
+              deps_.identity->updateCustomer({deps_.site_name, ctx.principal->user_id,
+                                              std::string(auth::toString(ctx.principal->role)), ""},
+                                             *customer);
+          if (!at) {
+            return errorResponse(at.error());
+          }
+          customer->updated_at_ms = *at;
+          publish(deps_, "customer.updated", customer->id, idJson(customer->id));
+          return respond(200, *customer, false);
+        }
         customer->updated_at_ms = toUnixMillis(deps_.time.systemTime());
         if (auto updated = customers.update(*customer); !updated) {
           return errorResponse(updated.error());
@@ -347,6 +431,10 @@ void RestApi::addCustomerRoutes() {
         }
         return respondList(*found);
       });
+
+  if (deps_.identity != nullptr) {
+    addIdentityRoutes(router_, deps_, base);
+  }
 
   router_.add("GET", "/api/v1/audit", auditors, [this](const RouteContext& ctx) -> HttpResponse {
     auto after = queryInteger(ctx.request.query, "after", 0);

@@ -65,6 +65,7 @@ struct RestDependencies {
   CallService* calls = nullptr;
   /** Entry points (dialed numbers); their routes are absent when null. */
   call::EntryPointRepository* entry_points = nullptr;
+  crm::IdentityService* identity = nullptr;  // verify-identity and reveal; routes absent when null
 };
 
 /**

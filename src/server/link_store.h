@@ -1,5 +1,6 @@
 #pragma once
 
+#include "crm/customer.h"
 #include "store/store.h"
 #include "sync/site_link.h"
 
@@ -28,6 +29,35 @@ class LinkStore final : public sync::LinkStore {
   store::Replication& replication_;
   std::string peer_;
   bool peer_owns_customers_;
+};
+
+/**
+ * The owner's side of identity requests over the link: decodes `body` (never throws, whatever the
+ * bytes), asks `desk` with the asking site set to `peer` (the only site that can reach this
+ * subject, whatever the message claims) and @return the encoded answer, an error answer included.
+ * Runs on the link's request thread.
+ */
+std::string answerIdentityRequest(crm::IdentityService& desk, const std::string& peer,
+                                  std::string_view body);
+
+/**
+ * An edge site's identity service: each call is a request to the core over the site link, so
+ * clear values exist on the edge only in the answer to the API client, never in its storage.
+ * Unavailable ("core site unreachable") within the link's request timeout when the core cannot be
+ * reached. Thread-safe.
+ */
+class LinkIdentityClient final : public crm::IdentityService {
+ public:
+  /** `link` outlives this. */
+  explicit LinkIdentityClient(sync::SiteLink& link) : link_(link) {}
+
+  Result<bool> verifyIdentity(const crm::VerifyIdentityRequest& request) override;
+  Result<crm::RevealedField> reveal(const crm::RevealRequest& request) override;
+  Result<std::int64_t> updateCustomer(const crm::IdentityAsker& asker,
+                                      const crm::Customer& change) override;
+
+ private:
+  sync::SiteLink& link_;
 };
 
 }  // namespace kefu::server

@@ -14,6 +14,7 @@
 #include "core/event_bus.h"
 #include "core/log.h"
 #include "core/time_source.h"
+#include "crm/identity.h"
 #include "interaction/contact_center.h"
 #include "privacy/key_ring.h"
 #include "server/demo_data.h"
@@ -135,8 +136,10 @@ struct Site::Parts {
   std::unique_ptr<interaction::ContactCenter> contact_center;
   std::unique_ptr<BlockingPool> pool;
   std::unique_ptr<SiteCalls> calls;  // after the pool and the contact center it uses
+  std::unique_ptr<crm::IdentityDesk> identity_desk;  // the owner's: before the link that asks it
   std::unique_ptr<LinkStore> link_store;
   std::unique_ptr<sync::SiteLink> link;
+  std::unique_ptr<LinkIdentityClient> link_identity;  // an edge's: after the link it asks through
   std::unique_ptr<api::RestApi> api;
   std::unique_ptr<api::HttpServer> http;
 };
@@ -199,6 +202,10 @@ Result<std::unique_ptr<Site>> Site::start(const Config& config) {
     return calls.error();
   }
   parts->calls = std::move(calls).value();
+  if (options->cipher != nullptr && options->tokenizer) {
+    parts->identity_desk = std::make_unique<crm::IdentityDesk>(
+        store.customers(), options->tokenizer, store.audit(), parts->time);
+  }
   if (!config.sync.nats_url.empty()) {
     if (config.site.role == SiteRole::All || config.sync.peer.empty()) {
       return Error::invalid("sync.peer", "a site link needs site.role core or edge and sync.peer");
@@ -206,12 +213,25 @@ Result<std::unique_ptr<Site>> Site::start(const Config& config) {
     // The core site owns customers; the edge site takes them (as tokens) from the core only.
     parts->link_store = std::make_unique<LinkStore>(store.replication(), config.sync.peer,
                                                     config.site.role == SiteRole::Edge);
-    auto link = sync::SiteLink::start({config.site.name, config.sync.peer, config.sync.nats_url},
-                                      *parts->link_store, parts->time);
+    sync::SiteLinkOptions link_options{config.site.name, config.sync.peer, config.sync.nats_url};
+    if (config.site.role == SiteRole::Core && parts->identity_desk) {
+      link_options.on_request = [desk = parts->identity_desk.get(),
+                                 peer = config.sync.peer](std::string_view body) {
+        return answerIdentityRequest(*desk, peer, body);
+      };
+    }
+    auto link = sync::SiteLink::start(std::move(link_options), *parts->link_store, parts->time);
     if (!link) {
       return link.error();
     }
     parts->link = std::move(link).value();
+    if (config.site.role == SiteRole::Edge) {
+      parts->link_identity = std::make_unique<LinkIdentityClient>(*parts->link);
+    }
+  }
+  crm::IdentityService* identity = parts->identity_desk.get();
+  if (parts->link_identity) {
+    identity = parts->link_identity.get();
   }
   std::function<Result<api::SyncStatusView>()> sync_status =
       [link = parts->link.get(), &store, peer = config.sync.peer,
@@ -274,7 +294,7 @@ Result<std::unique_ptr<Site>> Site::start(const Config& config) {
       },
       render_metrics, config.site.name, std::string(toString(config.site.role)), &store.customers(),
       &store.audit(), options->tokenizer, options->cipher != nullptr, sync_status,
-      parts->calls.get(), &store.entryPoints()});
+      parts->calls.get(), &store.entryPoints(), identity});
   parts->http = std::make_unique<api::HttpServer>(
       api::HttpServerOptions{config.http.listen.host, config.http.listen.port,
                              static_cast<std::size_t>(config.http.threads),
@@ -312,8 +332,10 @@ void Site::stop(std::chrono::milliseconds grace) {
   parts_->http.reset();
   parts_->api.reset();
   parts_->pool.reset();
+  parts_->link_identity.reset();
   parts_->link.reset();
   parts_->link_store.reset();
+  parts_->identity_desk.reset();
   parts_->store.reset();  // closes connections; SQLite checkpoints its WAL
 }
 

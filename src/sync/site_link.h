@@ -3,8 +3,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -34,6 +36,14 @@ struct SiteLinkOptions {
   std::string nats_url;  // this site's own nats-server (a leafnode of, or hub for, the peer's)
   std::chrono::milliseconds resend_after{3000};  // republish what the peer has not acknowledged
   std::chrono::milliseconds poll{20};            // how often the relay looks at the outbox
+  /**
+   * Answers a request from the far site (see SiteLink::request): gets its body, returns the reply.
+   * Runs on cnats's thread for the request subscription, one request at a time, and may block on
+   * storage. Without it this site answers no requests (the far site sees it as unreachable).
+   */
+  std::function<std::string(std::string_view body)> on_request;
+  /** How long SiteLink::request waits for the far site's answer. */
+  std::chrono::milliseconds request_timeout{2000};
 };
 
 /** The link's state, for metrics, the API and `kefu sync status`. */
@@ -55,7 +65,8 @@ struct LinkStatus {
  * applies each change and the far link then acknowledges, cumulatively, on `kefu.ack.<origin>`;
  * only that retires the outbox. A change the far side never confirms is published again after
  * `resend_after`. Runs two threads of its own (relay and applier); keeps serving and retrying
- * while the link or the nats-server is down.
+ * while the link or the nats-server is down. Requests from one site to the other (not
+ * replicated, not stored: request/reply) travel on `kefu.req.<to>.<from>`.
  */
 class SiteLink {
  public:
@@ -67,6 +78,14 @@ class SiteLink {
   void stop();
   /** @return the current state; any thread. */
   LinkStatus status() const;
+  /**
+   * Sends `body` to the far site's `on_request` over the link (NATS request/reply on
+   * `kefu.req.<peer>.<site>`, across the same mutual-TLS leafnode) and waits for its reply at most
+   * `request_timeout`. @return the reply; Unavailable ("<peer> site unreachable") when this
+   * site's nats-server, the leafnode or the far site is down, at once when that is known, never
+   * later than the timeout. Blocks; any thread.
+   */
+  Result<std::string> request(std::string_view body);
 
   struct State;
 

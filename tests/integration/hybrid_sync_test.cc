@@ -267,6 +267,175 @@ TEST_F(HybridSyncTest, GarbageAndForgedChangesOnTheLinkAreRejected) {
   EXPECT_TRUE(eventually([&] { return edgeCustomers().value("count", 0) == 1; }));
 }
 
+TEST_F(HybridSyncTest, EdgeVerifiesAndRevealsThroughTheCoreWhichChecksRolesAndAudits) {
+  const std::string id = createOnCore(1);
+  ASSERT_TRUE(eventually([&] { return edgeCustomers().value("count", 0) == 1; }));
+  auto edge = edgeClient();
+
+  // Verify-identity: the caller's number is compared on the core; the answer is yes or no.
+  auto verify = [&](HttpClient& client, const std::string& phone) {
+    return client.post("/api/v1/customers/" + id + "/verify-identity",
+                       Json{{"phone", phone}}.dump());
+  };
+  auto yes = verify(edge, plantedPhone(1));
+  ASSERT_EQ(yes.status, 200) << yes.body;
+  EXPECT_EQ(Json::parse(yes.body)["match"], true);
+  auto no = verify(edge, "13800000000");
+  ASSERT_EQ(no.status, 200) << no.body;
+  EXPECT_EQ(Json::parse(no.body)["match"], false);
+
+  // Reveal: the clear value comes from the core, for a purpose.
+  auto reveal = [&](HttpClient& client, const std::string& field, const std::string& purpose) {
+    return client.post("/api/v1/customers/" + id + "/reveal",
+                       Json{{"field", field}, {"purpose", purpose}}.dump());
+  };
+  auto phones = reveal(edge, "phones", "callback");
+  ASSERT_EQ(phones.status, 200) << phones.body;
+  EXPECT_EQ(Json::parse(phones.body)["values"], Json::array({plantedPhone(1)}));
+  auto id_number = reveal(edge, "id_number", "complaint");
+  ASSERT_EQ(id_number.status, 200) << id_number.body;
+  EXPECT_EQ(Json::parse(id_number.body)["values"], Json::array({plantedId(1)}));
+  EXPECT_EQ(reveal(edge, "phones", "").status, 400);  // no purpose, no reveal
+  EXPECT_EQ(reveal(edge, "password", "callback").status, 400);
+
+  // An agent of the edge may see a name and numbers, not the ID number: the core refuses.
+  ASSERT_EQ(edge.post("/api/v1/users", Json{{"username", "edge.agent"},
+                                            {"display_name", "Edge Agent"},
+                                            {"role", "agent"},
+                                            {"password", "agent-pass-1"}}
+                                           .dump())
+                .status,
+            201);
+  HttpClient agent(edge_->httpPort());
+  agent.setToken(
+      Json::parse(agent
+                      .post("/api/v1/auth/login",
+                            Json{{"username", "edge.agent"}, {"password", "agent-pass-1"}}.dump())
+                      .body)
+          .value("token", ""));
+  auto refused = reveal(agent, "id_number", "callback");
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_EQ(Json::parse(refused.body)["error"]["code"], "permission_denied");
+  EXPECT_THAT(refused.body, ::testing::Not(HasSubstr(plantedId(1))));
+  EXPECT_EQ(reveal(agent, "name", "greeting").status, 200);
+  EXPECT_EQ(verify(agent, plantedPhone(1)).status, 200);
+
+  // The core's audit trail names the asking site, user and purpose, and its chain holds.
+  const std::string edge_admin =
+      Json::parse(edge.get("/api/v1/auth/me").body).value("id", std::string("?"));
+  auto audit = Json::parse(coreClient().get("/api/v1/audit?limit=1000").body);
+  std::vector<std::string> seen;
+  for (const auto& r : audit["items"]) {
+    if (r["site"] == "edge") {
+      seen.push_back(std::string(r["actor"] == edge_admin ? "admin " : "other ") +
+                     std::string(r["action"]) + " " + std::string(r["field"]));
+    }
+  }
+  EXPECT_THAT(seen, ::testing::ElementsAre("admin verify phones", "admin verify phones",
+                                           "admin detokenize:callback phones",
+                                           "admin detokenize:complaint id_number",
+                                           "other detokenize:greeting name", "other verify phones"))
+      << audit.dump();
+  EXPECT_EQ(Json::parse(coreClient().get("/api/v1/audit/verify").body)["intact"], true);
+
+  // The revealed values were only in the answers: nowhere in the edge's files or either stream.
+  edge_->stop(1s);
+  for (const auto& value : {plantedPhone(1), plantedId(1)}) {
+    EXPECT_THAT(filesContaining(edgeDatabaseDir(), value), ::testing::IsEmpty()) << value;
+    EXPECT_THAT(filesContaining(edge_nats_->dir(), value), ::testing::IsEmpty()) << value;
+    EXPECT_THAT(filesContaining(core_nats_->dir(), value), ::testing::IsEmpty()) << value;
+  }
+}
+
+TEST_F(HybridSyncTest, IdentityRequestsAnswer503WithinTheTimeoutWhenTheCoreIsUnreachable) {
+  const std::string id = createOnCore(2);
+  ASSERT_TRUE(eventually([&] { return edgeCustomers().value("count", 0) == 1; }));
+  auto edge = edgeClient();
+  auto reveal = [&] {
+    return edge.post("/api/v1/customers/" + id + "/reveal",
+                     Json{{"field", "name"}, {"purpose", "callback"}}.dump());
+  };
+  ASSERT_EQ(reveal().status, 200);
+  // Three ways the core goes out of reach: its nats-server (the leafnode with it) dies, the core
+  // site stops answering, the edge's own nats-server dies. Each is a 503 within the link's
+  // request timeout (2 s), never a hang.
+  auto expectUnreachable = [&](const char* what) {
+    const auto begun = std::chrono::steady_clock::now();
+    auto reply = reveal();
+    const auto took = std::chrono::steady_clock::now() - begun;
+    EXPECT_EQ(reply.status, 503) << what << ": " << reply.body;
+    EXPECT_THAT(reply.body, HasSubstr("core site unreachable")) << what;
+    EXPECT_LT(took, 3s) << what;
+    auto verified = edge.post("/api/v1/customers/" + id + "/verify-identity",
+                              Json{{"phone", plantedPhone(2)}}.dump());
+    EXPECT_EQ(verified.status, 503) << what << ": " << verified.body;
+  };
+  core_nats_->kill();
+  expectUnreachable("core's nats-server down");
+  ASSERT_TRUE(core_nats_->restart());
+  ASSERT_TRUE(eventually([&] { return reveal().status == 200; }, 30s));
+
+  core_->stop(1s);
+  expectUnreachable("core site stopped");
+  core_ = startSite(core_config_);
+  ASSERT_NE(core_, nullptr);
+  ASSERT_TRUE(eventually([&] { return reveal().status == 200; }, 30s));
+
+  edge_nats_->kill();
+  expectUnreachable("edge's nats-server down");
+  EXPECT_EQ(edge.get("/api/v1/customers").status, 200);  // the edge keeps serving what it has
+}
+
+TEST_F(HybridSyncTest, AChangeOnTheEdgeIsACommandToTheCoreAndReplicatesBack) {
+  const std::string id = createOnCore(3);
+  ASSERT_TRUE(eventually([&] { return edgeCustomers().value("count", 0) == 1; }));
+  const std::string account = "6222020000007788";
+  auto edge = edgeClient();
+  auto put = [&](const std::string& phone) {
+    return edge.put("/api/v1/customers/" + id, Json{{"name", "Customer 3"},
+                                                    {"phones", {phone}},
+                                                    {"id_number", plantedId(3)},
+                                                    {"accounts", {account}}}
+                                                   .dump());
+  };
+  auto changed = put(plantedPhone(300));
+  ASSERT_EQ(changed.status, 200) << changed.body;
+
+  // The core (the owner) applied it, audited it as the edge's, and its change came back as tokens.
+  auto core_view = Json::parse(coreClient().get("/api/v1/customers/" + id + "?reveal=true").body);
+  EXPECT_EQ(core_view["phones"], Json::array({plantedPhone(300)}));
+  EXPECT_EQ(core_view["accounts"], Json::array({account}));
+  EXPECT_TRUE(eventually([&] {
+    return Json::parse(edge.get("/api/v1/customers/" + id).body)["tokens"] == core_view["tokens"];
+  })) << core_view.dump();
+  auto audit = Json::parse(coreClient().get("/api/v1/audit?limit=1000").body);
+  std::vector<std::string> from_edge;
+  for (const auto& r : audit["items"]) {
+    if (r["site"] == "edge") {
+      from_edge.push_back(std::string(r["action"]) + " " + std::string(r["field"]));
+    }
+  }
+  EXPECT_THAT(from_edge, ::testing::ElementsAre("update phones", "update accounts"));
+
+  // With the core out of reach the command is refused at once (not queued: the edge may not
+  // store the clear values it carries), and the customer is unchanged everywhere.
+  core_nats_->kill();
+  const auto begun = std::chrono::steady_clock::now();
+  auto refused = put(plantedPhone(301));
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_THAT(refused.body, HasSubstr("core site unreachable"));
+  EXPECT_LT(std::chrono::steady_clock::now() - begun, 3s);
+  EXPECT_EQ(
+      Json::parse(coreClient().get("/api/v1/customers/" + id + "?reveal=true").body)["phones"],
+      Json::array({plantedPhone(300)}));
+
+  edge_->stop(1s);
+  for (const auto& value : {plantedPhone(300), plantedPhone(301), account}) {
+    EXPECT_THAT(filesContaining(edgeDatabaseDir(), value), ::testing::IsEmpty()) << value;
+    EXPECT_THAT(filesContaining(edge_nats_->dir(), value), ::testing::IsEmpty()) << value;
+  }
+}
+
 /** @return the exit code and output of the kefu binary run with `args`. */
 std::pair<int, std::string> runKefu(const std::vector<std::string>& args) {
   std::string command = std::string("'") + KEFU_BINARY + "'";

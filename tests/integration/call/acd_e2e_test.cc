@@ -1,278 +1,243 @@
 // The ACD end to end (issue 5): three baresip agents and five baresip callers through a real
-// site. The order in which agents are offered calls follows the queue's strategy, and a caller who
-// presses the callback key is released, then called back once an agent frees up.
+// site. The order in which agents are offered calls follows the queue's strategy (read back from
+// the calls' stored `ringing` events), a waiting caller reaches the agent who frees up, and a
+// caller who presses the callback key is released, then called back on their own phone once an
+// agent is reserved and has answered: caller and agent hear each other.
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sndfile.h>
 
+#include <array>
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "media/tone.h"
-#include "support/call/softphone.h"
-#include "support/sip/sip_socket.h"
-#include "support/site_fixture.h"
+#include "support/call/call_site.h"
 
 namespace kefu::test {
 namespace {
 
 using namespace std::chrono_literals;
-using Json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
 
 constexpr double CallerHz = 1000;
+// The caller who asks for a callback sends a tone of their own, so that the agent's recording of
+// the callback cannot be mistaken for an earlier call.
+constexpr double CallbackCallerHz = 1700;
 // Away from the built-in music on hold's notes (523, 659, 784, 880 Hz) and from each other.
 constexpr std::array<double, 3> AgentHz{400, 600, 1300};
 const std::array<std::string, 3> Extensions{"2001", "2002", "2003"};
 
-/** @return the share (0..1) of 200 ms windows of a WAV's first channel whose dominant frequency
- *  is `hz`±4 %. */
-double shareOfTone(const std::string& path, double hz) {
-  SF_INFO info{};
-  SNDFILE* file = sf_open(path.c_str(), SFM_READ, &info);
-  if (file == nullptr) {
-    return 0;
-  }
-  std::vector<int16_t> frames(static_cast<std::size_t>(info.frames * info.channels));
-  sf_readf_short(file, frames.data(), info.frames);
-  sf_close(file);
-  std::vector<int16_t> pcm;
-  for (sf_count_t i = 0; i < info.frames; ++i) {
-    pcm.push_back(frames[static_cast<std::size_t>(i * info.channels)]);
-  }
-  const auto window = static_cast<std::size_t>(info.samplerate / 5);
-  int windows = 0;
-  int matching = 0;
-  for (std::size_t at = 0; window > 0 && at + window <= pcm.size(); at += window) {
-    std::span<const int16_t> part(pcm.data() + at, window);
-    ++windows;
-    if (media::rmsLevel(part) > 300 &&
-        std::abs(media::dominantFrequency(part, info.samplerate) - hz) < hz * 0.04) {
-      ++matching;
-    }
-  }
-  return windows == 0 ? 0 : double(matching) / windows;
-}
-
-/** @return a string member of `object`, empty when it is missing or not a string. */
-std::string text(const Json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-class AcdEndToEndTest : public SiteFixture {
+class AcdEndToEndTest : public CallSiteFixture {
  protected:
-  void configure(server::Config& config) override {
-    sip_port_ = sip::testing::freeSipPort();
-    config.sip.enabled = true;
-    config.sip.listen = {"127.0.0.1", sip_port_};
-    config.calls.ring_timeout = 10s;
-    dir_ = std::filesystem::temp_directory_path() / ("kefu-acd-e2e-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir_);
-    config.calls.recording_dir = (dir_ / "recordings").string();
+  void configureCalls(server::Config&) override {
     caller_wav_ = writeToneWav((dir_ / "caller.wav").string(), CallerHz, 90);
+    callback_wav_ = writeToneWav((dir_ / "callback.wav").string(), CallbackCallerHz, 90);
     for (std::size_t i = 0; i < AgentHz.size(); ++i) {
       agent_wavs_[i] =
           writeToneWav((dir_ / ("agent" + std::to_string(i) + ".wav")).string(), AgentHz[i], 120);
     }
   }
 
-  void TearDown() override {
-    phones_.clear();
-    SiteFixture::TearDown();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
+  /** Starts the three agents' phones and logs them in (2001 first). */
+  std::array<Softphone*, 3> addAgents(const std::array<Json, 3>& skills = {}) {
+    std::array<Softphone*, 3> agents{};
+    for (std::size_t i = 0; i < agents.size(); ++i) {
+      agents[i] = &addAgent(Extensions[i], agent_wavs_[i], true, skills[i]);
+    }
+    return agents;
   }
 
-  std::string created(const std::string& path, const Json& body) {
-    auto reply = client().post(path, body.dump());
-    EXPECT_EQ(reply.status, 201) << path << ": " << reply.body;
-    return Json::parse(reply.body).value("id", "");
+  /** Makes every agent not ready, then ready again in `order` (indexes into Extensions). */
+  void readyInOrder(const std::array<std::size_t, 3>& order) {
+    for (const auto& extension : Extensions) {
+      auto reply = client().post("/api/v1/agents/" + agent_ids_[extension] + "/not-ready",
+                                 R"({"reason":"break"})");
+      ASSERT_EQ(reply.status, 200) << reply.body;
+    }
+    for (std::size_t index : order) {
+      auto reply =
+          client().post("/api/v1/agents/" + agent_ids_[Extensions[index]] + "/ready", "{}");
+      ASSERT_EQ(reply.status, 200) << reply.body;
+      // Idle times are kept in milliseconds: keep two agents from becoming ready in the same one.
+      std::this_thread::sleep_for(20ms);
+    }
   }
 
-  Softphone& addPhone(const std::string& name, SoftphoneOptions options) {
-    phones_.push_back(std::make_unique<Softphone>((dir_ / name).string(), std::move(options)));
-    EXPECT_TRUE(phones_.back()->running()) << phones_.back()->log();
-    return *phones_.back();
+  /** Dials the queue from `caller`, waits until the call talks, @return it. */
+  Json callAndWaitTalking(Softphone& caller, const std::string& name) {
+    EXPECT_TRUE(caller.command("dial", dial("5000")));
+    auto established = caller.waitEvent("CALL_ESTABLISHED", 10s);
+    EXPECT_TRUE(established) << caller.log();
+    return callOf(name, "talking");
   }
 
-  /** An agent with a registered auto-answering phone sending its own tone, logged in. */
-  Softphone& addAgent(std::size_t index) {
-    const auto& extension = Extensions[index];
-    const std::string password = "pw-" + extension + "-secret";
-    auto id = created(
-        "/api/v1/agents",
-        {{"name", "Agent " + extension}, {"extension", extension}, {"sip_password", password}});
-    agent_ids_[index] = id;
-    auto& phone =
-        addPhone(extension, {extension, true, agent_wavs_[index], true, sip_port_, password});
-    // Registered when the registrar lists it (the phone may register before its control port
-    // is connected, so its REGISTER_OK event can come before we listen).
-    bool registered = false;
-    for (int i = 0; i < 100 && !registered; ++i) {
-      registered = client().get("/api/v1/registrations").body.find("\"" + extension + "\"") !=
-                   std::string::npos;
-      if (!registered) {
-        std::this_thread::sleep_for(100ms);
+  /** @return the agents offered the calls `call_ids` (their stored `ringing` events), ordered by
+   *  when they were offered, as extensions. */
+  std::vector<std::string> offerOrder(const std::vector<std::string>& call_ids) {
+    std::vector<std::pair<std::string, std::string>> offers;  // (at, agent id)
+    for (const auto& id : call_ids) {
+      for (const auto& ringing : eventsOfType(callEvents(id), "ringing")) {
+        if (ringing.value("detail", Json()) == "callback") {
+          continue;  // the customer's phone ringing for a callback: no offer to an agent
+        }
+        offers.emplace_back(ringing.value("at", ""), ringing.value("agent_id", ""));
       }
     }
-    EXPECT_TRUE(registered) << phone.log();
-    auto login = client().post("/api/v1/agents/" + id + "/login", "{}");
-    EXPECT_EQ(login.status, 200) << login.body;
-    return phone;
-  }
-
-  /** A caller phone (not registered, auto-answering the callback). */
-  Softphone& addCaller(int n) {
-    const std::string name = "caller" + std::to_string(n);
-    return addPhone(name, {name, true, caller_wav_, true, 0, ""});
-  }
-
-  std::string dial(const std::string& number) const {
-    return "sip:" + number + "@127.0.0.1:" + std::to_string(sip_port_);
-  }
-
-  /** @return the call of `caller` once it is in `state` (polling up to `timeout`), or null. */
-  Json callOf(const std::string& caller, const std::string& state,
-              std::chrono::milliseconds timeout = 10s) {
-    Json last;
-    std::string seen;
-    for (auto waited = 0ms; waited <= timeout; waited += 100ms) {
-      auto reply = client().get("/api/v1/calls");
-      seen = std::to_string(reply.status) + " " + reply.body;
-      if (!reply.body.empty()) {
-        // Kept in a variable: a range-for over a temporary's member would dangle.
-        const Json body = Json::parse(reply.body);
-        for (const auto& call : body["items"]) {
-          if (text(call, "caller") == caller) {
-            last = call;
-            if (text(call, "state") == state) {
-              return call;
-            }
-          }
+    std::stable_sort(offers.begin(), offers.end());
+    std::vector<std::string> out;
+    for (const auto& [at, agent_id] : offers) {
+      std::string extension = "?" + agent_id;
+      for (const auto& [ext, id] : agent_ids_) {
+        if (id == agent_id) {
+          extension = ext;
         }
       }
-      std::this_thread::sleep_for(100ms);
+      out.push_back(extension);
     }
-    ADD_FAILURE() << "the call of " << caller << " never reached " << state
-                  << "; last seen: " << last.dump() << "; calls: " << seen;
-    return {};
+    return out;
   }
 
-  double metric(const std::string& name) {
-    auto text = client(false).get("/metrics").body;
-    auto at = text.find("\n" + name + " ");
-    return at == std::string::npos ? -1 : std::stod(text.substr(at + name.size() + 2));
-  }
-
-  void expectNothingLeft() {
-    for (int i = 0;
-         i < 100 && (metric("kefu_calls_active") != 0 || metric("kefu_call_legs_active") != 0 ||
-                     metric("kefu_call_media_sessions_active") != 0);
-         ++i) {
-      std::this_thread::sleep_for(100ms);
-    }
-    EXPECT_EQ(metric("kefu_calls_active"), 0);
-    EXPECT_EQ(metric("kefu_call_legs_active"), 0);
-    EXPECT_EQ(metric("kefu_call_media_sessions_active"), 0);
-  }
-
-  std::vector<std::string> eventTypes(const std::string& call_id) {
-    std::vector<std::string> types;
-    for (int i = 0; i < 30; ++i) {
-      auto reply = client().get("/api/v1/calls/" + call_id + "/events");
-      types.clear();
-      if (reply.status == 200) {
-        const Json body = Json::parse(reply.body);
-        for (const auto& e : body["items"]) {
-          types.push_back(e["type"]);
-        }
-      }
-      if (!types.empty() && types.back() == "ended") {
-        break;
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    return types;
-  }
-
-  uint16_t sip_port_ = 0;
-  std::filesystem::path dir_;
   std::string caller_wav_;
+  std::string callback_wav_;
   std::array<std::string, 3> agent_wavs_;
-  std::array<std::string, 3> agent_ids_;
-  std::vector<std::unique_ptr<Softphone>> phones_;
 };
 
-TEST_P(AcdEndToEndTest, LongestIdleOrderThenAWaitingCallerThenACallback) {
-  created("/api/v1/entry-points",
-          {{"number", "5000"},
-           {"target",
-            {{"kind", "queue"},
-             {"id", created("/api/v1/queues", {{"name", "support"},
-                                               {"strategy", "longest_idle"},
-                                               {"wrap_up_ms", 0},
-                                               {"callback_enabled", true}})}}}});
-  // Logged in a, b, c: longest idle first.
-  std::array<Softphone*, 3> agents{};
-  for (std::size_t i = 0; i < agents.size(); ++i) {
-    agents[i] = &addAgent(i);
-    std::this_thread::sleep_for(200ms);
-  }
+TEST_P(AcdEndToEndTest, LongestIdleOfferOrderAWaitingCallerAndACallbackCalledBack) {
+  addQueue("5000", {{"strategy", "longest_idle"}, {"wrap_up_ms", 0}, {"callback_enabled", true}});
+  auto agents = addAgents();
+  // Ready in the order 2003, 2001, 2002: longest idle first, whatever the login order was.
+  readyInOrder({2, 0, 1});
   std::array<Softphone*, 6> callers{};
   for (int n = 1; n <= 5; ++n) {
-    callers[n] = &addCaller(n);
+    callers[n] = &addCaller("caller" + std::to_string(n), n == 5 ? callback_wav_ : caller_wav_);
   }
 
-  // The first three callers reach a, b and c in that order.
-  std::array<std::string, 6> call_ids;
+  // The first three callers, one after the other, reach 2003, 2001 and 2002.
+  std::vector<std::string> first_calls;
   for (int n = 1; n <= 3; ++n) {
-    ASSERT_TRUE(callers[n]->command("dial", dial("5000")));
-    ASSERT_TRUE(agents[n - 1]->waitEvent("CALL_ESTABLISHED", 10s)) << agents[n - 1]->log();
-    auto call = callOf("caller" + std::to_string(n), "talking");
+    auto call = callAndWaitTalking(*callers[n], "caller" + std::to_string(n));
     ASSERT_FALSE(call.is_null());
-    EXPECT_EQ(call["agent_id"], agent_ids_[n - 1]) << "caller " << n;
-    call_ids[n] = call["id"];
+    first_calls.push_back(call["id"]);
+  }
+  for (std::size_t i = 0; i < agents.size(); ++i) {
+    ASSERT_TRUE(agents[i]->waitEvent("CALL_ESTABLISHED", 10s)) << agents[i]->log();
   }
 
-  // The fourth waits until one of them hangs up (b), and reaches that one.
+  // The fourth waits (nobody is free) until caller 2 hangs up, and reaches that caller's agent.
   ASSERT_TRUE(callers[4]->command("dial", dial("5000")));
-  ASSERT_FALSE(callOf("caller4", "queued").is_null());
-  std::this_thread::sleep_for(1s);
-  ASSERT_FALSE(callOf("caller4", "queued", 0ms).is_null());
+  ASSERT_TRUE(callers[4]->waitEvent("CALL_ESTABLISHED", 10s)) << callers[4]->log();
+  const auto fourth_queued = callOf("caller4", "queued");
+  ASSERT_FALSE(fourth_queued.is_null());
   ASSERT_TRUE(callers[2]->command("hangup"));
-  ASSERT_TRUE(agents[1]->waitEvent("CALL_CLOSED", 10s)) << agents[1]->log();
-  ASSERT_TRUE(agents[1]->waitEvent("CALL_ESTABLISHED", 10s)) << agents[1]->log();
-  auto fourth = callOf("caller4", "talking");
-  EXPECT_EQ(fourth["agent_id"], agent_ids_[1]);
+  ASSERT_TRUE(agents[0]->waitEvent("CALL_CLOSED", 10s)) << agents[0]->log();
+  ASSERT_TRUE(agents[0]->waitEvent("CALL_ESTABLISHED", 10s)) << agents[0]->log();
+  const auto fourth = callOf("caller4", "talking");
+  ASSERT_FALSE(fourth.is_null());
 
-  // The fifth waits, presses the callback key and is released, keeping its place.
+  // The fifth waits, presses the callback key (RFC 4733) and is released, keeping its place.
   ASSERT_TRUE(callers[5]->command("dial", dial("5000")));
   ASSERT_TRUE(callers[5]->waitEvent("CALL_ESTABLISHED", 10s)) << callers[5]->log();
   ASSERT_FALSE(callOf("caller5", "queued").is_null());
-  std::this_thread::sleep_for(1s);
   ASSERT_TRUE(callers[5]->command("sndcode", "*"));
   ASSERT_TRUE(callers[5]->waitEvent("CALL_CLOSED", 10s)) << callers[5]->log();
-  auto pending = callOf("caller5", "callback_pending");
+  const auto pending = callOf("caller5", "callback_pending");
   ASSERT_FALSE(pending.is_null());
   const std::string callback_id = pending["id"];
 
-  // Agent a frees up and is reserved for the callback: its phone rings first and answers.
-  // (Calling the customer back is covered by call control's unit tests; the baresip caller does
-  // not yet receive Kefu's callback INVITE here — see docs/call.md.)
+  // Caller 1 hangs up: 2003 frees up, is reserved for the callback, its phone rings and answers,
+  // then Kefu calls caller 5 back; their phone answers by itself.
+  const auto freed_at = Clock::now();
   ASSERT_TRUE(callers[1]->command("hangup"));
-  ASSERT_TRUE(agents[0]->waitEvent("CALL_CLOSED", 10s)) << agents[0]->log();
-  ASSERT_TRUE(agents[0]->waitEvent("CALL_ESTABLISHED", 10s)) << agents[0]->log();
-  EXPECT_EQ(client().get("/api/v1/calls/" + callback_id).status, 200);
+  ASSERT_TRUE(agents[2]->waitEvent("CALL_CLOSED", 10s)) << agents[2]->log();
+  ASSERT_TRUE(agents[2]->waitEvent("CALL_ESTABLISHED", 10s)) << agents[2]->log();
+  const auto agent_answered_at = Clock::now();
+  // (baresip reports no CALL_INCOMING for a call it answers by itself: the next event after its
+  // CALL_CLOSED above is the callback's CALL_ESTABLISHED.)
+  ASSERT_TRUE(callers[5]->waitEvent("CALL_ESTABLISHED", 10s)) << callers[5]->log();
+  const auto called_back_at = Clock::now();
+  const auto talking = callOf("caller5", "talking");
+  ASSERT_FALSE(talking.is_null());
+  EXPECT_EQ(talking["id"], callback_id);
+  EXPECT_EQ(talking["agent_id"], agent_ids_["2003"]);
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  std::cout << "callback: agent freed -> customer answered "
+            << duration_cast<milliseconds>(called_back_at - freed_at).count()
+            << " ms (agent answered -> customer answered "
+            << duration_cast<milliseconds>(called_back_at - agent_answered_at).count() << " ms)\n";
 
-  auto hangup = client().post("/api/v1/calls/" + callback_id + "/hangup", "{}");
-  EXPECT_EQ(hangup.status, 204) << hangup.body;
+  // They talk for 3 s; the customer hangs up.
+  std::this_thread::sleep_for(3s);
+  ASSERT_TRUE(callers[5]->command("hangup"));
+  ASSERT_TRUE(agents[2]->waitEvent("CALL_CLOSED", 10s)) << agents[2]->log();
   for (int n : {3, 4}) {
     EXPECT_TRUE(callers[n]->command("hangup"));
   }
   expectNothingLeft();
-  auto types = eventTypes(callback_id);
-  EXPECT_NE(std::find(types.begin(), types.end(), "callback_requested"), types.end());
+
+  // Offers, from the stored events: 2003, 2001, 2002 for the first three, 2001 for the fourth,
+  // 2003 for the callback.
+  std::vector<std::string> calls = first_calls;
+  calls.push_back(fourth["id"]);
+  calls.push_back(callback_id);
+  EXPECT_THAT(offerOrder(calls), testing::ElementsAre("2003", "2001", "2002", "2001", "2003"));
+  const auto events = callEvents(callback_id);
+  std::vector<std::string> types;
+  for (const auto& e : events) {
+    types.push_back(e["type"]);
+  }
+  EXPECT_THAT(types, testing::IsSupersetOf({"callback_requested", "answered", "ended"}));
+  ASSERT_FALSE(types.empty());
   EXPECT_EQ(types.back(), "ended");
+  // Kefu called the customer's phone at its Contact (baresip's "caller5-0x...@127.0.0.1:port"),
+  // the only answer on this call is the callback's.
+  const auto requested = eventsOfType(events, "callback_requested");
+  ASSERT_EQ(requested.size(), 1u) << events;
+  EXPECT_THAT(requested[0].value("target", ""), testing::StartsWith("sip:caller5-0x"));
+  EXPECT_THAT(requested[0].value("target", ""),
+              testing::EndsWith("@127.0.0.1:" + std::to_string(callers[5]->sipPort())));
+  const auto answered = eventsOfType(events, "answered");
+  ASSERT_EQ(answered.size(), 1u) << events;
+  EXPECT_EQ(answered[0]["cause"], "callback") << events;
+  EXPECT_EQ(answered[0]["agent_id"], agent_ids_["2003"]) << events;
+
+  // Each side of the callback heard the other.
+  callers[5]->stop();
+  agents[2]->stop();
+  const auto heard_by_customer = callers[5]->receivedRecordings();
+  const auto heard_by_agent = agents[2]->receivedRecordings();
+  // baresip names its recordings by the second a call starts: a callback within the same second
+  // as the phone's previous call replaces that call's file. The newest one is the callback's.
+  ASSERT_FALSE(heard_by_customer.empty());
+  ASSERT_FALSE(heard_by_agent.empty());
+  EXPECT_GT(shareOfTone(readChannel(heard_by_customer.back(), 0), AgentHz[2]), 0.5);
+  EXPECT_GT(shareOfTone(readChannel(heard_by_agent.back(), 0), CallbackCallerHz), 0.5);
+}
+
+TEST_P(AcdEndToEndTest, SkillsBestMatchOffersTheHighestLevelFirst) {
+  const auto skill = created("/api/v1/skills", {{"name", "billing"}});
+  addQueue("5000", {{"strategy", "skills_best_match"},
+                    {"wrap_up_ms", 0},
+                    {"required_skills", {{{"skill_id", skill}, {"min_level", 1}}}}});
+  // Logged in 2001, 2002, 2003 (2001 idle longest) with levels 3, 9 and 6.
+  auto level = [&](int n) { return Json::array({{{"skill_id", skill}, {"level", n}}}); };
+  auto agents = addAgents({level(3), level(9), level(6)});
+  std::vector<std::string> calls;
+  for (int n = 1; n <= 3; ++n) {
+    auto& caller = addCaller("caller" + std::to_string(n), caller_wav_);
+    auto call = callAndWaitTalking(caller, "caller" + std::to_string(n));
+    ASSERT_FALSE(call.is_null());
+    calls.push_back(call["id"]);
+  }
+  for (auto* agent : agents) {
+    ASSERT_TRUE(agent->waitEvent("CALL_ESTABLISHED", 10s)) << agent->log();
+  }
+  for (std::size_t i = 3; i < phones_.size(); ++i) {
+    EXPECT_TRUE(phones_[i]->command("hangup"));
+  }
+  expectNothingLeft();
+  EXPECT_THAT(offerOrder(calls), testing::ElementsAre("2002", "2003", "2001"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, AcdEndToEndTest, testing::Values(Backend::Sqlite), backendName);

@@ -4,15 +4,13 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sndfile.h>
 
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "media/tone.h"
-#include "support/call/softphone.h"
-#include "support/site_fixture.h"
-#include "support/sip/sip_socket.h"
+#include "support/call/call_site.h"
+#include "support/sip/sipp_process.h"
 
 namespace kefu::test {
 namespace {
@@ -24,79 +22,18 @@ constexpr double CallerHz = 1000;
 constexpr double AgentHz = 440;
 constexpr double SecondAgentHz = 700;
 
-/** One channel of a WAV at its own rate. */
-struct Audio {
-  int rate = 0;
-  std::vector<int16_t> pcm;
-};
-
-Audio readChannel(const std::string& path, int channel) {
-  SF_INFO info{};
-  SNDFILE* file = sf_open(path.c_str(), SFM_READ, &info);
-  if (file == nullptr) {
-    return {};
-  }
-  std::vector<int16_t> frames(static_cast<std::size_t>(info.frames * info.channels));
-  sf_readf_short(file, frames.data(), info.frames);
-  sf_close(file);
-  Audio out{info.samplerate, {}};
-  for (sf_count_t i = 0; i < info.frames; ++i) {
-    out.pcm.push_back(frames[static_cast<std::size_t>(i * info.channels + channel)]);
-  }
-  return out;
-}
-
 /** The notes of the built-in music on hold (server/site_calls.cc). */
 constexpr std::array<double, 4> MusicNotes{523.25, 659.25, 783.99, 880.0};
 
-/** @return for each 200 ms window of `audio`, its dominant frequency (0 when silent). */
-std::vector<double> windowFrequencies(const Audio& audio) {
-  std::vector<double> out;
-  const std::size_t window = static_cast<std::size_t>(audio.rate / 5);
-  for (std::size_t at = 0; window > 0 && at + window <= audio.pcm.size(); at += window) {
-    std::span<const int16_t> part(audio.pcm.data() + at, window);
-    out.push_back(media::rmsLevel(part) > 0.01 ? media::dominantFrequency(part, audio.rate) : 0);
-  }
-  return out;
-}
-
-bool near(double f, double hz) { return std::abs(f - hz) < hz * 0.04; }
-
 bool isMusic(double f) {
-  return std::any_of(MusicNotes.begin(), MusicNotes.end(), [f](double n) { return near(f, n); });
+  return std::any_of(MusicNotes.begin(), MusicNotes.end(),
+                     [f](double n) { return nearTone(f, n); });
 }
 
-/** @return the share (0..1) of 200 ms windows in `audio` whose dominant frequency is `hz`±4 %. */
-double shareOfTone(const Audio& audio, double hz) {
-  const std::size_t window = static_cast<std::size_t>(audio.rate / 5);
-  if (audio.rate == 0 || audio.pcm.size() < window) {
-    return 0;
-  }
-  int windows = 0;
-  int matching = 0;
-  for (std::size_t at = 0; at + window <= audio.pcm.size(); at += window) {
-    std::span<const int16_t> part(audio.pcm.data() + at, window);
-    ++windows;
-    if (media::rmsLevel(part) > 0.01 &&
-        std::abs(media::dominantFrequency(part, audio.rate) - hz) < hz * 0.04) {
-      ++matching;
-    }
-  }
-  return windows == 0 ? 0 : double(matching) / windows;
-}
-
-class CallFlowTest : public SiteFixture {
+class CallFlowTest : public CallSiteFixture {
  protected:
-  void configure(server::Config& config) override {
-    sip_port_ = sip::testing::freeSipPort();
-    config.sip.enabled = true;
-    config.sip.listen = {"127.0.0.1", sip_port_};
+  void configureCalls(server::Config& config) override {
     config.calls.record = true;
-    dir_ = std::filesystem::temp_directory_path() /
-           ("kefu-calls-" + std::to_string(::getpid()) + "-" + std::to_string(++counter_));
-    std::filesystem::create_directories(dir_);
-    config.calls.recording_dir = (dir_ / "recordings").string();
-    config.calls.ring_timeout = 10s;
     const std::string name = testing::UnitTest::GetInstance()->current_test_info()->name();
     if (name.find("CallLimit") != std::string::npos) {
       config.calls.max_calls = 1;
@@ -106,129 +43,11 @@ class CallFlowTest : public SiteFixture {
     second_wav_ = writeToneWav((dir_ / "second.wav").string(), SecondAgentHz, 120);
   }
 
-  void TearDown() override {
-    phones_.clear();
-    SiteFixture::TearDown();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
+  Softphone& caller() { return addCaller("caller", caller_wav_); }
 
-  std::string created(const std::string& path, const Json& body) {
-    auto reply = client().post(path, body.dump());
-    EXPECT_EQ(reply.status, 201) << path << ": " << reply.body;
-    return Json::parse(reply.body).value("id", "");
-  }
-
-  /** Creates a queue and its entry point `number`; @return the queue id. */
-  std::string addQueue(const std::string& number, const std::string& strategy = "longest_idle") {
-    auto queue = created("/api/v1/queues", {{"name", "q" + number}, {"strategy", strategy}});
-    created("/api/v1/entry-points",
-            {{"number", number}, {"target", {{"kind", "queue"}, {"id", queue}}}});
-    return queue;
-  }
-
-  /** Creates an agent with a registered phone sending `wav`, logged in and ready. */
-  Softphone& addAgent(const std::string& extension, const std::string& wav,
-                      bool auto_answer = true) {
-    const std::string password = "pw-" + extension + "-secret";
-    auto id = created("/api/v1/agents", {{"name", "Agent " + extension},
-                                         {"extension", extension},
-                                         {"sip_password", password}});
-    agent_ids_[extension] = id;
-    auto& phone = addPhone(extension, {extension, auto_answer, wav, true, sip_port_, password});
-    // Registered when the registrar lists it (the phone may register before its control port
-    // is connected, so its REGISTER_OK event can come before we listen).
-    bool registered = false;
-    for (int i = 0; i < 100 && !registered; ++i) {
-      registered = client().get("/api/v1/registrations").body.find("\"" + extension + "\"") !=
-                   std::string::npos;
-      if (!registered) {
-        std::this_thread::sleep_for(100ms);
-      }
-    }
-    EXPECT_TRUE(registered) << phone.log();
-    auto login = client().post("/api/v1/agents/" + id + "/login", "{}");
-    EXPECT_EQ(login.status, 200) << login.body;
-    return phone;
-  }
-
-  Softphone& addPhone(const std::string& name, SoftphoneOptions options) {
-    phones_.push_back(std::make_unique<Softphone>((dir_ / name).string(), std::move(options)));
-    EXPECT_TRUE(phones_.back()->running()) << phones_.back()->log();
-    return *phones_.back();
-  }
-
-  Softphone& caller() {
-    return addPhone("caller", {"caller", true, caller_wav_, true, 0, ""});
-  }
-
-  std::string dial(const std::string& number) {
-    return "sip:" + number + "@127.0.0.1:" + std::to_string(sip_port_);
-  }
-
-  /** @return the only call in progress (polling up to 5 s). */
-  Json onlyCall() {
-    for (int i = 0; i < 50; ++i) {
-      auto reply = client().get("/api/v1/calls");
-      auto items = Json::parse(reply.body)["items"];
-      if (items.size() == 1) {
-        return items[0];
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    ADD_FAILURE() << "no single call in progress";
-    return {};
-  }
-
-  /** @return a metric's value from /metrics. */
-  double metric(const std::string& name) {
-    auto text = client(false).get("/metrics").body;
-    auto at = text.find("\n" + name + " ");
-    return at == std::string::npos ? -1 : std::stod(text.substr(at + name.size() + 2));
-  }
-
-  /** Waits until call control holds no call, leg or media session. */
-  void expectNothingLeft() {
-    for (int i = 0; i < 50 && (metric("kefu_calls_active") != 0 ||
-                               metric("kefu_call_legs_active") != 0 ||
-                               metric("kefu_call_media_sessions_active") != 0);
-         ++i) {
-      std::this_thread::sleep_for(100ms);
-    }
-    EXPECT_EQ(metric("kefu_calls_active"), 0);
-    EXPECT_EQ(metric("kefu_call_legs_active"), 0);
-    EXPECT_EQ(metric("kefu_call_media_sessions_active"), 0);
-    EXPECT_EQ(metric("kefu_sip_dialogs_active"), 0);
-  }
-
-  /** @return the types of a call's stored events. */
-  std::vector<std::string> eventTypes(const std::string& call_id) {
-    std::vector<std::string> types;
-    for (int i = 0; i < 30; ++i) {
-      auto reply = client().get("/api/v1/calls/" + call_id + "/events");
-      types.clear();
-      if (reply.status == 200) {
-        const auto events = Json::parse(reply.body);
-        for (const auto& e : events["items"]) {
-          types.push_back(e["type"]);
-        }
-      }
-      if (!types.empty() && types.back() == "ended") {
-        break;
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    return types;
-  }
-
-  static inline int counter_ = 0;
-  uint16_t sip_port_ = 0;
-  std::filesystem::path dir_;
   std::string caller_wav_;
   std::string agent_wav_;
   std::string second_wav_;
-  std::map<std::string, std::string> agent_ids_;
-  std::vector<std::unique_ptr<Softphone>> phones_;
 };
 
 TEST_P(CallFlowTest, CallerReachesARegisteredAgentAndEachHearsTheOther) {
@@ -292,13 +111,15 @@ TEST_P(CallFlowTest, AgentPhoneTransfersBlindToASecondAgent) {
   ASSERT_EQ(second.receivedRecordings().size(), 1u);
   const auto heard = windowFrequencies(readChannel(phone.receivedRecordings()[0], 0));
   // The caller heard the first agent, then the second one.
-  auto first_at = std::find_if(heard.begin(), heard.end(), [](double f) { return near(f, AgentHz); });
+  auto first_at =
+      std::find_if(heard.begin(), heard.end(), [](double f) { return nearTone(f, AgentHz); });
   auto second_at = std::find_if(heard.rbegin(), heard.rend(),
-                                [](double f) { return near(f, SecondAgentHz); });
+                                [](double f) { return nearTone(f, SecondAgentHz); });
   ASSERT_NE(first_at, heard.end());
   ASSERT_NE(second_at, heard.rend());
   EXPECT_LT(first_at - heard.begin(), heard.rend() - second_at);
-  EXPECT_GT(std::count_if(heard.begin(), heard.end(), [](double f) { return near(f, SecondAgentHz); }),
+  EXPECT_GT(std::count_if(heard.begin(), heard.end(),
+                          [](double f) { return nearTone(f, SecondAgentHz); }),
             8);
   EXPECT_GT(shareOfTone(readChannel(second.receivedRecordings()[0], 0), CallerHz), 0.6);
 }
@@ -327,8 +148,10 @@ TEST_P(CallFlowTest, HoldPlaysMusicToTheCallerThenTheAgentAgain) {
   const auto heard = windowFrequencies(readChannel(phone.receivedRecordings()[0], 0));
   // Agent, then music (at least 1.5 s of it), then the agent again.
   auto music = std::find_if(heard.begin(), heard.end(), isMusic);
-  auto agent_before = std::find_if(heard.begin(), heard.end(), [](double f) { return near(f, AgentHz); });
-  auto agent_after = std::find_if(heard.rbegin(), heard.rend(), [](double f) { return near(f, AgentHz); });
+  auto agent_before =
+      std::find_if(heard.begin(), heard.end(), [](double f) { return nearTone(f, AgentHz); });
+  auto agent_after =
+      std::find_if(heard.rbegin(), heard.rend(), [](double f) { return nearTone(f, AgentHz); });
   ASSERT_NE(music, heard.end());
   ASSERT_NE(agent_before, heard.end());
   EXPECT_LT(agent_before, music);
@@ -342,8 +165,11 @@ TEST_P(CallFlowTest, AttendedTransferThroughTheApi) {
   auto& first = addAgent("2001", agent_wav_);
   auto& second = addAgent("2002", second_wav_);
   // Only the first agent is ready for the queue: the second is consulted by extension.
-  ASSERT_EQ(client().post("/api/v1/agents/" + agent_ids_["2002"] + "/not-ready",
-                          R"({"reason":"break"})").status, 200);
+  ASSERT_EQ(
+      client()
+          .post("/api/v1/agents/" + agent_ids_["2002"] + "/not-ready", R"({"reason":"break"})")
+          .status,
+      200);
   auto& phone = caller();
   ASSERT_TRUE(phone.command("dial", dial("5000")));
   ASSERT_TRUE(first.waitEvent("CALL_ESTABLISHED", 10s)) << first.log();
@@ -368,14 +194,14 @@ TEST_P(CallFlowTest, AttendedTransferThroughTheApi) {
   // The first agent heard the caller, then (while consulting) the second agent.
   const auto first_heard = windowFrequencies(readChannel(first.receivedRecordings()[0], 0));
   EXPECT_GE(std::count_if(first_heard.begin(), first_heard.end(),
-                          [](double f) { return near(f, SecondAgentHz); }),
+                          [](double f) { return nearTone(f, SecondAgentHz); }),
             5);
   // The caller heard music during the consultation and the second agent at the end.
   const auto heard = windowFrequencies(readChannel(phone.receivedRecordings()[0], 0));
   EXPECT_GE(std::count_if(heard.begin(), heard.end(), isMusic), 5);
   auto last = std::find_if(heard.rbegin(), heard.rend(), [](double f) { return f > 0; });
   ASSERT_NE(last, heard.rend());
-  EXPECT_TRUE(near(*last, SecondAgentHz)) << *last;
+  EXPECT_TRUE(nearTone(*last, SecondAgentHz)) << *last;
   EXPECT_GT(shareOfTone(readChannel(second.receivedRecordings()[0], 0), CallerHz), 0.3);
 }
 
@@ -383,15 +209,22 @@ TEST_P(CallFlowTest, ThreeWayConferenceThroughTheApi) {
   addQueue("5000");
   auto& first = addAgent("2001", agent_wav_);
   auto& second = addAgent("2002", second_wav_);
-  ASSERT_EQ(client().post("/api/v1/agents/" + agent_ids_["2002"] + "/not-ready",
-                          R"({"reason":"break"})").status, 200);
+  ASSERT_EQ(
+      client()
+          .post("/api/v1/agents/" + agent_ids_["2002"] + "/not-ready", R"({"reason":"break"})")
+          .status,
+      200);
   auto& phone = caller();
   ASSERT_TRUE(phone.command("dial", dial("5000")));
   ASSERT_TRUE(first.waitEvent("CALL_ESTABLISHED", 10s)) << first.log();
   const std::string id = onlyCall()["id"];
-  ASSERT_EQ(client().post("/api/v1/calls/" + id + "/consult",
-                          R"({"target":{"kind":"extension","id":"2002"}})").status, 200);
+  ASSERT_EQ(client()
+                .post("/api/v1/calls/" + id + "/consult",
+                      R"({"target":{"kind":"extension","id":"2002"}})")
+                .status,
+            200);
   ASSERT_TRUE(second.waitEvent("CALL_ESTABLISHED", 10s)) << second.log();
+  ASSERT_TRUE(waitAnsweredLegs(id, 3));
   auto conference = client().post("/api/v1/calls/" + id + "/conference", "{}");
   ASSERT_EQ(conference.status, 200) << conference.body;
   EXPECT_EQ(Json::parse(conference.body)["state"], "conferenced");
@@ -504,6 +337,30 @@ TEST_P(CallFlowTest, KeysFromTheCallerReachKefu) {
     }
   }
   EXPECT_EQ(digits, "42");
+}
+
+TEST_P(CallFlowTest, SipInfoKeysFromTheCallerReachKefu) {
+  addQueue("5000");
+  std::filesystem::create_directories(dir_ / "sipp");
+  // SIPp dials the entry point, presses 4 and 2 (application/dtmf-relay) and 9
+  // (application/dtmf) by SIP INFO, each answered before the next, and hangs up 3 s later.
+  sip::testing::SippProcess sipp((dir_ / "sipp").string(),
+                                 sip::testing::sippScenario("sipp_uac_info_digits.xml"),
+                                 "127.0.0.1:" + std::to_string(sip_port_), {"-s", "5000"});
+  ASSERT_TRUE(sipp.running());
+  const auto call = callOf("caller", "queued");
+  ASSERT_FALSE(call.is_null()) << sipp.log();
+  EXPECT_EQ(sipp.waitExit(30s), 0) << sipp.log();
+  expectNothingLeft();
+  const auto events = callEvents(call["id"]);
+  std::string digits;
+  for (const auto& e : eventsOfType(events, "dtmf")) {
+    digits += e["detail"].get<std::string>();
+    EXPECT_EQ(e["cause"], "sip_info") << e;
+  }
+  EXPECT_EQ(digits, "429") << events;
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back()["type"], "ended") << events;
 }
 
 TEST_P(CallFlowTest, BeyondTheCallLimitNewCallsGet503AndTheCallInProgressGoesOn) {

@@ -8,8 +8,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -60,24 +62,34 @@ uint16_t freeSipPortPair() {
   return 0;
 }
 
-BaresipPhone::BaresipPhone(std::string dir, std::string user, bool auto_answer)
-    : dir_(std::move(dir)), user_(std::move(user)), sip_port_(freeSipPortPair()) {
+BaresipPhone::BaresipPhone(std::string dir, BaresipPhoneOptions options)
+    : dir_(std::move(dir)), options_(std::move(options)), sip_port_(freeSipPortPair()) {
   const uint16_t ctrl_port = freeSipPort();
+  std::filesystem::create_directories(dir_ + "/rec");
   {
     std::ofstream config(dir_ + "/config");
     config << "net_interface 127.0.0.1\n"
            << "sip_listen 127.0.0.1:" << sip_port_ << "\n"
-           << "audio_player aubridge,nil\naudio_alert aubridge,nil\naudio_source aubridge,nil\n"
+           << "audio_player aubridge,nil\naudio_alert aubridge,nil\n"
+           << (options_.audio_file.empty() ? "audio_source aubridge,nil\n"
+                                           : "audio_source aufile," + options_.audio_file + "\n")
            << "module_path /usr/lib/baresip/modules\n"
            << "module g711.so\nmodule aubridge.so\n"
+           << (options_.audio_file.empty() ? "" : "module aufile.so\n")
+           << (options_.record ? "module sndfile.so\nsnd_path " + dir_ + "/rec\n" : "")
            << "module_tmp account.so\nmodule_app menu.so\nmodule_app ctrl_tcp.so\n"
            << "ctrl_tcp_listen 127.0.0.1:" << ctrl_port << "\n"
            << "statmode_default off\n";
   }
   {
     std::ofstream accounts(dir_ + "/accounts");
-    accounts << "<sip:" << user_ << "@127.0.0.1:" << sip_port_
-             << ">;regint=0;audio_codecs=pcmu,pcma;answermode=" << (auto_answer ? "auto" : "manual")
+    if (options_.registrar_port != 0) {
+      accounts << "<sip:" << options_.user << "@127.0.0.1:" << options_.registrar_port
+               << ">;auth_pass=" << options_.password << ";regint=60";
+    } else {
+      accounts << "<sip:" << options_.user << "@127.0.0.1:" << sip_port_ << ">;regint=0";
+    }
+    accounts << ";audio_codecs=pcmu,pcma;answermode=" << (options_.auto_answer ? "auto" : "manual")
              << "\n";
   }
   std::ofstream(dir_ + "/contacts").close();
@@ -102,26 +114,35 @@ BaresipPhone::BaresipPhone(std::string dir, std::string user, bool auto_answer)
   }
 }
 
-BaresipPhone::~BaresipPhone() {
+BaresipPhone::BaresipPhone(std::string dir, std::string user, bool auto_answer)
+    : BaresipPhone(std::move(dir),
+                   BaresipPhoneOptions{.user = std::move(user), .auto_answer = auto_answer}) {}
+
+BaresipPhone::~BaresipPhone() { stop(); }
+
+void BaresipPhone::stop() {
   if (ctrl_fd_ >= 0) {
     ::close(ctrl_fd_);
+    ctrl_fd_ = -1;
   }
   if (pid_ <= 0) {
     return;
   }
   ::kill(pid_, SIGTERM);
-  for (int i = 0; i < 50; ++i) {
+  for (int i = 0; i < 100; ++i) {
     if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+      pid_ = -1;
       return;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ::kill(pid_, SIGKILL);
   ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
 }
 
 std::string BaresipPhone::uri() const {
-  return "sip:" + user_ + "@127.0.0.1:" + std::to_string(sip_port_);
+  return "sip:" + options_.user + "@127.0.0.1:" + std::to_string(sip_port_);
 }
 
 bool BaresipPhone::command(const std::string& name, const std::string& params) {
@@ -176,12 +197,42 @@ std::optional<std::string> BaresipPhone::waitEvent(const std::string& type,
     if (!message) {
       return std::nullopt;
     }
-    if (message->find("\"event\":true") != std::string::npos &&
-        message->find(wanted) != std::string::npos) {
+    if (message->find("\"event\":true") == std::string::npos) {
+      continue;  // a command's reply
+    }
+    events_.push_back(*message);
+    if (message->find(wanted) != std::string::npos) {
       return message;
     }
   }
   return std::nullopt;
+}
+
+bool BaresipPhone::seenEvent(const std::string& type, std::chrono::milliseconds timeout) {
+  const std::string wanted = "\"type\":\"" + type + "\"";
+  if (std::any_of(events_.begin(), events_.end(),
+                  [&](const std::string& e) { return e.find(wanted) != std::string::npos; })) {
+    return true;
+  }
+  return waitEvent(type, timeout).has_value();
+}
+
+std::vector<std::string> BaresipPhone::receivedRecordings() const {
+  std::vector<std::pair<std::filesystem::file_time_type, std::string>> found;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_ + "/rec", ec)) {
+    if (entry.path().filename().string().ends_with("-dec.wav")) {
+      found.emplace_back(entry.last_write_time(ec), entry.path().string());
+    }
+  }
+  // File names start with the peer's address, not the time: order by when each was last written
+  // (its call's end).
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> out;
+  for (auto& [time, path] : found) {
+    out.push_back(std::move(path));
+  }
+  return out;
 }
 
 std::string BaresipPhone::log() const {

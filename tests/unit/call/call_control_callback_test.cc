@@ -17,6 +17,29 @@ class CallbackTest : public CallControlTest {
     return id;
   }
 
+  /** A call from `user` (Contact `contact`, from the trunk at `source`) to queue "sales" whose
+   *  caller pressed '*'; @return the call id. */
+  std::string queuedCallFrom(const std::string& user, const std::string& contact,
+                             const std::string& source) {
+    sip::IncomingInvite invite;
+    invite.dialog = caller = sip.newIncoming();
+    invite.request_uri = "sip:101@kefu.example.com";
+    invite.from_uri = "sip:" + user + "@example.org";
+    invite.to_uri = invite.request_uri;
+    invite.call_id = "cid-" + std::to_string(invite.dialog);
+    invite.sdp = phoneSdp();
+    invite.content_type = "application/sdp";
+    invite.contact_uri = contact;
+    invite.source = source;
+    invite.source_host = "192.0.2.1";
+    control->onIncomingInvite(invite);
+    run();
+    auto id = onlyCall();
+    control->onDtmf(callerSession(id), '*', media::DtmfSource::Rfc4733);
+    run();
+    return id;
+  }
+
   /** The callback of `id` rings `agent`, who answers; @return the customer's dialog. */
   sip::DialogId agentAnswers(const std::string& id, const std::string& agent = "ag_1") {
     control->ringAgent(id, agent, false);
@@ -102,22 +125,8 @@ TEST_F(CallbackTest, WithoutGatewayTheCallerIsCalledBackAtTheContactOfItsInvite)
   config.gateway = {};
   start();
   // A phone whose Contact names a user of its own (as baresip's "<user>-0x<address>") and TCP.
-  sip::IncomingInvite invite;
-  invite.dialog = caller = sip.newIncoming();
-  invite.request_uri = "sip:101@kefu.example.com";
-  invite.from_uri = "sip:alice@example.org";
-  invite.to_uri = invite.request_uri;
-  invite.call_id = "cid-contact";
-  invite.sdp = phoneSdp();
-  invite.content_type = "application/sdp";
-  invite.contact_uri = "sip:alice-0x1f@198.51.100.7:5070;transport=tcp?Subject=hi";
-  invite.source = "udp:192.0.2.1:5060";
-  invite.source_host = "192.0.2.1";
-  control->onIncomingInvite(invite);
-  run();
-  auto id = onlyCall();
-  control->onDtmf(callerSession(id), '*', media::DtmfSource::Rfc4733);
-  run();
+  auto id = queuedCallFrom("alice", "sip:alice-0x1f@198.51.100.7:5070;transport=tcp?Subject=hi",
+                           "udp:192.0.2.1:5060");
   // The headers part is no place to call; the user part and the transport are the phone's.
   const std::string contact = "sip:alice-0x1f@198.51.100.7:5070;transport=tcp";
   EXPECT_EQ(event(CallEventType::CallbackRequested).target, contact);
@@ -131,22 +140,7 @@ TEST_F(CallbackTest, AContactThatIsNoSipUriFallsBackToTheSourceAddress) {
   start();
   for (const char* contact : {"tel:+4930123", "sip:", "sip:bob@", "sip:bob@;lr", "junk"}) {
     SCOPED_TRACE(contact);
-    sip::IncomingInvite invite;
-    invite.dialog = caller = sip.newIncoming();
-    invite.request_uri = "sip:101@kefu.example.com";
-    invite.from_uri = "sip:bob@example.org";
-    invite.to_uri = invite.request_uri;
-    invite.call_id = std::string("cid-") + contact;
-    invite.sdp = phoneSdp();
-    invite.content_type = "application/sdp";
-    invite.contact_uri = contact;
-    invite.source = "udp:192.0.2.1:5062";
-    invite.source_host = "192.0.2.1";
-    control->onIncomingInvite(invite);
-    run();
-    auto id = onlyCall();
-    control->onDtmf(callerSession(id), '*', media::DtmfSource::Rfc4733);
-    run();
+    auto id = queuedCallFrom("bob", contact, "udp:192.0.2.1:5062");
     EXPECT_EQ(lastEvent(CallEventType::CallbackRequested)->target, "sip:bob@192.0.2.1:5062");
     ASSERT_TRUE(control->hangUp(id));
     run();

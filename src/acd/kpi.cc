@@ -1,6 +1,7 @@
 #include "acd/kpi.h"
 
 #include <algorithm>
+#include <map>
 #include <utility>
 
 namespace kefu::acd {
@@ -417,6 +418,48 @@ void FigureBook::onCallbackConnected(const RoutingEvent& e) {
   }
   startPart(in, e.interaction_id, e.agent_id, e.at_ms);
   in.parts.at(e.agent_id).via_callback = true;
+}
+
+std::vector<RoutingEvent> FigureBook::closingEvents(std::int64_t at_ms,
+                                                    const std::string& reason) const {
+  std::vector<RoutingEvent> events;
+  // Sorted by id, so that the same book always closes in the same order.
+  std::map<std::string, const Interaction*> open;
+  for (const auto& [id, in] : interactions_) {
+    if (!in.ended) {
+      open.emplace(id, &in);
+    }
+  }
+  for (const auto& [id, in] : open) {
+    RoutingEvent e;
+    e.at_ms = at_ms;
+    e.interaction_id = id;
+    e.queue_id = in->queue_id;
+    e.reason = reason;
+    const bool talking = std::any_of(in->parts.begin(), in->parts.end(), [](const auto& part) {
+      return !part.second.talk_ended_at_ms;
+    });
+    if (in->waiting_since_ms || in->transfer_pending) {
+      e.type = RoutingEventType::Abandoned;
+    } else if (talking) {
+      e.type = RoutingEventType::Ended;  // without an agent: every part still talking ends
+    } else {
+      continue;  // overflowed to an external pool, or only wrap-ups left: the log-outs close them
+    }
+    events.push_back(std::move(e));
+  }
+  for (const auto& [id, book] : agents_) {
+    if (book.state != AgentState::LoggedOut) {
+      RoutingEvent e;
+      e.type = RoutingEventType::AgentStateChanged;
+      e.at_ms = at_ms;
+      e.agent_id = id;
+      e.state = AgentState::LoggedOut;
+      e.reason = reason;
+      events.push_back(std::move(e));
+    }
+  }
+  return events;
 }
 
 void FigureBook::onAgentStateChanged(const RoutingEvent& e) {

@@ -167,6 +167,14 @@ class FigureBook {
    */
   void forgetBefore(std::int64_t at_ms);
 
+  /**
+   * @return the events that close everything the log leaves open at `at_ms`, for a site that
+   * stopped and lost its interactions and agents' sessions: a waiting (or transfer-alerted)
+   * interaction is Abandoned, a conversation Ended, every agent not logged out LoggedOut (which
+   * ends their wrap-ups), each with `reason`. Recording them, in order, leaves nothing open.
+   */
+  std::vector<RoutingEvent> closingEvents(std::int64_t at_ms, const std::string& reason) const;
+
   /** @return the queue's waiting interactions and its current longest wait. */
   QueueLive queueLive(const std::string& queue_id) const;
   /** @return the agent's state and load as the log last reported it. */

@@ -1,5 +1,6 @@
 #include "interaction/contact_center.h"
 
+#include <algorithm>
 #include <future>
 
 namespace kefu::interaction {
@@ -78,12 +79,53 @@ void ContactCenter::schedule() {
   });
 }
 
+std::size_t ContactCenter::restoreFigures(const std::vector<acd::RoutingEvent>& log) {
+  return onLoop([&] {
+    const std::int64_t offset = figures_.wallClockOffsetMs();
+    const std::int64_t now = monotonicMs(time_);
+    std::size_t replayed = 0;
+    for (const auto& stored : log) {
+      acd::RoutingEvent event = stored;
+      event.at_ms -= offset;
+      if (event.at_ms > now) {
+        continue;
+      }
+      figures_.record(event);
+      ++replayed;
+    }
+    if (replayed > 0) {
+      for (const auto& closing : figures_.closingEvents(figures_.nowMs(), "site_restart")) {
+        figures_.record(closing);
+        publish(closing);
+      }
+    }
+    return replayed;
+  });
+}
+
+void ContactCenter::closeAll(const std::string& reason) {
+  onLoop([&] {
+    const std::int64_t now = std::max(monotonicMs(time_), figures_.nowMs());
+    for (const auto& closing : figures_.closingEvents(now, reason)) {
+      figures_.record(closing);
+      publish(closing);
+    }
+    return true;
+  });
+}
+
+void ContactCenter::publish(const acd::RoutingEvent& event) const {
+  if (sink_) {
+    acd::RoutingEvent wall = event;
+    wall.at_ms += figures_.wallClockOffsetMs();
+    sink_(wall);
+  }
+}
+
 void ContactCenter::onRoutingEvent(const acd::RoutingEvent& event) {
   figures_.record(event);
   call_routing_.onRoutingEvent(event, false);
-  if (sink_) {
-    sink_(event);
-  }
+  publish(event);
 }
 
 void ContactCenter::onConsultEvent(const acd::RoutingEvent& event) {

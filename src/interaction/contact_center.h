@@ -23,6 +23,7 @@ namespace kefu::interaction {
  */
 class ContactCenter final : private acd::RoutingEngine::Listener {
  public:
+  /** Receives each routing event on the loop, in order, its time in wall-clock (Unix) ms. */
   using EventSink = std::function<void(const acd::RoutingEvent&)>;
 
   ContactCenter(const TimeSource& time, EventSink sink);
@@ -33,8 +34,23 @@ class ContactCenter final : private acd::RoutingEngine::Listener {
 
   /** Starts the control loop thread. */
   void start();
+  /**
+   * Rebuilds the figures from a stored routing log (wall-clock ms, in order), before the first
+   * routing: replays it, then closes what it leaves open at its last event (the interactions and
+   * agents' sessions the previous run lost: acd::FigureBook::closingEvents with reason
+   * "site_restart"), sending those closing events to the sink so that they are stored too. Events
+   * later than now (a clock set back) are skipped. @return how many events were replayed. Any
+   * thread but the loop.
+   */
+  std::size_t restoreFigures(const std::vector<acd::RoutingEvent>& log);
   /** Stops the control loop after the work already posted. Idempotent. */
   void stop();
+  /**
+   * Ends, at now and with `reason`, every interaction and agent session the figures have open
+   * (acd::FigureBook::closingEvents), sending the closing events to the sink: a stopping site
+   * logs its agents out and loses its interactions. Any thread but the loop; before stop().
+   */
+  void closeAll(const std::string& reason);
 
   /**
    * Adds a stored queue to routing with all its settings (acd::routingOf); AlreadyExists for a
@@ -91,6 +107,8 @@ class ContactCenter final : private acd::RoutingEngine::Listener {
  private:
   void onRoutingEvent(const acd::RoutingEvent& event) override;
   void onConsultEvent(const acd::RoutingEvent& event) override;
+  /** Sends an event of the log (monotonic ms) to the sink in wall-clock ms. Loop only. */
+  void publish(const acd::RoutingEvent& event) const;
   /** Runs `work` on the loop and returns its result; any thread but the loop's. */
   template <class F>
   auto onLoop(F work) -> decltype(work());

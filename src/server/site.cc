@@ -19,6 +19,7 @@
 #include "privacy/key_ring.h"
 #include "server/demo_data.h"
 #include "server/link_store.h"
+#include "server/routing_log_writer.h"
 #include "server/site_calls.h"
 #include "server/site_media.h"
 #include "stats/metrics.h"
@@ -62,6 +63,24 @@ Result<void> addStoredQueues(store::Store& store, interaction::ContactCenter& co
   }
   for (auto& queue : *queues) {
     KEFU_TRY(contact_center.addQueue(queue));  // with every stored routing setting
+  }
+  return {};
+}
+
+/** How far back a restarted site rebuilds its figures: the longest window the figure API
+ *  serves (a month of quarter hours). */
+constexpr std::int64_t FigureHistoryMs = 31LL * 86'400'000;
+
+/** Rebuilds the contact-center figures from the stored routing log of the last month. */
+Result<void> restoreFigures(store::Store& store, interaction::ContactCenter& contact_center,
+                            const TimeSource& time) {
+  auto log = store.routingLog().since(toUnixMillis(time.systemTime()) - FigureHistoryMs);
+  if (!log) {
+    return log.error();
+  }
+  const std::size_t replayed = contact_center.restoreFigures(*log);
+  if (replayed > 0) {
+    spdlog::info("figures: rebuilt from {} stored routing event(s)", replayed);
   }
   return {};
 }
@@ -133,6 +152,7 @@ struct Site::Parts {
   std::unique_ptr<stats::Metrics> metrics;
   std::unique_ptr<SiteMedia> media;
   std::unique_ptr<auth::Authenticator> authenticator;
+  std::unique_ptr<RoutingLogWriter> routing_log;  // before the contact center that feeds it
   std::unique_ptr<interaction::ContactCenter> contact_center;
   std::unique_ptr<BlockingPool> pool;
   std::unique_ptr<SiteCalls> calls;  // after the pool and the contact center it uses
@@ -174,13 +194,17 @@ Result<std::unique_ptr<Site>> Site::start(const Config& config) {
   }
   (void)parts->store->sessions().removeExpired(toUnixMillis(parts->time.systemTime()));
 
+  parts->routing_log = std::make_unique<RoutingLogWriter>(parts->store->routingLog());
   parts->contact_center = std::make_unique<interaction::ContactCenter>(
-      parts->time, [events = &parts->events, time = &parts->time](const acd::RoutingEvent& e) {
+      parts->time,
+      [events = &parts->events, log = parts->routing_log.get()](const acd::RoutingEvent& e) {
         auto event = routingDomainEvent(e);
-        event.at_ms = toUnixMillis(time->systemTime());
+        event.at_ms = e.at_ms;
         events->publish(std::move(event));
+        log->add(e);
       });
   parts->contact_center->start();
+  KEFU_TRY(restoreFigures(*parts->store, *parts->contact_center, parts->time));
   KEFU_TRY(addStoredQueues(*parts->store, *parts->contact_center));
 
   parts->metrics = std::make_unique<stats::Metrics>(stats::Metrics::BuildInfo{
@@ -326,9 +350,11 @@ void Site::stop(std::chrono::milliseconds grace) {
     parts_->link->stop();  // before the store it reads and writes
   }
   parts_->calls->stopSignalling();  // while the control loop runs: it detaches from routing
+  parts_->contact_center->closeAll("site_stop");  // agents' sessions end with the site
   parts_->contact_center->stop();
-  parts_->media.reset();  // stops the media threads; sessions send their last RTCP
-  parts_->calls.reset();  // no thread reaches call control any more
+  parts_->routing_log->stop();  // stores the last routing events
+  parts_->media.reset();        // stops the media threads; sessions send their last RTCP
+  parts_->calls.reset();        // no thread reaches call control any more
   parts_->http.reset();
   parts_->api.reset();
   parts_->pool.reset();

@@ -15,7 +15,7 @@ constexpr auto O = DataClass::Operational;
 // and audit records identify nobody without the core site's keys, so they are operational.
 constexpr auto C = DataClass::Core;
 
-constexpr std::array<ColumnClass, 113> Columns{{
+constexpr std::array<ColumnClass, 123> Columns{{
     {"users", "id", O},
     {"users", "username", O},
     {"users", "display_name", O},
@@ -134,6 +134,17 @@ constexpr std::array<ColumnClass, 113> Columns{{
     {"call_events", "loss_pct", O},
     {"call_events", "jitter_ms", O},
     {"call_events", "round_trip_ms", O},
+    // The routing log names interactions, queues and agents by id, never a customer.
+    {"routing_events", "seq", O},
+    {"routing_events", "type", O},
+    {"routing_events", "at_ms", O},
+    {"routing_events", "interaction_id", O},
+    {"routing_events", "queue_id", O},
+    {"routing_events", "agent_id", O},
+    {"routing_events", "target", O},
+    {"routing_events", "channel", O},
+    {"routing_events", "state", O},
+    {"routing_events", "reason", O},
 }};
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "store/internal/sql_entry_point_repository.h"
 #include "store/internal/sql_queue_repository.h"
 #include "store/internal/sql_replication.h"
+#include "store/internal/sql_routing_log.h"
 #include "store/internal/sql_session_repository.h"
 #include "store/internal/sql_skill_repository.h"
 #include "store/internal/sql_user_repository.h"
@@ -47,6 +48,7 @@ class SqlStore final : public Store {
         entry_points_(*database_),
         call_records_(*database_, options.cipher, options.tokenizer,
                       mayStoreInClear(options.residency, "call_events", "caller")),
+        routing_log_(*database_),
         audit_(*database_),
         replication_(*database_) {}
 
@@ -62,6 +64,7 @@ class SqlStore final : public Store {
   crm::CustomerRepository& customers() override { return customers_; }
   call::EntryPointRepository& entryPoints() override { return entry_points_; }
   call::CallRecordRepository& callRecords() override { return call_records_; }
+  acd::RoutingLog& routingLog() override { return routing_log_; }
   privacy::AuditTrail& audit() override { return audit_; }
   Replication& replication() override { return replication_; }
 
@@ -91,6 +94,7 @@ class SqlStore final : public Store {
   internal::SqlCustomerRepository customers_;
   internal::SqlEntryPointRepository entry_points_;
   internal::SqlCallRecordRepository call_records_;
+  internal::SqlRoutingLog routing_log_;
   internal::SqlAuditTrail audit_;
   internal::SqlReplication replication_;
 };

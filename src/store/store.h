@@ -6,6 +6,7 @@
 
 #include "acd/agent.h"
 #include "acd/queue.h"
+#include "acd/routing_log.h"
 #include "acd/skill.h"
 #include "auth/session.h"
 #include "auth/user.h"
@@ -112,6 +113,8 @@ class Store {
   virtual call::EntryPointRepository& entryPoints() = 0;
   /** The append-only log of call events; the caller is kept as the residency policy allows. */
   virtual call::CallRecordRepository& callRecords() = 0;
+  /** The routing event log the contact-center figures are rebuilt from after a restart. */
+  virtual acd::RoutingLog& routingLog() = 0;
   virtual privacy::AuditTrail& audit() = 0;
   virtual Replication& replication() = 0;
 

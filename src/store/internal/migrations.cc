@@ -386,11 +386,45 @@ CREATE INDEX call_events_call_id ON call_events(call_id, seq);
 CREATE INDEX call_events_at_ms ON call_events(at_ms);
 )sql";
 
-constexpr std::array<Migration, 4> All{{
+// The routing event log, from which a restarted site rebuilds its contact-center figures.
+constexpr std::string_view V5Sqlite = R"sql(
+CREATE TABLE routing_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  type TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  interaction_id TEXT NOT NULL,
+  queue_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  target TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  state TEXT NOT NULL,
+  reason TEXT NOT NULL
+);
+CREATE INDEX routing_events_at_ms ON routing_events(at_ms);
+)sql";
+
+constexpr std::string_view V5Postgres = R"sql(
+CREATE TABLE routing_events (
+  seq BIGSERIAL PRIMARY KEY,
+  type TEXT NOT NULL,
+  at_ms BIGINT NOT NULL,
+  interaction_id TEXT NOT NULL,
+  queue_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  target TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  state TEXT NOT NULL,
+  reason TEXT NOT NULL
+);
+CREATE INDEX routing_events_at_ms ON routing_events(at_ms);
+)sql";
+
+constexpr std::array<Migration, 5> All{{
     {1, "users, sessions, skills, agents, queues", V1Sqlite, V1Postgres},
     {2, "customers, customer tokens, audit trail", V2Sqlite, V2Postgres},
     {3, "site link outbox and inbox", V3Sqlite, V3Postgres},
     {4, "queue routing settings, chat capacity, entry points, call records", V4Sqlite, V4Postgres},
+    {5, "routing event log", V5Sqlite, V5Postgres},
 }};
 
 }  // namespace

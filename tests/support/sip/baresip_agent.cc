@@ -1,15 +1,13 @@
 #include "support/sip/baresip_agent.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
-#include <thread>
+
+#include "support/sip/baresip_phone.h"
 
 namespace kefu::sip::testing {
 
@@ -40,33 +38,10 @@ BaresipAgent::BaresipAgent(const std::string& dir, uint16_t sip_port, const Bare
              << ";auth_pass=" << account.password << ";answermode=manual\n";
   }
   std::ofstream(dir_ + "/contacts").close();
-  pid_ = ::fork();
-  if (pid_ == 0) {
-    const int out = ::open((dir_ + "/baresip.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int in = ::open("/dev/null", O_RDONLY);
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(out, 2);
-    ::setpgid(0, 0);
-    ::execlp("baresip", "baresip", "-f", dir_.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
+  pid_ = startBaresip(dir_);
 }
 
-BaresipAgent::~BaresipAgent() {
-  if (pid_ <= 0) {
-    return;
-  }
-  ::kill(pid_, SIGTERM);
-  for (int i = 0; i < 50; ++i) {
-    if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-      pid_ = -1;
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  kill();
-}
+BaresipAgent::~BaresipAgent() { stopBaresip(pid_); }
 
 void BaresipAgent::kill() {
   if (pid_ <= 0) {
@@ -77,12 +52,7 @@ void BaresipAgent::kill() {
   pid_ = -1;
 }
 
-std::string BaresipAgent::log() const {
-  std::ifstream in(dir_ + "/baresip.log");
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+std::string BaresipAgent::log() const { return baresipLog(dir_); }
 
 std::string BaresipAgent::contactHostPort() const {
   return "@127.0.0.1:" + std::to_string(sip_port_);

@@ -62,6 +62,45 @@ uint16_t freeSipPortPair() {
   return 0;
 }
 
+pid_t startBaresip(const std::string& dir) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int out = ::open((dir + "/baresip.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int in = ::open("/dev/null", O_RDONLY);
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    ::setpgid(0, 0);
+    ::execlp("baresip", "baresip", "-f", dir.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  return pid;
+}
+
+void stopBaresip(pid_t& pid) {
+  if (pid <= 0) {
+    return;
+  }
+  ::kill(pid, SIGTERM);
+  for (int i = 0; i < 100; ++i) {
+    if (::waitpid(pid, nullptr, WNOHANG) == pid) {
+      pid = -1;
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  pid = -1;
+}
+
+std::string baresipLog(const std::string& dir) {
+  std::ifstream in(dir + "/baresip.log");
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
 BaresipPhone::BaresipPhone(std::string dir, BaresipPhoneOptions options)
     : dir_(std::move(dir)), options_(std::move(options)), sip_port_(freeSipPortPair()) {
   const uint16_t ctrl_port = freeSipPort();
@@ -93,17 +132,7 @@ BaresipPhone::BaresipPhone(std::string dir, BaresipPhoneOptions options)
              << "\n";
   }
   std::ofstream(dir_ + "/contacts").close();
-  pid_ = ::fork();
-  if (pid_ == 0) {
-    const int out = ::open((dir_ + "/baresip.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int in = ::open("/dev/null", O_RDONLY);
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(out, 2);
-    ::setpgid(0, 0);
-    ::execlp("baresip", "baresip", "-f", dir_.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
+  pid_ = startBaresip(dir_);
   // baresip opens its control port once its modules are loaded; poll for it (bounded).
   const auto deadline = Clock::now() + std::chrono::seconds(10);
   while (pid_ > 0 && ctrl_fd_ < 0 && Clock::now() < deadline) {
@@ -125,20 +154,7 @@ void BaresipPhone::stop() {
     ::close(ctrl_fd_);
     ctrl_fd_ = -1;
   }
-  if (pid_ <= 0) {
-    return;
-  }
-  ::kill(pid_, SIGTERM);
-  for (int i = 0; i < 100; ++i) {
-    if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-      pid_ = -1;
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ::kill(pid_, SIGKILL);
-  ::waitpid(pid_, nullptr, 0);
-  pid_ = -1;
+  stopBaresip(pid_);
 }
 
 std::string BaresipPhone::uri() const {
@@ -235,11 +251,6 @@ std::vector<std::string> BaresipPhone::receivedRecordings() const {
   return out;
 }
 
-std::string BaresipPhone::log() const {
-  std::ifstream in(dir_ + "/baresip.log");
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+std::string BaresipPhone::log() const { return baresipLog(dir_); }
 
 }  // namespace kefu::sip::testing

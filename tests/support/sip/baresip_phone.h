@@ -14,6 +14,14 @@ namespace kefu::sip::testing {
  *  TLS), or 0. */
 uint16_t freeSipPortPair();
 
+/** Starts baresip on the directory `dir` (which holds its config and accounts) in a process group
+ *  of its own, its output going to `dir`/baresip.log; @return its pid, or -1. */
+pid_t startBaresip(const std::string& dir);
+/** Stops the baresip `pid` (SIGTERM, then SIGKILL after 2 s) and reaps it; sets `pid` to -1. */
+void stopBaresip(pid_t& pid);
+/** @return the output of the baresip started on `dir` so far (for failure messages). */
+std::string baresipLog(const std::string& dir);
+
 /** How a BaresipPhone is set up. */
 struct BaresipPhoneOptions {
   std::string user;

@@ -13,6 +13,7 @@
 #include <pqxx/pqxx>
 #include <sstream>
 
+#include "store/store.h"
 #include "support/site_fixture.h"
 
 namespace kefu::test {
@@ -257,6 +258,48 @@ TEST_P(CustomerApiTest, KeyRotationReencryptsAndKeepsEveryValue) {
   ASSERT_EQ(revealed.status, 200) << revealed.body;
   EXPECT_EQ(body(revealed)["id_number"], IdNumber);
   EXPECT_EQ(body(revealed)["phones"][1], "+86 10 6552 9988");
+}
+
+TEST_P(CustomerApiTest, KeyRotationAlsoReencryptsTheSealedCallersOfCallEvents) {
+  site_->stop(std::chrono::seconds(1));
+  const std::string caller = "13912345678";
+  {
+    auto options = server::privacyStoreOptions(config_);
+    ASSERT_TRUE(options.ok()) << options.error().message;
+    auto store = store::openStore(config_.storage.url, *options);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    for (auto type : {call::CallEventType::Created, call::CallEventType::Ended}) {
+      call::CallEvent event;
+      event.type = type;
+      event.at_ms = 1000;
+      event.call_id = "call_rotate_1";
+      event.caller = caller;
+      event.dialed = "4001";
+      ASSERT_TRUE((*store)->callRecords().append(event).ok());
+    }
+  }
+  auto args = std::vector<std::string>{"keys", "rotate"};
+  for (auto& flag : storageFlags()) args.push_back(flag);
+  auto rotated = runKefu(args);
+  ASSERT_EQ(rotated.first, 0) << rotated.second;
+
+  // Reopened with the rotated key file: both events' callers are under data key 2 and still open.
+  auto options = server::privacyStoreOptions(config_);
+  ASSERT_TRUE(options.ok()) << options.error().message;
+  auto store = store::openStore(config_.storage.url, *options);
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  // A no-op update that counts the rows whose caller is sealed under key 2.
+  auto under_key_2 = (*store)->execForTest(
+      "UPDATE call_events SET dialed = dialed WHERE caller LIKE 'enc1:2:%'", {});
+  ASSERT_TRUE(under_key_2.ok()) << under_key_2.error().message;
+  EXPECT_EQ(*under_key_2, 2);
+  auto events = (*store)->callRecords().eventsOf("call_rotate_1");
+  ASSERT_TRUE(events.ok()) << events.error().message;
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].caller, caller);
+  EXPECT_EQ((*events)[1].caller, caller);
+  store->reset();
+  restart();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CustomerApiTest,

@@ -12,11 +12,6 @@ constexpr std::string_view EventColumns =
     "e.queue_id, e.agent_id, e.target, e.cause, e.detail, e.mos, e.loss_pct, e.jitter_ms, "
     "e.round_trip_ms, e.seq";
 
-/** The authenticated context of a sealed caller: it does not open on another call's row. */
-std::string callerContext(std::string_view call_id) {
-  return "call_events.caller:" + std::string(call_id);
-}
-
 /** @return the type whose name is `text`, read back through call::toString (one list of names). */
 std::optional<call::CallEventType> parseType(std::string_view text) {
   // The enum counts up from Created with no gaps; past its end toString() says "unknown".
@@ -38,6 +33,10 @@ SqlValue optionalReal(const std::optional<call::CallQuality>& quality, double va
 }
 
 }  // namespace
+
+std::string callerContext(std::string_view call_id) {
+  return "call_events.caller:" + std::string(call_id);
+}
 
 Result<void> SqlCallRecordRepository::append(const call::CallEvent& event) {
   if (event.call_id.empty()) {

@@ -7,6 +7,10 @@
 
 namespace kefu::store::internal {
 
+/** @return the authenticated context of call `call_id`'s sealed caller: a sealed caller does not
+ * open on another call's row. */
+std::string callerContext(std::string_view call_id);
+
 /**
  * Call events in `call_events`, an append-only log numbered by `seq`. The caller is a phone number
  * (core-class): sealed by `cipher` when the site has one, else kept in clear only where

@@ -1,6 +1,9 @@
 #include "store/internal/sql_customer_repository.h"
 
+#include <spdlog/spdlog.h>
+
 #include "store/internal/repository_support.h"
+#include "store/internal/sql_call_record_repository.h"
 #include "store/internal/sql_replication.h"
 
 namespace kefu::store::internal {
@@ -328,6 +331,40 @@ Result<std::int64_t> SqlCustomerRepository::reseal() {
         return changed.error();
       }
       ++rewritten;
+    }
+    // The callers of call events are sealed under the same data keys: `kefu keys rotate` must
+    // leave nothing under an old key. Each sealed value is rewritten where it stands (the same
+    // ciphertext identifies its rows; the nonce makes it unique to one append).
+    auto callers = session.query("SELECT DISTINCT call_id, caller FROM call_events");
+    if (!callers) {
+      return callers.error();
+    }
+    std::int64_t events = 0;
+    for (const SqlRow& row : *callers) {
+      const std::string call_id = row.text(0);
+      const std::string stored = row.text(1);
+      if (!privacy::FieldCipher::isSealed(stored) ||
+          privacy::FieldCipher::keyIdOf(stored) == current) {
+        continue;
+      }
+      auto plain = cipher_->open(stored, callerContext(call_id));
+      if (!plain) {
+        return plain.error();
+      }
+      auto sealed = cipher_->seal(*plain, callerContext(call_id));
+      if (!sealed) {
+        return sealed.error();
+      }
+      auto changed =
+          session.exec("UPDATE call_events SET caller = $3 WHERE call_id = $1 AND caller = $2",
+                       {call_id, stored, *sealed});
+      if (!changed) {
+        return changed.error();
+      }
+      events += *changed;
+    }
+    if (events > 0) {
+      spdlog::info("keys: re-encrypted the caller of {} call event(s)", events);
     }
     return {};
   }));

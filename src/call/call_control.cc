@@ -103,7 +103,8 @@ CallControl::CallControl(EventLoop& loop, const TimeSource& time, sip::SipStack&
       router_(router),
       agents_(agents),
       events_(std::move(events)),
-      config_(std::move(config)) {
+      config_(std::move(config)),
+      trunk_nonces_(sip::randomBytes(32), time, std::chrono::minutes(5)) {
   if (!config_.prompt_loader) {
     config_.prompt_loader = [](const std::string& path) { return media::loadWav(path); };
   }
@@ -154,23 +155,45 @@ void CallControl::onSecureTransport(media::SessionId session, bool ok, std::stri
 
 // --- Incoming INVITEs. ---
 
-bool CallControl::trusted(const sip::IncomingInvite& invite) const {
+CallControl::Admission CallControl::admission(const sip::IncomingInvite& invite) const {
   if (config_.trunks.empty()) {
-    return true;
+    return Admission::Trusted;
   }
+  bool digest_trunks = false;
   for (const auto& trunk : config_.trunks) {
     for (const auto& host : trunk.source_hosts) {
       if (host == invite.source_host) {
-        return true;
+        return Admission::Trusted;
       }
     }
+    digest_trunks = digest_trunks || !trunk.auth_user.empty();
   }
   for (const auto& registration : sip_.registrations()) {
     if (hostOfSource(registration.source) == invite.source_host) {
-      return true;
+      return Admission::Trusted;
     }
   }
-  return false;
+  if (!digest_trunks) {
+    return Admission::Forbidden;
+  }
+  // A digest trunk answers our 407 with credentials for this very INVITE (method and URI).
+  auto credentials = sip::parseDigestCredentials(invite.proxy_authorization);
+  if (!credentials || credentials->realm != config_.realm) {
+    return Admission::Challenge;
+  }
+  const auto nonce = trunk_nonces_.check(credentials->nonce);
+  if (nonce == sip::NonceState::Invalid) {
+    return Admission::Challenge;
+  }
+  for (const auto& trunk : config_.trunks) {
+    if (!trunk.auth_user.empty() && trunk.auth_user == credentials->username &&
+        sip::digestResponse(*credentials, trunk.auth_password, "INVITE") == credentials->response) {
+      // A right answer to an old nonce: ask again without doubting the password.
+      return nonce == sip::NonceState::Stale ? Admission::ChallengeStale : Admission::Trusted;
+    }
+  }
+  // Wrong credentials: refused outright, so a guess costs a whole new INVITE.
+  return Admission::Forbidden;
 }
 
 void CallControl::handleInvite(const sip::IncomingInvite& invite) {
@@ -180,10 +203,23 @@ void CallControl::handleInvite(const sip::IncomingInvite& invite) {
     sip_.rejectInvite(invite.dialog, 503, "Service Unavailable", config_.retry_after_s);
     return;
   }
-  if (!trusted(invite)) {
-    ++counters_.rejected_forbidden;
-    sip_.rejectInvite(invite.dialog, 403, "Forbidden", 0);
-    return;
+  const Admission admitted = admission(invite);
+  switch (admitted) {
+    case Admission::Trusted:
+      break;
+    case Admission::Challenge:
+    case Admission::ChallengeStale: {
+      ++counters_.challenged;
+      const bool stale = admitted == Admission::ChallengeStale;
+      sip_.challengeInvite(invite.dialog, "Digest realm=\"" + config_.realm + "\", nonce=\"" +
+                                              trunk_nonces_.issue() + "\", algorithm=MD5" +
+                                              (stale ? ", stale=true" : ""));
+      return;
+    }
+    case Admission::Forbidden:
+      ++counters_.rejected_forbidden;
+      sip_.rejectInvite(invite.dialog, 403, "Forbidden", 0);
+      return;
   }
   auto user = internal::uriUser(invite.request_uri);
   const EntryPoint* entry = nullptr;

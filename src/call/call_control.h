@@ -20,6 +20,7 @@
 #include "core/result.h"
 #include "core/time_source.h"
 #include "media/engine.h"
+#include "sip/digest.h"
 #include "sip/sip_stack.h"
 
 namespace kefu::call {
@@ -55,10 +56,13 @@ struct GatewayConfig {
   std::string auth_password;
 };
 
-/** A SIP trunk calls may come from. */
+/** A SIP trunk calls may come from: known by its source addresses, or by digest credentials
+ *  its INVITEs answer our 407 challenge with (both may be set; either admits a call). */
 struct TrunkConfig {
   std::string id;
   std::vector<std::string> source_hosts;  // addresses as IncomingInvite::source_host gives them
+  std::string auth_user;                  // empty: the trunk is known by address only
+  std::string auth_password;
 };
 
 /** Loads a prompt file; the default reads a WAV (media::loadWav). */
@@ -72,6 +76,7 @@ struct CallControlConfig {
   std::string sip_host = "kefu.local";            // our host in From URIs
   GatewayConfig gateway;
   std::vector<TrunkConfig> trunks;  // empty: every source may call
+  std::string realm = "kefu";       // the digest realm trunks are challenged in
   std::string music_on_hold;        // a prompt file; empty: silence on hold
   std::string recording_dir = ".";
   bool record_calls = false;
@@ -91,6 +96,7 @@ struct CallControlCounters {
   std::atomic<std::uint64_t> calls_total{0};  // INVITEs accepted (Created events)
   std::atomic<std::uint64_t> rejected_overload{0};
   std::atomic<std::uint64_t> rejected_forbidden{0};
+  std::atomic<std::uint64_t> challenged{0};  // INVITEs answered 407 (a digest trunk's first try)
   std::atomic<std::uint64_t> rejected_not_found{0};
   std::atomic<std::uint64_t> rejected_bad_sdp{0};
   std::atomic<std::int64_t> legs_active{0};            // SIP dialogs call control holds
@@ -227,7 +233,10 @@ class CallControl final : public sip::SipCallListener,
   void handleInvite(const sip::IncomingInvite& invite);
   void handleDialogEvent(const sip::DialogEvent& event);
   void handleCallerEvent(Call& call, const sip::DialogEvent& event);
-  bool trusted(const sip::IncomingInvite& invite) const;
+  /** Whether an INVITE may come in: from a trunk's address, a registered phone, or a digest
+   *  trunk whose Proxy-Authorization is right; Challenge (stale or not) asks for credentials. */
+  enum class Admission { Trusted, Challenge, ChallengeStale, Forbidden };
+  Admission admission(const sip::IncomingInvite& invite) const;
   void startTarget(Call& call, const std::string& greeting);
   void startAnnouncement(Call& call, const std::string& path);
   void handleRtpTimeout(media::SessionId session);
@@ -298,6 +307,7 @@ class CallControl final : public sip::SipCallListener,
   EventSink events_;
   CallControlConfig config_;
   CallControlCounters counters_;
+  sip::NonceIssuer trunk_nonces_;  // nonces of the 407 challenges to digest trunks
   std::vector<EntryPoint> entry_points_;
   std::map<std::string, std::unique_ptr<Call>, std::less<>> calls_;
   std::map<sip::DialogId, std::string> dialogs_;      // every live leg's dialog → call id

@@ -425,6 +425,15 @@ std::vector<ConfigKey> makeConfigKeys() {
                          "IP addresses separated by commas, or empty", isAddressList,
                          "Source addresses of the inbound trunks; an INVITE from elsewhere that "
                          "is not from a registered phone gets 403. Empty: calls from any source."));
+  keys.push_back(textKey("sip.trunk_user", KEFU_CONFIG_FIELD(sip.trunk_user), "text; optional",
+                         "text without line breaks", isPathText,
+                         "An inbound trunk known by digest credentials rather than by address: "
+                         "an INVITE from an address that is neither a trunk's nor a registered "
+                         "phone's is challenged with 407 in sip.realm and admitted when it "
+                         "answers with this user and sip.trunk_password (403 otherwise). Empty: no "
+                         "digest trunk."));
+  keys.push_back(secretKey("sip.trunk_password", KEFU_CONFIG_FIELD(sip.trunk_password), 1,
+                           "Password of the digest trunk (sip.trunk_user)."));
   keys.push_back(integerKey("calls.max_calls", KEFU_CONFIG_FIELD(calls.max_calls), 1, 1000000,
                             "Calls at once; beyond it a new INVITE gets 503 with Retry-After and "
                             "calls in progress are unaffected."));

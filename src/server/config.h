@@ -59,7 +59,9 @@ struct Config {
     std::string tls_listen;          // "host:port"; empty: no TLS listener
     std::string tls_certificate_dir;
     std::string realm = "kefu";
-    std::string trunks;  // comma-separated source addresses; empty: any source
+    std::string trunks;      // comma-separated source addresses; empty: any source
+    std::string trunk_user;  // a trunk known by digest credentials instead; empty: none
+    std::optional<std::string> trunk_password;
     bool operator==(const Sip&) const = default;
   };
   struct Calls {

@@ -187,8 +187,13 @@ class SiteCalls::Impl final : public sip::SipStackListener, public call::AgentDi
     cc.gateway = {config_.calls.gateway, config_.calls.gateway_user,
                   config_.calls.gateway_password.value_or("")};
     if (auto hosts = splitList(config_.sip.trunks); !hosts.empty()) {
-      cc.trunks.push_back({"trunks", std::move(hosts)});
+      cc.trunks.push_back({"trunks", std::move(hosts), {}, {}});
     }
+    if (!config_.sip.trunk_user.empty()) {
+      cc.trunks.push_back(
+          {"digest", {}, config_.sip.trunk_user, config_.sip.trunk_password.value_or("")});
+    }
+    cc.realm = config_.sip.realm;
     cc.music_on_hold = config_.calls.music_on_hold.empty() ? std::string(BuiltinMusic)
                                                            : config_.calls.music_on_hold;
     cc.recording_dir = config_.calls.recording_dir;
@@ -424,6 +429,8 @@ class SiteCalls::Impl final : public sip::SipStackListener, public call::AgentDi
                        [s] { return static_cast<double>(s->cpu_usage_permille.load()) / 10.0; });
     counter("kefu_calls_rejected_forbidden_total", "INVITEs refused with 403 (unknown source).",
             &c->rejected_forbidden);
+    counter("kefu_calls_challenged_total",
+            "INVITEs answered 407 (a digest trunk asked for its credentials).", &c->challenged);
     counter("kefu_calls_rejected_not_found_total", "INVITEs refused with 404 (unknown number).",
             &c->rejected_not_found);
     counter("kefu_calls_rejected_bad_sdp_total", "INVITEs refused with 488 (unusable SDP).",

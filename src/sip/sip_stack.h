@@ -81,6 +81,9 @@ struct IncomingInvite {
   std::string replaces_call_id;
   std::string replaces_to_tag;
   std::string replaces_from_tag;
+  /** The Proxy-Authorization header's value (an inbound trunk's answer to our 407 challenge,
+   *  `Digest username=…`); empty when absent. */
+  std::string proxy_authorization;
 };
 
 /** An INVITE call control sends (a B2BUA leg to an agent's phone, a gateway, a callback). */
@@ -204,6 +207,9 @@ class SipStack {
   /** Refuses an incoming INVITE with a final status >= 300, adding `Retry-After: seconds` when
    *  `retry_after_s` > 0 (503 under overload). Any thread (posted). */
   virtual void rejectInvite(DialogId dialog, int status, std::string reason, int retry_after_s) = 0;
+  /** Answers an incoming INVITE 407 Proxy Authentication Required with `proxy_authenticate` as
+   *  its Proxy-Authenticate value (`Digest realm="…", nonce="…"`). Any thread (posted). */
+  virtual void challengeInvite(DialogId dialog, std::string proxy_authenticate) = 0;
   /** Ends a dialog: BYE when established, CANCEL for our unanswered INVITE, 480 for an
    *  unanswered incoming one. Any thread (posted). */
   virtual void hangUp(DialogId dialog) = 0;

@@ -112,6 +112,21 @@ void SofiaSipStack::rejectInvite(DialogId dialog, int status, std::string reason
   });
 }
 
+void SofiaSipStack::challengeInvite(DialogId dialog, std::string proxy_authenticate) {
+  post([this, dialog, proxy_authenticate = std::move(proxy_authenticate)] {
+    Dialog* d = findDialog(dialog);
+    if (d == nullptr || d->outgoing || d->final_sent) {
+      return;
+    }
+    decided(*d);
+    d->final_sent = true;
+    d->final_status = 407;
+    nua_respond(d->nh, 407, "Proxy Authentication Required",
+                SIPTAG_PROXY_AUTHENTICATE_STR(proxy_authenticate.c_str()), TAG_END());
+    countResponse(407);
+  });
+}
+
 void SofiaSipStack::hangUp(DialogId dialog) {
   post([this, dialog] {
     Dialog* d = findDialog(dialog);
@@ -350,9 +365,10 @@ void SofiaSipStack::onInvite(int status, nua_handle_t* nh, const sip_t* sip) {
   if (sip->sip_user_agent != nullptr && sip->sip_user_agent->g_string != nullptr) {
     invite.user_agent = sip->sip_user_agent->g_string;
   }
-  if (sip->sip_contact != nullptr && sip->sip_contact->m_url != nullptr) {
+  if (sip->sip_contact != nullptr) {
     invite.contact_uri = urlToString(sip->sip_contact->m_url);
   }
+  invite.proxy_authorization = credentialsValue(sip->sip_proxy_authorization);
   const std::string source = sourceOfCurrentRequest();
   invite.source = viaTransport(*sip) + ":" + source;
   invite.source_host = hostOfSource(source);

@@ -96,6 +96,21 @@ std::string headerValue(const sip_header_t* header) {
   return text != nullptr ? std::string(text) : std::string();
 }
 
+std::string credentialsValue(const msg_auth_t* auth) {
+  if (auth == nullptr) {
+    return {};
+  }
+  // Rebuilt from the parsed parameters: sofia's printer of this header drops the last parameter
+  // when the encoded length estimate is short (seen with baresip's `nc=`).
+  std::string value = auth->au_scheme != nullptr ? auth->au_scheme : "";
+  const char* const* params = auth->au_params;
+  for (std::size_t i = 0; params != nullptr && params[i] != nullptr; ++i) {
+    value += (i == 0 ? " " : ", ");
+    value += params[i];
+  }
+  return value;
+}
+
 bool acceptsSdp(const sip_t& sip) {
   bool any = false;
   for (const sip_accept_t* a = sip.sip_accept; a != nullptr; a = a->ac_next) {
@@ -162,16 +177,7 @@ RegisterRequest readRegister(const sip_t& sip, std::string source, std::string t
     r.contacts.push_back(std::move(contact));
   }
   if (sip.sip_authorization != nullptr) {
-    // Rebuilt from the parsed parameters: sofia's printer of this header drops the last
-    // parameter when the encoded length estimate is short (seen with baresip's `nc=`).
-    std::string value =
-        sip.sip_authorization->au_scheme != nullptr ? sip.sip_authorization->au_scheme : "";
-    const char* const* params = sip.sip_authorization->au_params;
-    for (std::size_t i = 0; params != nullptr && params[i] != nullptr; ++i) {
-      value += (i == 0 ? " " : ", ");
-      value += params[i];
-    }
-    r.authorization = std::move(value);
+    r.authorization = credentialsValue(sip.sip_authorization);
   }
   if (sip.sip_user_agent != nullptr && sip.sip_user_agent->g_string != nullptr) {
     r.user_agent = sip.sip_user_agent->g_string;

@@ -20,6 +20,9 @@ std::string urlToString(const url_t* url);
 std::string urlScheme(const url_t* url);
 /** @return the value of a header printed without its name (empty for none). */
 std::string headerValue(const sip_header_t* header);
+/** @return an Authorization or Proxy-Authorization header's value rebuilt from its parsed scheme
+ *  and parameters ("Digest username=…, …"); empty for nullptr. */
+std::string credentialsValue(const msg_auth_t* auth);
 
 /** @return a display name or parameter without its quotes and backslash escapes (as is when not
  *  quoted). */

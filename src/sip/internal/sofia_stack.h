@@ -59,6 +59,7 @@ class SofiaSipStack final : public SipStack {
   void setCallListener(SipCallListener* listener) override;
   void answerInvite(DialogId dialog, int status, std::string reason, std::string sdp) override;
   void rejectInvite(DialogId dialog, int status, std::string reason, int retry_after_s) override;
+  void challengeInvite(DialogId dialog, std::string proxy_authenticate) override;
   void hangUp(DialogId dialog) override;
   DialogId invite(OutgoingInvite invite) override;
   void reinvite(DialogId dialog, std::string sdp) override;

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "call/call_control.h"
@@ -95,6 +96,7 @@ class CallControlTest : public ::testing::Test {
     invite.content_type = invite.sdp.empty() ? "" : "application/sdp";
     invite.source = "udp:" + source_host + ":5060";
     invite.source_host = source_host;
+    invite.proxy_authorization = std::exchange(proxy_authorization, {});
     control->onIncomingInvite(invite);
     run();
     return invite.dialog;
@@ -225,6 +227,7 @@ class CallControlTest : public ::testing::Test {
   }
 
   SimulatedTime time;
+  std::string proxy_authorization;  // the next callIn()'s Proxy-Authorization (then cleared)
   EventLoop loop{time};
   FakeSipStack sip;
   FakeMediaEngine media;

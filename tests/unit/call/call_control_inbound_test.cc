@@ -26,6 +26,60 @@ TEST_F(CallControlTest, RegisteredPhoneIsATrustedSource) {
   EXPECT_EQ(control->counters().rejected_forbidden.load(), 0u);
 }
 
+/** @return the Proxy-Authorization a trunk sends for `user` on "sip:100@kefu.example.com"
+ *  after the challenge `challenge` (its nonce is taken from there). */
+std::string trunkAnswer(const std::string& challenge, const std::string& user,
+                        const std::string& password) {
+  const auto start = challenge.find("nonce=\"") + 7;
+  sip::DigestCredentials credentials;
+  credentials.username = user;
+  credentials.realm = "kefu";
+  credentials.nonce = challenge.substr(start, challenge.find('"', start) - start);
+  credentials.uri = "sip:100@kefu.example.com";
+  const std::string response = sip::digestResponse(credentials, password, "INVITE");
+  return "Digest username=\"" + user + "\", realm=\"kefu\", nonce=\"" + credentials.nonce +
+         "\", uri=\"" + credentials.uri + "\", response=\"" + response + "\", algorithm=MD5";
+}
+
+TEST_F(CallControlTest, DigestTrunkIsChallengedThenAdmittedWithItsCredentialsOnly) {
+  config.trunks.push_back(TrunkConfig{"carrier-b", {}, "carrier-b", "trunk-secret"});
+  start();
+  auto first = callIn("100", "198.51.100.9");
+  ASSERT_EQ(sip.statusesOf(first), std::vector<int>{407});
+  const std::string challenge = sip.commands().back().text;
+  EXPECT_NE(challenge.find("Digest realm=\"kefu\", nonce=\""), std::string::npos) << challenge;
+  EXPECT_TRUE(events.empty()) << "a challenged INVITE is no call";
+
+  proxy_authorization = trunkAnswer(challenge, "carrier-b", "trunk-secret");
+  auto admitted = callIn("100", "198.51.100.9");
+  EXPECT_EQ(sip.statusesOf(admitted), (std::vector<int>{180, 200}));
+
+  proxy_authorization = trunkAnswer(challenge, "carrier-b", "guess");
+  EXPECT_EQ(sip.statusesOf(callIn("100", "198.51.100.9")), std::vector<int>{403});
+  proxy_authorization = trunkAnswer(challenge, "someone-else", "trunk-secret");
+  EXPECT_EQ(sip.statusesOf(callIn("100", "198.51.100.9")), std::vector<int>{403});
+  // A nonce we never issued is no answer at all: challenged again.
+  proxy_authorization = trunkAnswer("nonce=\"forged.0\"", "carrier-b", "trunk-secret");
+  EXPECT_EQ(sip.statusesOf(callIn("100", "198.51.100.9")), std::vector<int>{407});
+  EXPECT_EQ(control->counters().challenged.load(), 2u);
+  EXPECT_EQ(control->counters().rejected_forbidden.load(), 2u);
+  // The address trunk is still known by address, with no challenge.
+  EXPECT_EQ(sip.statusesOf(callIn("100")), (std::vector<int>{180, 200}));
+}
+
+TEST_F(CallControlTest, DigestTrunkAnsweringAnOldNonceIsChallengedAsStale) {
+  config.trunks.push_back(TrunkConfig{"carrier-b", {}, "carrier-b", "trunk-secret"});
+  start();
+  auto first = callIn("100", "198.51.100.9");
+  const std::string challenge = sip.commands().back().text;
+  time.advance(std::chrono::minutes(6));
+  proxy_authorization = trunkAnswer(challenge, "carrier-b", "trunk-secret");
+  auto late = callIn("100", "198.51.100.9");
+  ASSERT_EQ(sip.statusesOf(late), std::vector<int>{407});
+  EXPECT_NE(sip.commands().back().text.find("stale=true"), std::string::npos);
+  EXPECT_EQ(sip.statusesOf(first), std::vector<int>{407});
+}
+
 TEST_F(CallControlTest, EmptyTrunkListAcceptsEverySource) {
   config.trunks.clear();
   start();

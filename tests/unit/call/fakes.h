@@ -28,7 +28,7 @@ inline std::string phoneSdp(std::string_view direction = "sendrecv",
 class FakeSipStack final : public sip::SipStack {
  public:
   struct Command {
-    std::string kind;  // answer, reject, hangup, reinvite, answer_reinvite, notify
+    std::string kind;  // answer, reject, challenge, hangup, reinvite, answer_reinvite, notify
     sip::DialogId dialog = 0;
     int status = 0;
     std::string text;  // reason or SDP
@@ -70,7 +70,8 @@ class FakeSipStack final : public sip::SipStack {
   std::vector<int> statusesOf(sip::DialogId dialog) const {
     std::vector<int> out;
     for (const auto& c : commands_) {
-      if ((c.kind == "answer" || c.kind == "reject") && c.dialog == dialog) {
+      if ((c.kind == "answer" || c.kind == "reject" || c.kind == "challenge") &&
+          c.dialog == dialog) {
         out.push_back(c.status);
       }
     }
@@ -91,6 +92,10 @@ class FakeSipStack final : public sip::SipStack {
   void rejectInvite(sip::DialogId dialog, int status, std::string reason,
                     int retry_after_s) override {
     commands_.push_back({"reject", dialog, status, std::move(reason), retry_after_s});
+    open_.erase(dialog);
+  }
+  void challengeInvite(sip::DialogId dialog, std::string proxy_authenticate) override {
+    commands_.push_back({"challenge", dialog, 407, std::move(proxy_authenticate), 0});
     open_.erase(dialog);
   }
   void hangUp(sip::DialogId dialog) override {

@@ -481,6 +481,16 @@ TEST_F(HybridSyncTest, ChaosCutKillAndRestartLoseNothingAndApplyNothingTwice) {
       written = i + 1;
     }
   });
+  // A failed assertion below returns early: the writer (which ends on its own) is joined, not
+  // abandoned.
+  struct Joiner {
+    std::thread& thread;
+    ~Joiner() {
+      if (thread.joinable()) {
+        thread.join();
+      }
+    }
+  } joiner{writer};
   auto when = [&](int count) {
     while (written < count) {
       std::this_thread::sleep_for(5ms);

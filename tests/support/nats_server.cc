@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -159,13 +160,18 @@ bool NatsServer::launch() {
          << "\", " << tls << " } } ] }\n";
   }
   conf.close();
-  pid_ = ::fork();
-  if (pid_ == 0) {
-    const std::string path = (dir_ / "nats.conf").string();
-    ::execlp("nats-server", "nats-server", "-c", path.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
+  // posix_spawn, not fork: copying the page tables of a large sanitizer-built test process took
+  // seconds under load, and the server then started too late for the wait below.
+  const std::string path = (dir_ / "nats.conf").string();
+  std::vector<char*> argv{const_cast<char*>("nats-server"), const_cast<char*>("-c"),
+                          const_cast<char*>(path.c_str()), nullptr};
+  if (::posix_spawnp(&pid_, "nats-server", nullptr, nullptr, argv.data(), environ) != 0) {
+    pid_ = -1;
+    ADD_FAILURE() << "nats-server " << o.name << " could not be started";
+    return false;
   }
-  for (int i = 0; i < 100; ++i) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
     if (accepts(client_port_)) {
       return true;
     }

@@ -8,35 +8,18 @@
 #include <vector>
 
 #include "acd/kpi.h"
+#include "routing_log_builders.h"
 
 namespace kefu::acd {
 namespace {
 
 using Type = RoutingEventType;
 
-constexpr std::int64_t Sec = 1000;
+using log_builders::ev;
+using log_builders::Sec;
+using log_builders::state;
+
 constexpr std::int64_t Day = 86'400 * Sec;
-
-RoutingEvent ev(Type type, std::int64_t at_s, std::string interaction, std::string queue,
-                std::string agent = "") {
-  RoutingEvent e;
-  e.type = type;
-  e.at_ms = at_s * Sec;
-  e.interaction_id = std::move(interaction);
-  e.queue_id = std::move(queue);
-  e.agent_id = std::move(agent);
-  return e;
-}
-
-RoutingEvent state(std::int64_t at_s, std::string agent, AgentState s, std::string reason = "") {
-  RoutingEvent e;
-  e.type = Type::AgentStateChanged;
-  e.at_ms = at_s * Sec;
-  e.agent_id = std::move(agent);
-  e.state = s;
-  e.reason = std::move(reason);
-  return e;
-}
 
 // At 100 s: i1 waits in q1, i2 talks with a1, i3 is in a2's wrap-up, i4 left for the cloud pool;
 // a3 is not ready, a4 logged out.

@@ -7,34 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "routing_log_builders.h"
+
 namespace kefu::acd {
 namespace {
 
 using Type = RoutingEventType;
 
-constexpr std::int64_t Sec = 1000;
-
-RoutingEvent ev(Type type, std::int64_t at_s, std::string interaction, std::string queue,
-                std::string agent = "", std::string target = "") {
-  RoutingEvent e;
-  e.type = type;
-  e.at_ms = at_s * Sec;
-  e.interaction_id = std::move(interaction);
-  e.queue_id = std::move(queue);
-  e.agent_id = std::move(agent);
-  e.target = std::move(target);
-  return e;
-}
-
-RoutingEvent state(std::int64_t at_s, std::string agent, AgentState s, std::string reason = "") {
-  RoutingEvent e;
-  e.type = Type::AgentStateChanged;
-  e.at_ms = at_s * Sec;
-  e.agent_id = std::move(agent);
-  e.state = s;
-  e.reason = std::move(reason);
-  return e;
-}
+using log_builders::ev;
+using log_builders::Sec;
+using log_builders::state;
 
 // Records `log` and checks that a replay of it agrees with the live book.
 FigureBook live(const std::vector<RoutingEvent>& log, const FigureRules& rules = {}) {

@@ -94,10 +94,7 @@ std::size_t ContactCenter::restoreFigures(const std::vector<acd::RoutingEvent>& 
       ++replayed;
     }
     if (replayed > 0) {
-      for (const auto& closing : figures_.closingEvents(figures_.nowMs(), "site_restart")) {
-        figures_.record(closing);
-        publish(closing);
-      }
+      closeOpen(figures_.nowMs(), "site_restart");
     }
     return replayed;
   });
@@ -105,13 +102,16 @@ std::size_t ContactCenter::restoreFigures(const std::vector<acd::RoutingEvent>& 
 
 void ContactCenter::closeAll(const std::string& reason) {
   onLoop([&] {
-    const std::int64_t now = std::max(monotonicMs(time_), figures_.nowMs());
-    for (const auto& closing : figures_.closingEvents(now, reason)) {
-      figures_.record(closing);
-      publish(closing);
-    }
+    closeOpen(std::max(monotonicMs(time_), figures_.nowMs()), reason);
     return true;
   });
+}
+
+void ContactCenter::closeOpen(std::int64_t at_ms, const std::string& reason) {
+  for (const auto& closing : figures_.closingEvents(at_ms, reason)) {
+    figures_.record(closing);
+    publish(closing);
+  }
 }
 
 void ContactCenter::publish(const acd::RoutingEvent& event) const {

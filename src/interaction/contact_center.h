@@ -107,6 +107,9 @@ class ContactCenter final : private acd::RoutingEngine::Listener {
  private:
   void onRoutingEvent(const acd::RoutingEvent& event) override;
   void onConsultEvent(const acd::RoutingEvent& event) override;
+  /** Records and publishes the events that close what the figures have open at `at_ms` (log
+   *  ms). Loop only. */
+  void closeOpen(std::int64_t at_ms, const std::string& reason);
   /** Sends an event of the log (monotonic ms) to the sink in wall-clock ms. Loop only. */
   void publish(const acd::RoutingEvent& event) const;
   /** Runs `work` on the loop and returns its result; any thread but the loop's. */

@@ -14,6 +14,7 @@ deps:
 build: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(BUILD_JOBS)
+	@npm --prefix web run build --silent
 
 build-dev: deps
 	@cmake --preset dev >/dev/null

@@ -43,3 +43,9 @@ if [ ! -d "$browser/node_modules" ] || [ "$browser/package-lock.json" -nt "$brow
   echo "deps: npm ci in tests/browser"
   (cd "$browser" && npm ci --no-audit --no-fund --loglevel=error >/dev/null && touch node_modules)
 fi
+# The web app's npm packages (React, Vite, ECharts, Vitest), from its lock file.
+web="$root/web"
+if [ ! -d "$web/node_modules" ] || [ "$web/package-lock.json" -nt "$web/node_modules" ]; then
+  echo "deps: npm ci in web"
+  (cd "$web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null && touch node_modules)
+fi

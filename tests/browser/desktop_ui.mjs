@@ -1,0 +1,258 @@
+// The web app's UI test (issue 7): Debian's Chromium through playwright-core against a real
+// `kefu serve` (temporary SQLite file, demo data) on free loopback ports.
+//   agent1001 logs in, goes not ready then ready, and the desktop shows each state;
+//   a supervisor (second browser context, 1920×1080) sees agent1001's change on the wallboard
+//   within 2 s, and the wallboard does not scroll;
+//   an admin opens every admin page, sees a 400's message next to the field it names, creates
+//   and deletes a skill; the language switch is kept across a reload.
+// A PNG of each screen goes to OUTPUT_DIR. kefu is always stopped.
+// usage: node desktop_ui.mjs KEFU_BINARY SOURCE_DIR OUTPUT_DIR
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const [kefuArg, sourceArg, outputArg] = process.argv.slice(2);
+if (!kefuArg || !sourceArg || !outputArg) {
+  console.error('usage: node desktop_ui.mjs KEFU_BINARY SOURCE_DIR OUTPUT_DIR');
+  process.exit(2);
+}
+const [kefuBinary, sourceDir, outputDir] = [kefuArg, sourceArg, outputArg].map((p) => path.resolve(p));
+const webRoot = path.join(sourceDir, 'web', 'dist');
+if (!fs.existsSync(path.join(webRoot, 'index.html'))) {
+  console.error(`desktop_ui: ${webRoot}/index.html is missing: run npm --prefix web run build`);
+  process.exit(1);
+}
+fs.mkdirSync(outputDir, { recursive: true });
+
+/** @return a port free on the loopback now. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const results = [];
+const check = (condition, what) => {
+  if (!condition) throw new Error(`FAILED: ${what}`);
+  results.push(what);
+  console.log(`ok - ${what}`);
+};
+
+const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kefu-web-ui-'));
+const httpPort = await freePort();
+const sipPort = await freePort();
+const kefuLog = fs.openSync(path.join(outputDir, 'kefu.log'), 'w');
+const kefu = spawn(kefuBinary, ['serve', '--config', path.join(sourceDir, 'deploy', 'all-in-one.yaml')], {
+  cwd: workDir,
+  env: {
+    ...process.env,
+    KEFU_HTTP_LISTEN: `127.0.0.1:${httpPort}`,
+    KEFU_SIP_LISTEN: `127.0.0.1:${sipPort}`,
+    KEFU_STORAGE_URL: `sqlite:${path.join(workDir, 'kefu.db')}`,
+    KEFU_WEB_ROOT: webRoot,
+    KEFU_DEMO_SEED: 'true',
+  },
+  stdio: ['ignore', kefuLog, kefuLog],
+});
+let kefuExited = false;
+kefu.on('exit', () => {
+  kefuExited = true;
+});
+kefu.on('error', (e) => {
+  console.error(`desktop_ui: cannot start ${kefuBinary}: ${e.message}`);
+  kefuExited = true;
+});
+
+let proxy = null;
+let browser = null;
+let failed = false;
+try {
+  const api = `http://127.0.0.1:${httpPort}`;
+  for (let i = 0; ; i++) {
+    if (kefuExited) throw new Error('kefu exited at start (see kefu.log)');
+    const up = await fetch(`${api}/healthz`).then((r) => r.ok, () => false);
+    if (up) break;
+    if (i > 200) throw new Error('kefu did not answer /healthz within 20 s');
+    await sleep(100);
+  }
+  let base = api;
+  const index = await fetch(`${api}/`).then((r) => (r.ok ? r.text() : ''), () => '');
+  if (!index.includes('<div id="root">')) {
+    // A kefu built before web.root existed: serve web/dist here and pass /api (and its WebSocket) on.
+    proxy = await staticProxy(webRoot, httpPort);
+    base = `http://127.0.0.1:${proxy.address().port}`;
+    console.log(`# kefu does not serve web/dist: a local proxy serves it on ${base}`);
+  }
+
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
+  });
+  const shot = async (page, name) => {
+    await page.screenshot({ path: path.join(outputDir, `${name}.png`) });
+    console.log(`# screenshot ${path.join(outputDir, `${name}.png`)}`);
+  };
+  const login = async (context, username, password) => {
+    const page = await context.newPage();
+    page.on('pageerror', (e) => console.log(`# page error (${username}): ${e.message}`));
+    await page.goto(`${base}/`);
+    await page.fill('input[name=username]', username);
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('[data-testid=who]');
+    return page;
+  };
+  const stateOf = (page) => page.getAttribute('[data-testid=agent-state]', 'data-state');
+  const waitState = (page, state, timeout = 5000) =>
+    page.waitForSelector(`[data-testid=agent-state][data-state=${state}]`, { timeout });
+
+  // The agent: English, a laptop screen.
+  const agentContext = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-US' });
+  const agent = await login(agentContext, 'agent1001', 'agent-demo');
+  await agent.waitForSelector('[data-testid=agent-state]:not([data-state=unknown])');
+  check((await agent.url()).endsWith('#/desktop'), 'agent1001 lands on the desktop');
+  if ((await stateOf(agent)) === 'logged_out') {
+    await agent.click('[data-testid=state-login]');
+    await agent.waitForSelector('[data-testid=agent-state]:not([data-state=logged_out])');
+  }
+  await agent.selectOption('[data-testid=reason]', 'break');
+  await agent.click('[data-testid=state-not-ready]');
+  await waitState(agent, 'not_ready');
+  const shownNotReady = await agent.textContent('[data-testid=agent-state]');
+  check(/Not ready/.test(shownNotReady) && /Break/.test(shownNotReady), `the desktop shows "${shownNotReady.trim()}"`);
+  const apiState = await agent.evaluate(async () => {
+    const session = JSON.parse(localStorage.getItem('kefu.session'));
+    const agents = await (await fetch('/api/v1/agents', { headers: { Authorization: `Bearer ${session.token}` } })).json();
+    const me = agents.items.find((a) => a.user_id === session.user.id);
+    return (await (await fetch(`/api/v1/agents/${me.id}/state`, { headers: { Authorization: `Bearer ${session.token}` } })).json()).state;
+  });
+  check(apiState === 'not_ready', 'the API agrees the agent is not ready');
+
+  // The supervisor: Chinese, a wall display; the agent goes ready while the wallboard watches.
+  const supervisorContext = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN' });
+  const supervisor = await login(supervisorContext, 'supervisor', 'supervisor-demo');
+  check((await supervisor.url()).endsWith('#/wallboard'), 'the supervisor lands on the wallboard');
+  await supervisor.waitForSelector('[data-testid=agent-1001][data-state=not_ready]', { timeout: 5000 });
+  await supervisor.waitForSelector('[data-testid=conn]:has-text("实时")', { timeout: 5000 });
+  const clicked = Date.now();
+  await agent.click('[data-testid=state-ready]');
+  await waitState(agent, 'ready');
+  check(/Ready/.test(await agent.textContent('[data-testid=agent-state]')), 'the desktop shows Ready');
+  await supervisor.waitForSelector('[data-testid=agent-1001][data-state=ready]', { timeout: 2000 });
+  const seenMs = Date.now() - clicked;
+  check(seenMs <= 2000, `the wallboard shows agent1001 ready ${seenMs} ms after the click (limit 2000)`);
+  await shot(agent, 'desktop');
+  await supervisor.waitForSelector('[data-testid=tile-general]');
+  await sleep(1500); // the charts' first figures
+  const scrolls = await supervisor.evaluate(() => document.documentElement.scrollHeight > window.innerHeight + 1);
+  check(!scrolls, 'the wallboard fits 1920×1080 without scrolling');
+  check(/坐席/.test(await supervisor.textContent('.agents-panel h2')), 'the supervisor sees the wallboard in Chinese');
+  await shot(supervisor, 'wallboard');
+  await supervisor.click('[data-testid=nav-desktop]');
+  await supervisor.waitForSelector('[data-testid=no-agent], [data-testid=agent-state]');
+  check(true, 'the supervisor can open the desktop too');
+
+  // The admin: every page, a 400 next to its field, a skill created and deleted.
+  const adminContext = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-US' });
+  const admin = await login(adminContext, 'admin', 'kefu-admin');
+  check((await admin.url()).includes('#/admin/'), 'the admin lands on the admin pages');
+  for (const [page, rowTestId] of [
+    ['users', 'row-agent1001'],
+    ['agents', 'row-1001'],
+    ['skills', null],
+    ['queues', 'row-general'],
+    ['entry-points', 'row-4000'],
+  ]) {
+    await admin.click(`[data-testid=admin-nav-${page}]`);
+    await admin.waitForSelector('.entity-table tbody tr');
+    if (rowTestId) await admin.waitForSelector(`[data-testid=${rowTestId}]`);
+    const rows = await admin.locator('.entity-table tbody tr').count();
+    check(rows > 0, `admin page ${page} lists ${rows} rows`);
+    await shot(admin, `admin-${page}`);
+  }
+  await admin.click('[data-testid=admin-nav-skills]');
+  await admin.waitForSelector('.entity-table tbody tr');
+  await admin.click('[data-testid=admin-create]');
+  await admin.click('[data-testid=admin-save]');
+  await admin.waitForSelector('[data-testid=error-name]');
+  check(/empty/.test(await admin.textContent('[data-testid=error-name]')), 'an empty skill name shows the API\'s message next to the name field');
+  await shot(admin, 'admin-field-error');
+  await admin.fill('[data-field=name] input', 'ui-test-skill');
+  await admin.click('[data-testid=admin-save]');
+  await admin.waitForSelector('[data-testid=row-ui-test-skill]');
+  check(true, 'a skill created from the admin page is listed');
+  admin.once('dialog', (dialog) => dialog.accept());
+  await admin.click('[data-testid=row-ui-test-skill] button.danger');
+  await admin.waitForSelector('[data-testid=row-ui-test-skill]', { state: 'detached' });
+  check(true, 'the skill is deleted from the admin page');
+
+  // Language: switched on the agent's desktop and kept across a reload.
+  await agent.click('[data-testid=lang-switch]');
+  await agent.waitForSelector('[data-testid=agent-state]:has-text("就绪")');
+  await agent.reload();
+  await agent.waitForSelector('[data-testid=agent-state]:has-text("就绪")');
+  check((await agent.evaluate(() => localStorage.getItem('kefu.lang'))) === 'zh-CN', 'the language switch is kept across a reload');
+  await shot(agent, 'desktop-zh');
+  console.log(`desktop_ui: ${results.length} checks passed; screenshots in ${outputDir}`);
+} catch (e) {
+  failed = true;
+  console.error(e instanceof Error ? e.stack : e);
+} finally {
+  await browser?.close().catch(() => undefined);
+  proxy?.close();
+  if (!kefuExited) {
+    kefu.kill('SIGTERM');
+    for (let i = 0; i < 50 && !kefuExited; i++) await sleep(100);
+    if (!kefuExited) kefu.kill('SIGKILL');
+  }
+  fs.rmSync(workDir, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);
+
+/** Serves `root` (index.html for app routes) and passes /api and /healthz, WebSocket included, to kefu. */
+function staticProxy(root, kefuPort) {
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
+  const server = http.createServer((request, response) => {
+    const url = new URL(request.url, 'http://x');
+    if (url.pathname.startsWith('/api/') || url.pathname === '/healthz') {
+      const upstream = http.request(
+        { host: '127.0.0.1', port: kefuPort, path: request.url, method: request.method, headers: request.headers },
+        (answer) => {
+          response.writeHead(answer.statusCode, answer.headers);
+          answer.pipe(response);
+        },
+      );
+      upstream.on('error', () => response.destroy());
+      request.pipe(upstream);
+      return;
+    }
+    let file = path.join(root, path.normalize(url.pathname));
+    if (!file.startsWith(root) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(root, 'index.html');
+    response.writeHead(200, { 'Content-Type': types[path.extname(file)] ?? 'application/octet-stream' });
+    fs.createReadStream(file).pipe(response);
+  });
+  server.on('upgrade', (request, socket, head) => {
+    const upstream = net.connect(kefuPort, '127.0.0.1', () => {
+      const lines = [`${request.method} ${request.url} HTTP/1.1`];
+      for (let i = 0; i < request.rawHeaders.length; i += 2) lines.push(`${request.rawHeaders[i]}: ${request.rawHeaders[i + 1]}`);
+      upstream.write(lines.join('\r\n') + '\r\n\r\n');
+      if (head.length) upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}

@@ -57,6 +57,7 @@ RestApi::RestApi(RestDependencies deps) : deps_(std::move(deps)), router_(deps_.
   addCustomerRoutes();
   addSyncRoutes();
   addCallRoutes();
+  addFlowRoutes();
 }
 
 void RestApi::addAuthRoutes() {

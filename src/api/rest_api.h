@@ -7,6 +7,7 @@
 #include "acd/queue.h"
 #include "acd/skill.h"
 #include "api/call_service.h"
+#include "api/flow_service.h"
 #include "api/router.h"
 #include "auth/authenticator.h"
 #include "auth/user.h"
@@ -66,6 +67,8 @@ struct RestDependencies {
   /** Entry points (dialed numbers); their routes are absent when null. */
   call::EntryPointRepository* entry_points = nullptr;
   crm::IdentityService* identity = nullptr;  // verify-identity and reveal; routes absent when null
+  /** The IVR's flow documents; their routes are absent when null. */
+  FlowService* flows = nullptr;
 };
 
 /**
@@ -92,6 +95,7 @@ class RestApi {
   void addCustomerRoutes();   // customers and the audit trail: customer_routes.cc
   void addSyncRoutes();       // the site link's state: customer_routes.cc
   void addCallRoutes();       // registrations, entry points, calls: call_routes.cc
+  void addFlowRoutes();       // the IVR's flow documents: flow_routes.cc
 
   RestDependencies deps_;
   Router router_;

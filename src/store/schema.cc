@@ -15,7 +15,7 @@ constexpr auto O = DataClass::Operational;
 // and audit records identify nobody without the core site's keys, so they are operational.
 constexpr auto C = DataClass::Core;
 
-constexpr std::array<ColumnClass, 123> Columns{{
+constexpr std::array<ColumnClass, 129> Columns{{
     {"users", "id", O},
     {"users", "username", O},
     {"users", "display_name", O},
@@ -145,6 +145,13 @@ constexpr std::array<ColumnClass, 123> Columns{{
     {"routing_events", "channel", O},
     {"routing_events", "state", O},
     {"routing_events", "reason", O},
+    // Flows are configuration; prompts name no customer.
+    {"flow_versions", "flow_id", O},
+    {"flow_versions", "version", O},
+    {"flow_versions", "document", O},
+    {"flow_versions", "deleted", O},
+    {"flow_versions", "saved_by", O},
+    {"flow_versions", "saved_at_ms", O},
 }};
 
 }  // namespace

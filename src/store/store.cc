@@ -8,6 +8,7 @@
 #include "store/internal/sql_call_record_repository.h"
 #include "store/internal/sql_customer_repository.h"
 #include "store/internal/sql_entry_point_repository.h"
+#include "store/internal/sql_flow_repository.h"
 #include "store/internal/sql_queue_repository.h"
 #include "store/internal/sql_replication.h"
 #include "store/internal/sql_routing_log.h"
@@ -46,6 +47,7 @@ class SqlStore final : public Store {
         queues_(*database_),
         customers_(*database_, options.cipher, options.tokenizer, options.outbox),
         entry_points_(*database_),
+        flows_(*database_),
         call_records_(*database_, options.cipher, options.tokenizer,
                       mayStoreInClear(options.residency, "call_events", "caller")),
         routing_log_(*database_),
@@ -63,6 +65,7 @@ class SqlStore final : public Store {
   acd::QueueRepository& queues() override { return queues_; }
   crm::CustomerRepository& customers() override { return customers_; }
   call::EntryPointRepository& entryPoints() override { return entry_points_; }
+  ivr::FlowDocumentRepository& flows() override { return flows_; }
   call::CallRecordRepository& callRecords() override { return call_records_; }
   acd::RoutingLog& routingLog() override { return routing_log_; }
   privacy::AuditTrail& audit() override { return audit_; }
@@ -93,6 +96,7 @@ class SqlStore final : public Store {
   internal::SqlQueueRepository queues_;
   internal::SqlCustomerRepository customers_;
   internal::SqlEntryPointRepository entry_points_;
+  internal::SqlFlowRepository flows_;
   internal::SqlCallRecordRepository call_records_;
   internal::SqlRoutingLog routing_log_;
   internal::SqlAuditTrail audit_;

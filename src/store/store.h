@@ -12,6 +12,7 @@
 #include "auth/user.h"
 #include "call/call_record.h"
 #include "call/entry_point.h"
+#include "ivr/flow_document.h"
 #include "core/result.h"
 #include "crm/customer.h"
 #include "privacy/audit_chain.h"
@@ -111,6 +112,8 @@ class Store {
   virtual crm::CustomerRepository& customers() = 0;
   /** Dialed numbers and where their calls go (call control reads them, the API edits them). */
   virtual call::EntryPointRepository& entryPoints() = 0;
+  /** The IVR flows' saved versions (the API edits them, call control runs the current ones). */
+  virtual ivr::FlowDocumentRepository& flows() = 0;
   /** The append-only log of call events; the caller is kept as the residency policy allows. */
   virtual call::CallRecordRepository& callRecords() = 0;
   /** The routing event log the contact-center figures are rebuilt from after a restart. */

@@ -419,12 +419,39 @@ CREATE TABLE routing_events (
 CREATE INDEX routing_events_at_ms ON routing_events(at_ms);
 )sql";
 
-constexpr std::array<Migration, 5> All{{
+// Flow documents keep every saved version; a deletion is a row of its own (`deleted` = 1) so that
+// the version numbers of a flow never repeat, even when it is deleted and saved again.
+constexpr std::string_view V6Sqlite = R"sql(
+CREATE TABLE flow_versions (
+  flow_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  document TEXT NOT NULL,
+  deleted INTEGER NOT NULL,
+  saved_by TEXT NOT NULL,
+  saved_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (flow_id, version)
+);
+)sql";
+
+constexpr std::string_view V6Postgres = R"sql(
+CREATE TABLE flow_versions (
+  flow_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  document TEXT NOT NULL,
+  deleted INTEGER NOT NULL,
+  saved_by TEXT NOT NULL,
+  saved_at_ms BIGINT NOT NULL,
+  PRIMARY KEY (flow_id, version)
+);
+)sql";
+
+constexpr std::array<Migration, 6> All{{
     {1, "users, sessions, skills, agents, queues", V1Sqlite, V1Postgres},
     {2, "customers, customer tokens, audit trail", V2Sqlite, V2Postgres},
     {3, "site link outbox and inbox", V3Sqlite, V3Postgres},
     {4, "queue routing settings, chat capacity, entry points, call records", V4Sqlite, V4Postgres},
     {5, "routing event log", V5Sqlite, V5Postgres},
+    {6, "IVR flow versions", V6Sqlite, V6Postgres},
 }};
 
 }  // namespace

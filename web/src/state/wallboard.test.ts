@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import type { Agent, Queue, QueueInterval, QueueLive } from '../api';
+import { EmptyWallboard, mergeIntervals, queuesTouchedBy, stateCounts, totalsOf, wallboardReducer, type QueueTile, type WallboardAction, type WallboardState } from './wallboard';
+
+const agent = (id: string, extension: string) => ({ id, name: `Agent ${extension}`, extension, user_id: null, skills: [] }) as unknown as Agent;
+const queue = (id: string, name: string) => ({ id, name, required_skills: [] }) as unknown as Queue;
+const live = (queueId: string, over: Partial<Omit<QueueLive, 'today'>> & { today?: Partial<QueueLive['today']> } = {}): QueueLive => ({
+  queue_id: queueId,
+  waiting: 0,
+  callbacks_pending: 0,
+  longest_wait_ms: 0,
+  agents_staffed: 0,
+  agents_ready: 0,
+  ...over,
+  today: {
+    offered: 0,
+    answered: 0,
+    abandoned: 0,
+    overflowed: 0,
+    service_level: null,
+    abandon_rate: null,
+    average_speed_of_answer_ms: null,
+    average_handle_ms: null,
+    ...over.today,
+  },
+});
+
+function loaded(): WallboardState {
+  const actions: WallboardAction[] = [
+    { type: 'queues', queues: [queue('q_a', 'general'), queue('q_b', 'loans')] },
+    { type: 'agents', agents: [agent('ag_1', '1001'), agent('ag_2', '1002')] },
+  ];
+  return actions.reduce(wallboardReducer, EmptyWallboard);
+}
+
+describe('wallboard', () => {
+  it('shows an agent state change from the stream and counts states', () => {
+    let s = loaded();
+    s = wallboardReducer(s, { type: 'message', message: { type: 'agent.state_changed', seq: 4, id: 'ag_1', at_ms: 10, data: { agent_id: 'ag_1', state: 'ready', reason: null } } });
+    expect(s.agents.ag_1).toMatchObject({ state: 'ready', sinceMs: 10 });
+    expect(s.lastSeq).toBe(4);
+    s = wallboardReducer(s, { type: 'message', message: { type: 'agent.state_changed', seq: 5, at_ms: 20, data: { agent_id: 'ag_2', state: 'not_ready', reason: 'break' } } });
+    expect(stateCounts(Object.values(s.agents))).toMatchObject({ ready: 1, not_ready: 1, busy: 0 });
+  });
+
+  it('lets a state read before the stream fill in the unknown but not override an event', () => {
+    let s = loaded();
+    s = wallboardReducer(s, { type: 'message', message: { type: 'agent.state_changed', at_ms: 10, data: { agent_id: 'ag_1', state: 'busy', reason: null } } });
+    s = wallboardReducer(s, { type: 'agent_state', agentId: 'ag_1', state: 'ready', reason: null, atMs: 0 });
+    expect(s.agents.ag_1?.state).toBe('busy');
+    s = wallboardReducer(s, { type: 'agent_state', agentId: 'ag_2', state: 'logged_out', reason: null, atMs: 0 });
+    expect(s.agents.ag_2?.state).toBe('logged_out');
+  });
+
+  it('knows which call an agent is on, for monitoring, until it ends', () => {
+    let s = loaded();
+    s = wallboardReducer(s, { type: 'message', message: { type: 'call.answered', id: 'call_7', data: { call_id: 'call_7', agent_id: 'ag_2' } } });
+    expect(s.agents.ag_2?.callId).toBe('call_7');
+    s = wallboardReducer(s, { type: 'message', message: { type: 'call.ended', id: 'call_7', data: { call_id: 'call_7', agent_id: null } } });
+    expect(s.agents.ag_2?.callId).toBeNull();
+  });
+
+  it('adds, renames and removes agents and queues from their events', () => {
+    let s = loaded();
+    s = wallboardReducer(s, { type: 'message', message: { type: 'agent.created', data: agent('ag_3', '1003') } });
+    s = wallboardReducer(s, { type: 'message', message: { type: 'queue.updated', data: queue('q_a', 'general-renamed') } });
+    s = wallboardReducer(s, { type: 'message', message: { type: 'agent.deleted', id: 'ag_1', data: { id: 'ag_1' } } });
+    s = wallboardReducer(s, { type: 'message', message: { type: 'queue.deleted', id: 'q_b', data: { id: 'q_b' } } });
+    expect(Object.keys(s.agents).sort()).toEqual(['ag_2', 'ag_3']);
+    expect(Object.values(s.queues).map((q) => q.name)).toEqual(['general-renamed']);
+  });
+
+  it('keeps live figures of known queues only', () => {
+    let s = loaded();
+    s = wallboardReducer(s, { type: 'live', live: live('q_a', { waiting: 3 }) });
+    s = wallboardReducer(s, { type: 'live', live: live('q_zzz', { waiting: 9 }) });
+    expect(s.queues.q_a?.live?.waiting).toBe(3);
+    expect(s.queues.q_zzz).toBeUndefined();
+  });
+
+  it('weighs the totals by the calls behind each figure', () => {
+    const tiles: QueueTile[] = [
+      { id: 'q_a', name: 'a', live: live('q_a', { waiting: 2, longest_wait_ms: 40_000, today: { offered: 10, answered: 8, abandoned: 2, service_level: 0.5, average_speed_of_answer_ms: 10_000, average_handle_ms: 100_000 } }) },
+      { id: 'q_b', name: 'b', live: live('q_b', { waiting: 1, longest_wait_ms: 5_000, today: { offered: 30, answered: 30, abandoned: 0, service_level: 1, average_speed_of_answer_ms: 2_000, average_handle_ms: 200_000 } }) },
+      { id: 'q_c', name: 'c', live: null },
+    ];
+    const t = totalsOf(tiles);
+    expect(t).toMatchObject({ waiting: 3, longestWaitMs: 40_000, offered: 40, answered: 38, abandoned: 2 });
+    expect(t.serviceLevel).toBeCloseTo((0.5 * 10 + 1 * 30) / 40);
+    expect(t.asaMs).toBeCloseTo((10_000 * 8 + 2_000 * 30) / 38);
+    expect(t.ahtMs).toBeCloseTo((100_000 * 8 + 200_000 * 30) / 38);
+    expect(totalsOf([]).serviceLevel).toBeNull();
+  });
+
+  it('sums queue intervals by start for the charts', () => {
+    const interval = (start: number, offered: number, answered: number, within: number, abandoned: number, shortAbandoned: number) =>
+      ({ start_ms: start, end_ms: start + 900_000, offered, answered, answered_within_threshold: within, abandoned, short_abandoned: shortAbandoned }) as QueueInterval;
+    const points = mergeIntervals([
+      [interval(900_000, 4, 3, 2, 1, 1), interval(0, 0, 0, 0, 0, 0)],
+      [interval(900_000, 6, 5, 5, 1, 0)],
+    ]);
+    expect(points.map((p) => p.startMs)).toEqual([0, 900_000]);
+    expect(points[0]?.serviceLevel).toBeNull();
+    expect(points[1]).toMatchObject({ offered: 10, answered: 8, abandoned: 2 });
+    // (2 + 5) within threshold over (8 answered + 1 long abandon).
+    expect(points[1]?.serviceLevel).toBeCloseTo(7 / 9);
+  });
+
+  it('names the queues an event may have changed', () => {
+    expect(queuesTouchedBy({ type: 'interaction.queued', data: { queue_id: 'q_a' } })).toEqual(['q_a']);
+    expect(queuesTouchedBy({ type: 'call.answered', data: { queue_id: 'q_b' } })).toEqual(['q_b']);
+    expect(queuesTouchedBy({ type: 'agent.state_changed', data: { agent_id: 'x' } })).toEqual(['*']);
+    expect(queuesTouchedBy({ type: 'skill.updated', data: {} })).toEqual([]);
+  });
+});

@@ -120,6 +120,12 @@ try {
   // The agent: English, a laptop screen.
   const agentContext = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-US' });
   const agent = await login(agentContext, 'agent1001', 'agent-demo');
+  const paint = await agent.evaluate(() => {
+    const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+    const bytes = performance.getEntriesByType('resource').reduce((sum, r) => sum + (r.transferSize || 0), 0);
+    return { fcp: fcp ? Math.round(fcp.startTime) : null, bytes };
+  });
+  console.log(`# figure: login page first contentful paint ${paint.fcp} ms, ${paint.bytes} bytes fetched by the desktop`);
   await agent.waitForSelector('[data-testid=agent-state]:not([data-state=unknown])');
   check((await agent.url()).endsWith('#/desktop'), 'agent1001 lands on the desktop');
   if ((await stateOf(agent)) === 'logged_out') {

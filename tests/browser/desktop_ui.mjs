@@ -119,6 +119,13 @@ try {
 
   // The agent: English, a laptop screen.
   const agentContext = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-US' });
+  // The agent's event socket passes through here, so the test can add a softphone alert of its own
+  // (a real call to the browser is the softphone test's part).
+  let agentSocket = null;
+  await agentContext.routeWebSocket(/\/api\/v1\/events/, (ws) => {
+    ws.connectToServer();
+    agentSocket = ws;
+  });
   const agent = await login(agentContext, 'agent1001', 'agent-demo');
   const paint = await agent.evaluate(() => {
     const fcp = performance.getEntriesByName('first-contentful-paint')[0];
@@ -202,6 +209,22 @@ try {
   await admin.click('[data-testid=row-ui-test-skill] button.danger');
   await admin.waitForSelector('[data-testid=row-ui-test-skill]', { state: 'detached' });
   check(true, 'the skill is deleted from the admin page');
+
+  // An incoming call as the softphone protocol announces it: alert, screen pop, then released.
+  check(agentSocket !== null, "the agent's event socket is open");
+  agentSocket.send(JSON.stringify({
+    type: 'softphone.alerting', call_id: 'call_ui_test', caller: '138****5678', queue_id: null, entry_point_id: null,
+    customer: { id: 'cu_ui', name: '张**', phones: ['138****5678'], id_number: '110***********1234', accounts: ['****5678'] },
+  }));
+  await agent.waitForSelector('[data-testid=call-panel][data-phase=alerting]', { timeout: 2000 });
+  check((await agent.textContent('[data-testid=caller]')) === '138****5678', 'the alert shows the masked caller');
+  check((await agent.textContent('[data-testid=customer-card]')).includes('张**'), 'the screen pop shows the customer card');
+  check(await agent.isEnabled('[data-testid=call-answer]'), 'answer is offered while alerting');
+  check(!(await agent.isEnabled('[data-testid=call-hold]')), 'hold is not offered before answering');
+  await shot(agent, 'desktop-alerting');
+  agentSocket.send(JSON.stringify({ type: 'softphone.released', call_id: 'call_ui_test', cause: 'cancelled' }));
+  await agent.waitForSelector('[data-testid=call-panel][data-phase=idle]', { timeout: 2000 });
+  check(true, 'a call released before answering leaves no wrap-up');
 
   // Language: switched on the agent's desktop and kept across a reload.
   await agent.click('[data-testid=lang-switch]');

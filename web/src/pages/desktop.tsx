@@ -74,7 +74,7 @@ function AgentDesktop({ agent, agents, queues }: { agent: Agent; agents: Agent[]
   }, [agent.id, applyAnswer, epoch]);
 
   // Queues this agent serves, with their live figures.
-  const myQueues = useMemo(() => qualifiedQueues(agent, queues), [agent, queues]);
+  const myQueues = useMemo(() => qualifiedQueues(agent, queues).sort((a, b) => a.name.localeCompare(b.name)), [agent, queues]);
   const [live, setLive] = useState<Record<string, QueueLive>>({});
   const refreshLive = useCallback(
     (ids: readonly string[]) => {

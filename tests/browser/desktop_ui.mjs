@@ -154,6 +154,11 @@ try {
 
   // The supervisor: Chinese, a wall display; the agent goes ready while the wallboard watches.
   const supervisorContext = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN' });
+  let supervisorSocket = null;
+  await supervisorContext.routeWebSocket(/\/api\/v1\/events/, (ws) => {
+    ws.connectToServer();
+    supervisorSocket = ws;
+  });
   const supervisor = await login(supervisorContext, 'supervisor', 'supervisor-demo');
   check((await supervisor.url()).endsWith('#/wallboard'), 'the supervisor lands on the wallboard');
   await supervisor.waitForSelector('[data-testid=agent-1001][data-state=not_ready]', { timeout: 5000 });
@@ -171,7 +176,24 @@ try {
   const scrolls = await supervisor.evaluate(() => document.documentElement.scrollHeight > window.innerHeight + 1);
   check(!scrolls, 'the wallboard fits 1920×1080 without scrolling');
   check(/坐席/.test(await supervisor.textContent('.agents-panel h2')), 'the supervisor sees the wallboard in Chinese');
+  // A call of agent1001 (an injected call.answered event) offers listen / whisper / barge.
+  const agentId = await agent.evaluate(async () => {
+    const session = JSON.parse(localStorage.getItem('kefu.session'));
+    const agents = await (await fetch('/api/v1/agents', { headers: { Authorization: `Bearer ${session.token}` } })).json();
+    return agents.items.find((a) => a.user_id === session.user.id).id;
+  });
+  const callEvent = (type) => JSON.stringify({
+    seq: 1_000_000, type: `call.${type}`, id: 'call_ui_test', at_ms: Date.now(),
+    data: { call_id: 'call_ui_test', type, caller: null, dialed: '4000', entry_point_id: null, queue_id: null,
+            agent_id: agentId, target: null, cause: type === 'ended' ? 'caller_hangup' : null, detail: null, quality: null },
+  });
+  supervisorSocket.send(callEvent('answered'));
+  await supervisor.waitForSelector('[data-testid=monitor-listen-1001]', { timeout: 2000 });
+  check(!(await supervisor.isEnabled('[data-testid=monitor-barge-1001]')), 'listen / whisper / barge show on the call, disabled until the softphone is on');
   await shot(supervisor, 'wallboard');
+  supervisorSocket.send(callEvent('ended'));
+  await supervisor.waitForSelector('[data-testid=monitor-listen-1001]', { state: 'detached', timeout: 2000 });
+  check(true, 'the monitor buttons go when the call ends');
   await supervisor.click('[data-testid=nav-desktop]');
   await supervisor.waitForSelector('[data-testid=no-agent], [data-testid=agent-state]');
   check(true, 'the supervisor can open the desktop too');

@@ -67,6 +67,8 @@ std::string_view toString(EndCause cause) {
       return "failed";
     case EndCause::CallbackFailed:
       return "callback_failed";
+    case EndCause::IvrEnded:
+      return "ivr_ended";
   }
   return "unknown";
 }
@@ -89,6 +91,8 @@ std::string_view toString(CallState state) {
       return "announcing";
     case CallState::CallbackPending:
       return "callback_pending";
+    case CallState::InIvr:
+      return "in_ivr";
   }
   return "unknown";
 }
@@ -345,6 +349,17 @@ void CallControl::startTarget(Call& call, const std::string& greeting) {
       }
       return;
     }
+    case TargetKind::Flow: {
+      // The IVR talks to the caller at once: answered now, media ready for its prompts.
+      call.state = CallState::InIvr;
+      answer_caller(call);
+      call.answered_ms = toUnixMillis(time_.systemTime());
+      if (!call.late_offer) {
+        // With a late offer the flow starts once the ACK tells us where to send its prompts.
+        startIvr(call);
+      }
+      return;
+    }
   }
 }
 
@@ -398,6 +413,7 @@ void CallControl::handleCallerEvent(Call& call, const sip::DialogEvent& event) {
     case Kind::Terminated:
     case Kind::Failed:
       forgetDialog(call.caller_leg.dialog);
+      ivrCallerGone(call);
       if (call.state == CallState::Conferenced) {
         // The other two keep talking.
         leaveConference(call, call.caller_leg, EndCause::CallerHangup);
@@ -411,7 +427,9 @@ void CallControl::handleCallerEvent(Call& call, const sip::DialogEvent& event) {
     case Kind::InfoReceived:
       if (auto digit = internal::infoDigit(event.content_type, event.body)) {
         emit(call, CallEventType::Dtmf, "sip_info", std::string(1, *digit));
-        maybeRequestCallback(call, *digit);
+        if (!ivrDigit(call, *digit)) {
+          maybeRequestCallback(call, *digit);
+        }
       }
       return;
     case Kind::ReferReceived:
@@ -431,6 +449,9 @@ void CallControl::handleCallerEvent(Call& call, const sip::DialogEvent& event) {
         if (call.state == CallState::Announcing && call.announcement_play == 0) {
           startAnnouncement(call, call.target.id);
         }
+        if (call.state == CallState::InIvr) {
+          startIvr(call);
+        }
       }
       return;
     case Kind::Progress:
@@ -449,6 +470,7 @@ void CallControl::handleRtpTimeout(media::SessionId session) {
     return;
   }
   if (call->caller_leg.session == session) {
+    ivrCallerGone(*call);
     if (call->state == CallState::Conferenced) {
       leaveConference(*call, call->caller_leg, EndCause::RtpTimeout);
       return;
@@ -474,6 +496,13 @@ void CallControl::handlePlayFinished(media::SessionId session, uint64_t play_id)
   if (play_id == call->announcement_play && call->announcement_play != 0) {
     call->announcement_play = 0;
     endCall(*call, EndCause::AnnouncementDone);
+    return;
+  }
+  if (play_id == call->ivr_play && call->ivr_play != 0) {
+    call->ivr_play = 0;
+    if (call->state == CallState::InIvr && ivr_ != nullptr) {
+      ivr_->promptFinished(call->id, play_id);
+    }
     return;
   }
   if (play_id == call->callback_play && call->callback_play != 0) {
@@ -515,7 +544,9 @@ void CallControl::handleDtmf(media::SessionId session, char digit, std::string_v
     return;
   }
   emit(*call, CallEventType::Dtmf, std::string(source), std::string(1, digit));
-  maybeRequestCallback(*call, digit);
+  if (!ivrDigit(*call, digit)) {
+    maybeRequestCallback(*call, digit);
+  }
 }
 
 }  // namespace kefu::call

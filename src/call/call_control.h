@@ -15,6 +15,7 @@
 #include "call/agent_directory.h"
 #include "call/call_record.h"
 #include "call/entry_point.h"
+#include "call/ivr.h"
 #include "call/router.h"
 #include "core/event_loop.h"
 #include "core/result.h"
@@ -44,8 +45,9 @@ enum class EndCause {
   Transferred,     // a phone's attended transfer (REFER with Replaces) joined its party to another
                    // call and released the rest of this one
   CallbackFailed,  // a queued callback did not reach the customer (or its agent)
+  IvrEnded,        // the IVR flow ended the call (hang-up node, voicemail done, callback taken)
 };
-inline constexpr std::size_t EndCauseCount = 16;
+inline constexpr std::size_t EndCauseCount = 17;
 
 std::string_view toString(EndCause cause);
 
@@ -88,6 +90,9 @@ struct CallControlConfig {
   char callback_key = '*';
   /** A prompt played to confirm the callback before the caller's leg is released; empty: none. */
   std::string callback_confirmation;
+  /** Where a Flow call goes when the IVR is missing or fails to start it (ivr.default_queue);
+   *  empty: such a call ends (cause failed). */
+  std::string ivr_default_queue;
 };
 
 /** Figures for /metrics; atomics, read from any thread. */
@@ -115,6 +120,7 @@ enum class CallState {
   Announcing,       // an announcement plays
   CallbackPending,  // the caller hung up keeping their place; they are called back once an
                     // agent is reserved and answers
+  InIvr,            // answered and in an IVR flow (a Flow target): its keys go to the IVR
 };
 std::string_view toString(CallState state);
 
@@ -162,7 +168,8 @@ struct Leg;
  */
 class CallControl final : public sip::SipCallListener,
                           public media::MediaEngineListener,
-                          public RoutedCalls {
+                          public RoutedCalls,
+                          public IvrCalls {
  public:
   using EventSink = std::function<void(const CallEvent&)>;
 
@@ -174,6 +181,9 @@ class CallControl final : public sip::SipCallListener,
   CallControl(const CallControl&) = delete;
   CallControl& operator=(const CallControl&) = delete;
 
+  /** Sets the IVR that runs Flow targets (nullptr: none; Flow calls go to the default queue).
+   *  Loop. */
+  void setIvr(Ivr* ivr) { ivr_ = ivr; }
   /** Replaces the entry points (the site swaps them when they change). Loop. */
   void setEntryPoints(std::vector<EntryPoint> entry_points);
 
@@ -225,6 +235,18 @@ class CallControl final : public sip::SipCallListener,
   void routingEnded(std::string_view call_id, std::string_view reason,
                     std::string_view target) override;
 
+  // IvrCalls (loop; call_control_ivr.cc).
+  Result<std::uint64_t> playToCaller(std::string_view call_id, PromptPtr prompt) override;
+  void stopCallerPlay(std::string_view call_id) override;
+  Result<void> setCallerTap(std::string_view call_id,
+                            std::shared_ptr<CallerAudioSink> sink) override;
+  Result<void> recordCaller(std::string_view call_id, const std::string& path) override;
+  Result<void> ivrTransfer(std::string_view call_id, const Target& target,
+                           std::string_view reason) override;
+  Result<void> ivrCallback(std::string_view call_id, std::string_view queue,
+                           std::string_view number) override;
+  Result<void> ivrHangup(std::string_view call_id) override;
+
  private:
   using Call = internal::Call;
   using Leg = internal::Leg;
@@ -243,6 +265,20 @@ class CallControl final : public sip::SipCallListener,
   void handlePlayFinished(media::SessionId session, uint64_t play_id);
   void handleQuality(media::SessionId session, const media::QualityReport& report);
   void handleDtmf(media::SessionId session, char digit, std::string_view source);
+
+  // IVR (call_control_ivr.cc).
+  /** Hands the answered caller to the IVR (or the default queue when it cannot take it). */
+  void startIvr(Call& call);
+  /** The IVR could not take or keep the call: the default queue, or the end (cause failed). */
+  void ivrFallback(Call& call, std::string_view reason);
+  /** Routes a key of a caller in the IVR there; @return false when the call is not in it. */
+  bool ivrDigit(Call& call, char digit);
+  /** Tells the IVR that a call in it ends. */
+  void ivrCallerGone(Call& call);
+  /** @return the call in the IVR, NotFound or Conflict. */
+  Result<Call*> ivrCall(std::string_view call_id);
+  /** Queues the caller in `queue_id` as the IVR asked; @return the router's refusal. */
+  Result<void> ivrEnqueue(Call& call, const std::string& queue_id);
 
   // Queued callback (call_control_callback.cc).
   void setCallbackUri(Call& call, const sip::IncomingInvite& invite) const;
@@ -303,6 +339,7 @@ class CallControl final : public sip::SipCallListener,
   media::MediaEngine& media_;
   Router& router_;
   AgentDirectory& agents_;
+  Ivr* ivr_ = nullptr;  // null: no IVR (see setIvr)
   // owned
   EventSink events_;
   CallControlConfig config_;

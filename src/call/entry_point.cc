@@ -7,11 +7,12 @@ namespace kefu::call {
 
 namespace {
 
-constexpr std::array<std::pair<TargetKind, std::string_view>, 4> TargetKindNames{{
+constexpr std::array<std::pair<TargetKind, std::string_view>, 5> TargetKindNames{{
     {TargetKind::Queue, "queue"},
     {TargetKind::Extension, "extension"},
     {TargetKind::Number, "number"},
     {TargetKind::Announcement, "announcement"},
+    {TargetKind::Flow, "flow"},
 }};
 
 // A trunk delivers at most E.164's 15 digits plus prefixes; anything far longer is a typo.

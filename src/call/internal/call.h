@@ -71,6 +71,8 @@ struct Call {
   bool callback_via_gateway = false;
   std::uint64_t callback_play = 0;         // the confirmation prompt playing, 0 when none
   EventLoop::TimerId callback_timer = 0;   // the customer's ring timeout
+  // The IVR (a Flow target): the prompt it plays now, 0 when none.
+  std::uint64_t ivr_play = 0;
 };
 
 }  // namespace kefu::call::internal

@@ -24,6 +24,8 @@ import { percent, seconds } from './queue_table';
 const ChartHours = 8;
 /** The charts' interval (seconds). */
 const ChartIntervalS = 900;
+/** How long queue refreshes are gathered before they are sent. */
+const RefreshDelayMs = 100;
 
 type MonitorMode = 'listen' | 'whisper' | 'barge';
 
@@ -58,13 +60,26 @@ export function WallboardPage() {
     };
   }, [epoch]);
 
-  // Live figures: every second (events carry no figures), and at once when an event touches a queue.
+  // Live figures: every second (events carry no figures), and soon after an event touches a queue.
+  // Requests are gathered for RefreshDelayMs so a burst of events reads each queue once.
+  const pending = useRef<{ ids: Set<string>; timer: ReturnType<typeof setTimeout> | null }>({ ids: new Set(), timer: null });
   const refresh = useCallback((ids: readonly string[]) => {
-    for (const id of ids) {
-      Api.queueLive(id)
-        .then((live) => dispatch({ type: 'live', live }))
-        .catch(() => undefined);
-    }
+    const p = pending.current;
+    for (const id of ids) p.ids.add(id);
+    if (p.timer !== null) return;
+    p.timer = setTimeout(() => {
+      const batch = [...p.ids];
+      p.ids.clear();
+      p.timer = null;
+      for (const id of batch) {
+        Api.queueLive(id)
+          .then((live) => dispatch({ type: 'live', live }))
+          .catch(() => undefined);
+      }
+    }, RefreshDelayMs);
+  }, []);
+  useEffect(() => () => {
+    if (pending.current.timer !== null) clearTimeout(pending.current.timer);
   }, []);
   useEffect(() => {
     const timer = setInterval(() => refresh(Object.keys(boardRef.current.queues)), 1000);

@@ -247,6 +247,23 @@ try {
   agentSocket.send(JSON.stringify({ type: 'softphone.released', call_id: 'call_ui_test', cause: 'cancelled' }));
   await agent.waitForSelector('[data-testid=call-panel][data-phase=idle]', { timeout: 2000 });
   check(true, 'a call released before answering leaves no wrap-up');
+  // Connected, then released by the far end: the controls of a call in talk, then wrap-up.
+  const send = (message) => agentSocket.send(JSON.stringify(message));
+  send({ type: 'softphone.alerting', call_id: 'call_ui_2', caller: '139****0000', queue_id: null, entry_point_id: null, customer: null });
+  await agent.waitForSelector('[data-testid=call-panel][data-phase=alerting]', { timeout: 2000 });
+  check((await agent.textContent('[data-testid=customer-card]')).includes('No customer record'), 'an unknown caller pops no customer card');
+  send({ type: 'softphone.connected', call_id: 'call_ui_2' });
+  await agent.waitForSelector('[data-testid=call-panel][data-phase=talking]', { timeout: 2000 });
+  check((await agent.isEnabled('[data-testid=call-hold]')) && !(await agent.isEnabled('[data-testid=call-answer]')), 'in talk: hold offered, answer not');
+  await agent.click('[data-testid=call-mute]');
+  check((await agent.getAttribute('[data-testid=call-mute]', 'aria-pressed')) === 'true', 'mute toggles on');
+  await agent.click('[data-testid=call-mute]');
+  send({ type: 'softphone.released', call_id: 'call_ui_2', cause: 'caller_hangup' });
+  await agent.waitForSelector('[data-testid=wrapup]', { timeout: 2000 });
+  const dispositions = await agent.locator('[data-testid=disposition] option').count();
+  check(dispositions >= 3, `wrap-up offers ${dispositions} disposition codes and notes after the call`);
+  await agent.fill('[data-testid=notes]', 'Card blocked; new card sent.');
+  await shot(agent, 'desktop-wrapup');
 
   // Language: switched on the agent's desktop and kept across a reload.
   await agent.click('[data-testid=lang-switch]');

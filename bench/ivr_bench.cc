@@ -1,5 +1,6 @@
-// The IVR's figures: TTS latency (espeak-ng, a 20-character prompt, cold and cached) and how many
-// flow steps the interpreter runs per second on one core.
+// The IVR's figures: TTS latency (espeak-ng, a 20-character prompt, cold and cached; flite cold),
+// how many flow steps the interpreter runs per second on one core, and speech recognition through
+// the IVR audio path.
 //
 // usage: kefu_ivr_bench [PREFIX]   prints the figures whose names start with PREFIX (all when
 // empty) as `bench: NAME VALUE UNIT`
@@ -9,17 +10,41 @@
 // (the cache's answer). ivr_flow_steps_per_sec: the demo flow (deploy/flows/bank.yaml) driven
 // through a balance inquiry (8 nodes: language, hours, menu, collect of 6 digits, HTTP dip,
 // balance, menu, goodbye) by a host that answers every action at once, for about 2 s.
+//
+// tts_ms_en_flite_cold: the English prompts' first rendering with flite's slt voice, to 8 kHz.
+// ivr_spoken_digit_accuracy_pct: every WAV of ../shared/data/speech/digits (300 files, 8 kHz; or
+// $KEFU_SPEECH_DATA/digits) sent as a caller's audio reaches the IVR: 300 ms of silence, the
+// recording and 300 ms of silence are encoded to G.711 mu-law in 20 ms packets, decoded by the
+// media engine's PCMU decoder (to its 16 kHz frames) and handed frame by frame to a
+// RecognizerTap feeding a pocketsphinx digits-grammar recognition; the line then stays silent
+// (as a call's does) until the recognizer answers. A file counts when the digits heard equal its
+// transcript's digit exactly. ivr_asr_rtf: the wall time from the first frame to the answer over
+// the audio time fed, summed over the files (feeding is instant, so it is the decoding's).
+#include <sndfile.h>
+
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/time_source.h"
+#include "ivr/flite_synthesizer.h"
 #include "ivr/flow_loader.h"
 #include "ivr/flow_session.h"
+#include "ivr/pocketsphinx_recognizer.h"
+#include "ivr/recognizer_tap.h"
 #include "ivr/tts.h"
+#include "media/codec.h"
+#include "media/g711.h"
 
 namespace {
 
@@ -90,6 +115,194 @@ bool ttsFigures(std::string_view language, const std::string& voice,
   }
   if (wanted(cached_name, prefix)) {
     std::printf("bench: %s %.4f ms\n", cached_name.c_str(), median(cached));
+  }
+  return true;
+}
+
+/** flite's cold rendering of the English prompts; @return false when flite is missing. */
+bool fliteFigure(const std::vector<std::string>& prompts, std::string_view prefix) {
+  if (!wanted("tts_ms_en_flite_cold", prefix)) {
+    return true;
+  }
+  auto engine = kefu::ivr::makeFliteSynthesizer(8000);
+  if (!engine.ok()) {
+    std::fprintf(stderr, "kefu_ivr_bench: %s\n", engine.error().message.c_str());
+    return false;
+  }
+  (void)(*engine)->synthesize("warm up", "slt");  // registers the voice once
+  kefu::ivr::CachedSynthesizer cache(**engine, 1000);
+  std::vector<double> cold;
+  double audio_s = 0;
+  for (const auto& text : prompts) {
+    auto start = Clock::now();
+    auto audio = cache.synthesize(text, "slt");
+    cold.push_back(millisSince(start));
+    if (!audio.ok() || (*audio)->samples.empty()) {
+      std::fprintf(stderr, "kefu_ivr_bench: flite gave no audio for %s\n", text.c_str());
+      return false;
+    }
+    audio_s += static_cast<double>((*audio)->samples.size()) / (*audio)->rate;
+  }
+  std::fprintf(stderr, "kefu_ivr_bench: flite slt: %.1f s of speech per prompt\n",
+               audio_s / static_cast<double>(prompts.size()));
+  std::printf("bench: tts_ms_en_flite_cold %.2f ms\n", median(cold));
+  return true;
+}
+
+/** @return a mono 16-bit WAV's samples and rate, or nullopt. */
+std::optional<std::pair<std::vector<std::int16_t>, int>> readWav(const std::string& path) {
+  SF_INFO info{};
+  SNDFILE* file = sf_open(path.c_str(), SFM_READ, &info);
+  if (file == nullptr || info.channels != 1) {
+    if (file != nullptr) {
+      sf_close(file);
+    }
+    return std::nullopt;
+  }
+  std::vector<std::int16_t> samples(static_cast<std::size_t>(info.frames));
+  samples.resize(static_cast<std::size_t>(sf_readf_short(file, samples.data(), info.frames)));
+  sf_close(file);
+  return std::pair{std::move(samples), info.samplerate};
+}
+
+/** Waits for one recognition's answer. */
+struct Answer {
+  std::mutex mutex;
+  std::condition_variable ready;
+  std::optional<kefu::ivr::RecognitionResult> result;
+};
+
+bool speechFigures(std::string_view prefix) {
+  if (!wanted("ivr_spoken_digit_accuracy_pct", prefix) && !wanted("ivr_asr_rtf", prefix)) {
+    return true;
+  }
+  const char* data_env = std::getenv("KEFU_SPEECH_DATA");
+  const std::string data =
+      data_env != nullptr ? data_env : KEFU_SOURCE_DIR "/../shared/data/speech";
+  auto load_start = Clock::now();
+  auto recognizer = kefu::ivr::makePocketsphinxRecognizer();
+  if (!recognizer.ok()) {
+    std::fprintf(stderr, "kefu_ivr_bench: %s\n", recognizer.error().message.c_str());
+    return false;
+  }
+  std::fprintf(stderr, "kefu_ivr_bench: pocketsphinx model loaded in %.0f ms\n",
+               millisSince(load_start));
+  std::ifstream transcripts(data + "/transcripts.tsv");
+  std::string line;
+  std::getline(transcripts, line);          // the header
+  constexpr std::size_t NarrowFrame = 160;  // 20 ms at 8 kHz
+  constexpr int PaddingPackets = 15;        // 300 ms
+  constexpr int EndSilencePackets = 26;     // 520 ms, just past the end-of-speech quiet
+  constexpr int MaxTrailingPackets = 250;   // 5 s more of a silent line: past the no-input limit
+  int files = 0;
+  int correct = 0;
+  double decode_s = 0;
+  double audio_s = 0;
+  std::map<std::string, int> confusions;
+  while (std::getline(transcripts, line)) {
+    std::istringstream fields(line);
+    std::string file;
+    std::string text;
+    std::string digit;
+    std::getline(fields, file, '\t');
+    std::getline(fields, text, '\t');
+    std::getline(fields, digit, '\t');
+    if (file.rfind("digits/", 0) != 0) {
+      continue;
+    }
+    auto wav = readWav(data + "/" + file);
+    if (!wav || wav->second != 8000) {
+      std::fprintf(stderr, "kefu_ivr_bench: %s is not an 8 kHz mono WAV\n", file.c_str());
+      return false;
+    }
+    std::vector<std::int16_t> narrow(PaddingPackets * NarrowFrame, 0);
+    narrow.insert(narrow.end(), wav->first.begin(), wav->first.end());
+    narrow.resize((narrow.size() + NarrowFrame - 1) / NarrowFrame * NarrowFrame, 0);
+    narrow.insert(narrow.end(), PaddingPackets * NarrowFrame, 0);
+
+    auto answer = std::make_shared<Answer>();
+    kefu::ivr::RecognitionRequest request;
+    request.grammar = "digits";
+    request.language = "en";
+    auto stream = (*recognizer)->start(request, [answer](kefu::ivr::RecognitionResult result) {
+      std::lock_guard lock(answer->mutex);
+      answer->result = std::move(result);
+      answer->ready.notify_one();
+    });
+    if (stream == nullptr) {
+      std::fprintf(stderr, "kefu_ivr_bench: the recognizer refused the digits grammar\n");
+      return false;
+    }
+    constexpr kefu::media::SessionId Session = 1;
+    kefu::ivr::RecognizerTap tap(Session);
+    tap.attach(std::move(stream));
+    auto decoder = kefu::media::makeDecoder(kefu::media::CodecId::Pcmu);
+    std::array<std::uint8_t, NarrowFrame> packet{};
+    kefu::media::AudioFrame frame;
+    auto send = [&](const std::int16_t* pcm) {
+      for (std::size_t i = 0; i < NarrowFrame; ++i) {
+        packet[i] = kefu::media::linearToUlaw(pcm[i]);
+      }
+      decoder->decode(packet, frame);
+      tap.onAudio(Session, frame);
+      audio_s += 0.02;
+    };
+    auto answered_within = [&](std::chrono::seconds limit) {
+      std::unique_lock lock(answer->mutex);
+      return answer->ready.wait_for(lock, limit, [&] { return answer->result.has_value(); });
+    };
+    // The end of speech is found after 500 ms of quiet (PocketsphinxOptions::end_silence): the
+    // line stays silent that long past the padding, as a caller's line would.
+    auto start = Clock::now();
+    for (std::size_t at = 0; at < narrow.size(); at += NarrowFrame) {
+      send(narrow.data() + at);
+    }
+    const std::array<std::int16_t, NarrowFrame> silence{};
+    for (int i = 0; i < EndSilencePackets; ++i) {
+      send(silence.data());
+    }
+    auto fed = Clock::now();
+    if (answered_within(std::chrono::seconds(2))) {
+      decode_s += std::chrono::duration<double>(Clock::now() - start).count();
+    } else {
+      // No speech was found yet: the recognizer waits for audio, so the line goes on being
+      // silent until its no-input limit. The wait above is not the decoder's time.
+      decode_s += std::chrono::duration<double>(fed - start).count();
+      auto more = Clock::now();
+      for (int i = 0; i < MaxTrailingPackets; ++i) {
+        send(silence.data());
+      }
+      if (!answered_within(std::chrono::seconds(30))) {
+        std::fprintf(stderr, "kefu_ivr_bench: no answer for %s\n", file.c_str());
+        return false;
+      }
+      decode_s += std::chrono::duration<double>(Clock::now() - more).count();
+    }
+    tap.detach();
+    ++files;
+    const auto& result = *answer->result;
+    if (result.ok && result.text == digit) {
+      ++correct;
+    } else {
+      ++confusions[digit + " as " +
+                   (result.ok ? (result.text.empty() ? "nothing" : result.text)
+                              : "error: " + result.error)];
+    }
+  }
+  if (files == 0) {
+    std::fprintf(stderr, "kefu_ivr_bench: no digit recordings in %s\n", data.c_str());
+    return false;
+  }
+  for (const auto& [what, count] : confusions) {
+    std::fprintf(stderr, "kefu_ivr_bench: %s: %d\n", what.c_str(), count);
+  }
+  std::fprintf(stderr, "kefu_ivr_bench: %d of %d spoken digits recognized, %.1f s of audio\n",
+               correct, files, audio_s);
+  if (wanted("ivr_spoken_digit_accuracy_pct", prefix)) {
+    std::printf("bench: ivr_spoken_digit_accuracy_pct %.1f %%\n", 100.0 * correct / files);
+  }
+  if (wanted("ivr_asr_rtf", prefix)) {
+    std::printf("bench: ivr_asr_rtf %.4f ratio\n", decode_s / audio_s);
   }
   return true;
 }
@@ -174,6 +387,8 @@ int main(int argc, char** argv) {
                                     "Leave us a message !", "For loans press tree"};
   bool ok = ttsFigures("zh", "cmn", zh, prefix);
   ok = ttsFigures("en", "en", en, prefix) && ok;
+  ok = fliteFigure(en, prefix) && ok;
   ok = stepFigure(prefix) && ok;
+  ok = speechFigures(prefix) && ok;
   return ok ? 0 : 1;
 }

@@ -12,7 +12,7 @@ packages=(
   libsodium-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev wrk
   libsrtp2-dev libopus-dev libspandsp-dev libspeexdsp-dev libsndfile1-dev openssl
-  libespeak-ng-dev espeak-ng-data
+  libespeak-ng-dev espeak-ng-data libpocketsphinx-dev pocketsphinx-en-us flite1-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   libnats-dev nats-server
   chromium nodejs

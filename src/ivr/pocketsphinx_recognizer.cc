@@ -55,7 +55,11 @@ SpeechEndpointer::SpeechEndpointer(const Config& config)
       no_input_frames_(framesIn(config.no_input)),
       max_speech_frames_(framesIn(config.max_speech)),
       end_frames_(framesIn(config.end_silence)),
-      pre_roll_samples_(static_cast<std::size_t>(framesIn(config.pre_roll)) * FrameSamples) {
+      // The ring also holds the loud frames that are not yet speech, so that the pre-roll is
+      // counted from the first of them.
+      pre_roll_samples_(static_cast<std::size_t>(framesIn(config.pre_roll) +
+                                                 std::max(0, config.start_frames)) *
+                        FrameSamples) {
   utterance_.reserve(pre_roll_samples_ +
                      static_cast<std::size_t>(max_speech_frames_ + end_frames_ + 1) * FrameSamples);
 }

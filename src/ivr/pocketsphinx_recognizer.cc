@@ -21,6 +21,8 @@
 #include <pocketsphinx.h>
 #include <sphinxbase/cmn.h>
 #include <sphinxbase/feat.h>
+#include <sphinxbase/fsg_model.h>
+#include <sphinxbase/jsgf.h>
 #endif
 
 namespace kefu::ivr {
@@ -57,9 +59,9 @@ SpeechEndpointer::SpeechEndpointer(const Config& config)
       end_frames_(framesIn(config.end_silence)),
       // The ring also holds the loud frames that are not yet speech, so that the pre-roll is
       // counted from the first of them.
-      pre_roll_samples_(static_cast<std::size_t>(framesIn(config.pre_roll) +
-                                                 std::max(0, config.start_frames)) *
-                        FrameSamples) {
+      pre_roll_samples_(
+          static_cast<std::size_t>(framesIn(config.pre_roll) + std::max(0, config.start_frames)) *
+          FrameSamples) {
   utterance_.reserve(pre_roll_samples_ +
                      static_cast<std::size_t>(max_speech_frames_ + end_frames_ + 1) * FrameSamples);
 }
@@ -235,7 +237,21 @@ class Decoder {
       searches_.erase(oldest);
     }
     std::string name = fmt::format("g{}", next_++);
-    if (ps_set_jsgf_string(ps_, name.c_str(), grammar.text.c_str()) < 0) {
+    // Compiled here rather than with ps_set_jsgf_string, which never frees the parsed grammar.
+    jsgf_t* jsgf = jsgf_parse_string(grammar.text.c_str(), nullptr);
+    if (jsgf == nullptr) {
+      return Error::invalid("grammar", "pocketsphinx could not parse the grammar");
+    }
+    int status = -1;
+    if (jsgf_rule_t* rule = jsgf_get_public_rule(jsgf); rule != nullptr) {
+      const float language_weight = cmd_ln_float32_r(ps_get_config(ps_), "-lw");
+      if (fsg_model_t* fsg = jsgf_build_fsg(jsgf, rule, ps_get_logmath(ps_), language_weight)) {
+        status = ps_set_fsg(ps_, name.c_str(), fsg);
+        fsg_model_free(fsg);  // the search holds its own reference
+      }
+    }
+    jsgf_grammar_free(jsgf);
+    if (status < 0) {
       return Error::invalid("words", "the grammar holds a word pocketsphinx does not know");
     }
     order_[grammar.key] = next_;

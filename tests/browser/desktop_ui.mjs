@@ -6,7 +6,7 @@
 //   an admin opens every admin page, sees a 400's message next to the field it names, creates
 //   and deletes a skill; the language switch is kept across a reload.
 // A PNG of each screen goes to OUTPUT_DIR. kefu is always stopped.
-// usage: node desktop_ui.mjs KEFU_BINARY SOURCE_DIR OUTPUT_DIR
+// usage: node desktop_ui.mjs KEFU_BINARY SOURCE_DIR OUTPUT_DIR [CONFIG (default deploy/all-in-one.yaml)]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
-const [kefuArg, sourceArg, outputArg] = process.argv.slice(2);
+const [kefuArg, sourceArg, outputArg, configArg] = process.argv.slice(2);
 if (!kefuArg || !sourceArg || !outputArg) {
   console.error('usage: node desktop_ui.mjs KEFU_BINARY SOURCE_DIR OUTPUT_DIR');
   process.exit(2);
@@ -52,7 +52,8 @@ const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kefu-web-ui-'));
 const httpPort = await freePort();
 const sipPort = await freePort();
 const kefuLog = fs.openSync(path.join(outputDir, 'kefu.log'), 'w');
-const kefu = spawn(kefuBinary, ['serve', '--config', path.join(sourceDir, 'deploy', 'all-in-one.yaml')], {
+const config = configArg ? path.resolve(configArg) : path.join(sourceDir, 'deploy', 'all-in-one.yaml');
+const kefu = spawn(kefuBinary, ['serve', '--config', config], {
   cwd: workDir,
   env: {
     ...process.env,
@@ -61,12 +62,17 @@ const kefu = spawn(kefuBinary, ['serve', '--config', path.join(sourceDir, 'deplo
     KEFU_STORAGE_URL: `sqlite:${path.join(workDir, 'kefu.db')}`,
     KEFU_WEB_ROOT: webRoot,
     KEFU_DEMO_SEED: 'true',
+    // The configuration's relative paths are meant for the source directory; kefu runs in workDir.
+    KEFU_IVR_FLOWS_DIR: path.join(sourceDir, 'deploy', 'flows'),
+    KEFU_IVR_TTS_CACHE_DIR: path.join(workDir, 'tts'),
   },
   stdio: ['ignore', kefuLog, kefuLog],
 });
 let kefuExited = false;
-kefu.on('exit', () => {
+let kefuExit = '';
+kefu.on('exit', (code, signal) => {
   kefuExited = true;
+  kefuExit = signal ? `signal ${signal}` : `code ${code}`;
 });
 kefu.on('error', (e) => {
   console.error(`desktop_ui: cannot start ${kefuBinary}: ${e.message}`);
@@ -76,17 +82,44 @@ kefu.on('error', (e) => {
 let proxy = null;
 let browser = null;
 let failed = false;
+
+/** Stops the browser, the proxy and kefu (SIGKILL when SIGTERM is not enough); runs once. */
+let cleaned = null;
+function cleanup() {
+  cleaned ??= (async () => {
+    await browser?.close().catch(() => undefined);
+    proxy?.close();
+    if (!kefuExited) {
+      kefu.kill('SIGTERM');
+      for (let i = 0; i < 50 && !kefuExited; i++) await sleep(100);
+      if (!kefuExited) kefu.kill('SIGKILL');
+    }
+    fs.rmSync(workDir, { recursive: true, force: true });
+  })();
+  return cleaned;
+}
+// kefu must not outlive the test: not on a hang (the deadline), not when ctest stops it.
+const deadline = setTimeout(() => {
+  console.error('desktop_ui: FAILED: no result within 150 s');
+  void cleanup().then(() => process.exit(1));
+}, 150_000);
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
+  process.on(signal, () => void cleanup().then(() => process.exit(1)));
+}
+/** fetch() that gives up after 2 s (a site that accepts but never answers must not hang the test). */
+const fetchSoon = (url) => fetch(url, { signal: AbortSignal.timeout(2000) });
+
 try {
   const api = `http://127.0.0.1:${httpPort}`;
   for (let i = 0; ; i++) {
-    if (kefuExited) throw new Error('kefu exited at start (see kefu.log)');
-    const up = await fetch(`${api}/healthz`).then((r) => r.ok, () => false);
+    if (kefuExited) throw new Error(`kefu exited at start, ${kefuExit} (see kefu.log)`);
+    const up = await fetchSoon(`${api}/healthz`).then((r) => r.ok, () => false);
     if (up) break;
-    if (i > 200) throw new Error('kefu did not answer /healthz within 20 s');
+    if (i > 150) throw new Error('kefu did not answer /healthz within 20 s');
     await sleep(100);
   }
   let base = api;
-  const index = await fetch(`${api}/`).then((r) => (r.ok ? r.text() : ''), () => '');
+  const index = await fetchSoon(`${api}/`).then((r) => (r.ok ? r.text() : ''), () => '');
   if (!index.includes('<div id="root">')) {
     // A kefu built before web.root existed: serve web/dist here and pass /api (and its WebSocket) on.
     proxy = await staticProxy(webRoot, httpPort);
@@ -249,8 +282,14 @@ try {
   check(true, 'a call released before answering leaves no wrap-up');
   // Connected, then released by the far end: the controls of a call in talk, then wrap-up.
   const send = (message) => agentSocket.send(JSON.stringify(message));
+  // The call's way so far, as the stream showed it (an agent may not read GET /calls/{id}/events).
+  send({ seq: 2_000_000, type: 'call.created', id: 'call_ui_2', at_ms: Date.now(),
+         data: { call_id: 'call_ui_2', type: 'created', caller: null, dialed: '4000', entry_point_id: null, queue_id: null,
+                 agent_id: null, target: null, cause: null, detail: null, quality: null } });
   send({ type: 'softphone.alerting', call_id: 'call_ui_2', caller: '139****0000', queue_id: null, entry_point_id: null, customer: null });
   await agent.waitForSelector('[data-testid=call-panel][data-phase=alerting]', { timeout: 2000 });
+  await agent.waitForSelector('[data-testid=call-history] li', { timeout: 2000 });
+  check((await agent.textContent('[data-testid=call-history]')).includes('created'), "the screen pop lists the call's events so far");
   check((await agent.textContent('[data-testid=customer-card]')).includes('No customer record'), 'an unknown caller pops no customer card');
   send({ type: 'softphone.connected', call_id: 'call_ui_2' });
   await agent.waitForSelector('[data-testid=call-panel][data-phase=talking]', { timeout: 2000 });
@@ -277,14 +316,8 @@ try {
   failed = true;
   console.error(e instanceof Error ? e.stack : e);
 } finally {
-  await browser?.close().catch(() => undefined);
-  proxy?.close();
-  if (!kefuExited) {
-    kefu.kill('SIGTERM');
-    for (let i = 0; i < 50 && !kefuExited; i++) await sleep(100);
-    if (!kefuExited) kefu.kill('SIGKILL');
-  }
-  fs.rmSync(workDir, { recursive: true, force: true });
+  await cleanup();
+  clearTimeout(deadline);
 }
 process.exit(failed ? 1 : 0);
 

@@ -12,28 +12,37 @@ const Dispositions = ['resolved', 'follow_up', 'escalated', 'wrong_number', 'com
 const KeypadKeys = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
 
 /** The call area of the desktop. */
-export function CallPanel(props: { agent: Agent; agents: Agent[]; queues: Queue[]; call: CallState; dispatch: Dispatch<CallAction>; now: number }) {
-  const { agent, agents, queues, call, dispatch, now } = props;
+export function CallPanel(props: {
+  agent: Agent;
+  agents: Agent[];
+  queues: Queue[];
+  call: CallState;
+  dispatch: Dispatch<CallAction>;
+  now: number;
+  /** The call's events as the desktop saw them on the stream. */
+  streamHistory: CallEvent[];
+}) {
+  const { agent, agents, queues, call, dispatch, now, streamHistory } = props;
   const { t } = useI18n();
   const ops = allowedOps(call.phase);
   const [error, setError] = useState<string | null>(null);
   const [kind, setKind] = useState<TargetKind>('agent');
   const [target, setTarget] = useState('');
   const [keypad, setKeypad] = useState(false);
-  const [history, setHistory] = useState<CallEvent[]>([]);
+  // The stored events when this user may read them (supervisors); else what the stream showed.
+  const [storedHistory, setStoredHistory] = useState<CallEvent[] | null>(null);
+  const history = storedHistory && storedHistory.length >= streamHistory.length ? storedHistory : streamHistory;
   const [recent, setRecent] = useState<RecentCall[]>(() => loadRecentCalls(window.localStorage));
   const [disposition, setDisposition] = useState<string>(Dispositions[0]);
   const [notes, setNotes] = useState('');
 
   // The call's own history (queue, transfers so far), read when it alerts and again once answered.
   useEffect(() => {
-    if (!call.callId) {
-      setHistory([]);
-      return;
-    }
+    setStoredHistory(null);
+    if (!call.callId) return;
     Api.callEvents(call.callId)
-      .then((l) => setHistory(l.items))
-      .catch(() => setHistory([]));
+      .then((l) => setStoredHistory(l.items))
+      .catch(() => setStoredHistory(null));
   }, [call.callId, call.phase === 'talking']);
 
   const run = async (op: CallOp, path: string, body?: unknown) => {
@@ -108,7 +117,7 @@ export function CallPanel(props: { agent: Agent; agents: Agent[]; queues: Queue[
             {history.length === 0 ? (
               <p className="notice">{t('pop.noHistory')}</p>
             ) : (
-              <ol>
+              <ol data-testid="call-history">
                 {history.map((e, i) => (
                   <li key={i}>
                     {new Date(e.at).toLocaleTimeString()} {e.type}

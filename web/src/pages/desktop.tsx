@@ -16,6 +16,7 @@ import {
   type AgentStateChange,
 } from '../state/agent';
 import { callActionFromMessage, callReducer, formatDuration, IdleCall } from '../state/call';
+import { recordCallEvent, type CallHistory } from '../state/history';
 import { queuesTouchedBy } from '../state/wallboard';
 import { CallPanel } from './call_panel';
 import { QueueTable } from './queue_table';
@@ -93,7 +94,14 @@ function AgentDesktop({ agent, agents, queues }: { agent: Agent; agents: Agent[]
     return () => clearInterval(timer);
   }, [myQueues, refreshLive, epoch]);
 
+  // Every call's events as the stream showed them, for the screen pop (agents may not read them back).
+  const historyRef = useRef<CallHistory>(new Map());
+  const [historyTick, setHistoryTick] = useState(0);
+
   useStream((message) => {
+    if (recordCallEvent(historyRef.current, message) && (message.id === callIdRef.current || message.type === 'call.ringing')) {
+      setHistoryTick((n) => n + 1);
+    }
     const change = agentChangeFromMessage(message);
     if (change) applyState(change);
     const action = callActionFromMessage(message, agent.id, callIdRef.current, Date.now());
@@ -128,6 +136,11 @@ function AgentDesktop({ agent, agents, queues }: { agent: Agent; agents: Agent[]
   }, [events]);
   useEffect(() => phoneRef.current?.setMuted(call.muted), [call.muted]);
 
+  const streamHistory = useMemo(
+    () => [...((call.callId && historyRef.current.get(call.callId)) || [])],
+    // historyTick: the history of the current call grew.
+    [call.callId, historyTick],
+  );
   const controls = stateControls(agentState.state);
   const stateName = agentState.state ?? 'unknown';
   return (
@@ -186,7 +199,15 @@ function AgentDesktop({ agent, agents, queues }: { agent: Agent; agents: Agent[]
           <audio ref={audioRef} autoPlay data-testid="remote-audio" />
         </div>
       </section>
-      <CallPanel agent={agent} agents={agents} queues={queues} call={call} dispatch={dispatchCall} now={now} />
+      <CallPanel
+        agent={agent}
+        agents={agents}
+        queues={queues}
+        call={call}
+        dispatch={dispatchCall}
+        now={now}
+        streamHistory={streamHistory}
+      />
       <section className="card queues-panel">
         <h2>{t('queue.situation')}</h2>
         <QueueTable queues={myQueues.map((q) => ({ id: q.id, name: q.name, live: live[q.id] ?? null }))} now={now} />

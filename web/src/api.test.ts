@@ -23,3 +23,39 @@ describe('API errors', () => {
     expect(formFieldOf('[0]')).toBeNull();
   });
 });
+
+describe('API types against docs/api/openapi.yaml', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { parse } = await import('yaml');
+  const { ApiFields, PartialApiTypes } = await import('./api');
+  const document = parse(readFileSync(new URL('../../docs/api/openapi.yaml', import.meta.url), 'utf8')) as {
+    components: { schemas: Record<string, Schema> };
+  };
+  interface Schema {
+    properties?: Record<string, Schema>;
+    required?: string[];
+    items?: Schema;
+  }
+  /** @return the schema a name such as `QueueFigures.intervals` names (array items followed). */
+  const schemaOf = (name: string): Schema | undefined => {
+    const [root, ...path] = name.split('.');
+    let schema: Schema | undefined = document.components.schemas[root ?? ''];
+    for (const step of path) {
+      schema = schema?.properties?.[step];
+      if (schema?.items) schema = schema.items;
+    }
+    return schema;
+  };
+
+  for (const [name, fields] of Object.entries(ApiFields)) {
+    it(`${name}: every field the app reads is in the document${PartialApiTypes.includes(name) ? '' : ', and every required one is read'}`, () => {
+      const schema = schemaOf(name);
+      expect(schema, `schema ${name}`).toBeDefined();
+      const properties = Object.keys(schema?.properties ?? {});
+      expect(fields.filter((f) => !properties.includes(f)), `fields of ${name} missing from the document`).toEqual([]);
+      if (!PartialApiTypes.includes(name)) {
+        expect([...fields].sort()).toEqual([...(schema?.required ?? [])].sort());
+      }
+    });
+  }
+});

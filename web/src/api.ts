@@ -46,18 +46,25 @@ export interface SkillRequirement {
   min_level: number;
 }
 
-/** Where interactions wait. Fields the UI does not edit are kept as they came. */
+/** Where interactions wait. */
 export interface Queue {
   id: string;
   name: string;
   strategy: string;
   service_level_seconds: number;
   required_skills: SkillRequirement[];
+  /** Kept as they came: the admin form sends them back unchanged. */
+  relaxation: unknown[];
   max_size: number;
+  overflow: unknown[];
   wrap_up_ms: number;
   alert_timeout_ms: number;
+  sticky_window_ms: number;
+  callback_timeout_ms: number;
+  short_abandon_ms: number;
   callback_enabled: boolean;
-  [other: string]: unknown;
+  created_at: string;
+  updated_at: string;
 }
 
 /** Where a call or a transfer goes. */
@@ -275,3 +282,50 @@ export const Api = {
     api<QueueFigures>('GET', `/queues/${id}/figures?from=${fromMs}&to=${toMs}&interval=${intervalS}`),
   callEvents: (id: string) => api<List<CallEvent>>('GET', `/calls/${id}/events`),
 };
+
+/**
+ * @return a function that returns its list of T's keys unchanged; the compiler refuses a list that
+ * names a key T does not have, or leaves one out (the missing key shows in the error).
+ */
+function fieldsOf<T>() {
+  return <const K extends readonly (keyof T & string)[]>(
+    keys: K,
+    ..._complete: [Exclude<keyof T, K[number]>] extends [never] ? [] : [missing: Exclude<keyof T, K[number]>]
+  ): readonly string[] => keys;
+}
+
+/**
+ * The fields of each API type above, at run time, by the name of its schema in
+ * docs/api/openapi.yaml (a nested schema as `Schema.property`): api.test.ts checks them against
+ * the document, so a renamed or removed field fails a test instead of showing blanks.
+ */
+export const ApiFields: Record<string, readonly string[]> = {
+  User: fieldsOf<User>()(['id', 'username', 'display_name', 'role', 'created_at', 'updated_at']),
+  Agent: fieldsOf<Agent>()(['id', 'name', 'extension', 'user_id', 'skills', 'chat_capacity', 'created_at', 'updated_at']),
+  SkillLevel: fieldsOf<SkillLevel>()(['skill_id', 'level']),
+  Skill: fieldsOf<Skill>()(['id', 'name', 'description', 'created_at', 'updated_at']),
+  SkillRequirement: fieldsOf<SkillRequirement>()(['skill_id', 'min_level']),
+  Queue: fieldsOf<Queue>()([
+    'id', 'name', 'strategy', 'service_level_seconds', 'required_skills', 'relaxation', 'max_size', 'overflow',
+    'wrap_up_ms', 'alert_timeout_ms', 'sticky_window_ms', 'callback_timeout_ms', 'short_abandon_ms',
+    'callback_enabled', 'created_at', 'updated_at',
+  ]),
+  CallTarget: fieldsOf<CallTarget>()(['kind', 'id']),
+  EntryPoint: fieldsOf<EntryPoint>()(['id', 'number', 'name', 'target', 'greeting', 'priority', 'enabled', 'created_at', 'updated_at']),
+  AgentLiveState: fieldsOf<AgentLiveState>()(['agent_id', 'state', 'reason', 'interactions']),
+  QueueLiveState: fieldsOf<QueueLive>()(['queue_id', 'waiting', 'callbacks_pending', 'longest_wait_ms', 'agents_staffed', 'agents_ready', 'today']),
+  'QueueLiveState.today': fieldsOf<QueueToday>()([
+    'offered', 'answered', 'abandoned', 'overflowed', 'service_level', 'abandon_rate', 'average_speed_of_answer_ms', 'average_handle_ms',
+  ]),
+  QueueFigures: fieldsOf<QueueFigures>()(['queue_id', 'interval_seconds', 'from_ms', 'to_ms', 'intervals']),
+  'QueueFigures.intervals': fieldsOf<QueueInterval>()([
+    'start_ms', 'end_ms', 'offered', 'answered', 'answered_within_threshold', 'abandoned', 'short_abandoned',
+    'service_level', 'average_speed_of_answer_ms', 'average_handle_ms',
+  ]),
+  Customer: fieldsOf<Customer>()(['id', 'name', 'phones', 'id_number', 'accounts', 'masked']),
+  CallEvent: fieldsOf<CallEvent>()(['type', 'at', 'caller', 'queue_id', 'agent_id', 'target', 'cause', 'detail']),
+  LoginResponse: fieldsOf<LoginResponse>()(['token', 'expires_at', 'user']),
+};
+
+/** The types above that leave out fields of their schema the app does not read. */
+export const PartialApiTypes: readonly string[] = ['QueueFigures.intervals', 'Customer', 'CallEvent'];

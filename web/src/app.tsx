@@ -3,14 +3,14 @@ import { createContext, lazy, Suspense, useCallback, useContext, useEffect, useM
 import { Api, setToken, setUnauthenticatedHandler } from './api';
 import { useI18n } from './i18n_context';
 import { EventStream } from './lib/events';
-import { LoginPage } from './pages/login';
-import { DesktopPage } from './pages/desktop';
-import { AdminScreen } from './pages/admin';
+import { LoginPage } from './screens/login/login';
+import { DesktopPage } from './screens/desktop/desktop';
+import { AdminScreen } from './screens/admin/admin';
 import { loadSession, saveSession, type Session } from './session';
 import { parseRoute, routeHash, screensFor, type Route } from './state/route';
 
 // The wallboard carries ECharts: loaded only when opened.
-const WallboardPage = lazy(() => import('./pages/wallboard').then((m) => ({ default: m.WallboardPage })));
+const WallboardPage = lazy(() => import('./screens/wallboard/wallboard').then((m) => ({ default: m.WallboardPage })));
 
 /** What every screen gets: the login and its event stream. */
 export interface Connected {

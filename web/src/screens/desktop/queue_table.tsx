@@ -1,17 +1,8 @@
 // Queues with their live figures, as a table (desktop) — the wallboard draws its own tiles.
-import { useI18n } from '../i18n_context';
-import { formatDuration } from '../state/call';
-import type { QueueTile } from '../state/wallboard';
-
-/** @return a ratio as a whole percentage, or a dash. */
-export function percent(value: number | null): string {
-  return value === null ? '—' : `${Math.round(value * 100)}%`;
-}
-
-/** @return seconds with no decimals, or a dash. */
-export function seconds(ms: number | null): string {
-  return ms === null ? '—' : `${Math.round(ms / 1000)}s`;
-}
+import { useI18n } from '../../i18n_context';
+import { percent } from '../../lib/format';
+import { formatDuration } from '../../state/call';
+import type { QueueTile } from '../../state/wallboard';
 
 /** The queues as rows: waiting, longest wait, today's figures. */
 export function QueueTable({ queues }: { queues: QueueTile[]; now: number }) {

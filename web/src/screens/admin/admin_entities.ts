@@ -1,9 +1,9 @@
 // What each admin page edits: its API path, table columns, form fields, and the conversions
 // between an entity and the form (kept pure, so tests can check the bodies sent).
 import type { ReactNode } from 'react';
-import type { Agent, Queue, Skill, User } from '../api';
-import type { MessageKey } from '../i18n';
-import type { AdminPage } from '../state/route';
+import type { Agent, Queue, Skill, User } from '../../api';
+import type { MessageKey } from '../../i18n';
+import type { AdminPage } from '../../state/route';
 
 /** What the pickers choose from. */
 export interface Directory {

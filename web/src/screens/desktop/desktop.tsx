@@ -1,10 +1,11 @@
 // The agent desktop: state control, softphone, the call (CallPanel) and the agent's queues.
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
-import { Api, ApiError, api, type Agent, type AgentLiveState, type Queue, type QueueLive } from '../api';
-import { useConnected } from '../app';
-import { useI18n } from '../i18n_context';
-import { Softphone, type SoftphoneStatus } from '../lib/softphone';
-import { useNow, useReconnectEpoch, useStream } from '../lib/use';
+import { Api, ApiError, api, type Agent, type AgentLiveState, type Queue, type QueueLive } from '../../api';
+import { useConnected } from '../../app';
+import { useI18n } from '../../i18n_context';
+import { reasonLabel } from '../../lib/format';
+import { Softphone, type SoftphoneStatus } from '../../lib/softphone';
+import { useNow, useReconnectEpoch, useStream } from '../../lib/use';
 import {
   agentChangeFromMessage,
   agentReducer,
@@ -14,10 +15,10 @@ import {
   UnknownAgentState,
   type AgentState,
   type AgentStateChange,
-} from '../state/agent';
-import { callActionFromMessage, callReducer, formatDuration, IdleCall } from '../state/call';
-import { recordCallEvent, type CallHistory } from '../state/history';
-import { queuesTouchedBy } from '../state/wallboard';
+} from '../../state/agent';
+import { callActionFromMessage, callReducer, formatDuration, IdleCall } from '../../state/call';
+import { recordCallEvent, type CallHistory } from '../../state/history';
+import { queuesTouchedBy } from '../../state/wallboard';
 import { CallPanel } from './call_panel';
 import { QueueTable } from './queue_table';
 
@@ -214,11 +215,4 @@ function AgentDesktop({ agent, agents, queues }: { agent: Agent; agents: Agent[]
       </section>
     </div>
   );
-}
-
-/** @return the label of a not-ready reason code (the code itself when it has none). */
-export function reasonLabel(t: ReturnType<typeof useI18n>['t'], code: string): string {
-  const known = ['break', 'lunch', 'training', 'meeting', 'after_call_work', 'no_answer'] as const;
-  const k = known.find((r) => r === code);
-  return k ? t(`reason.${k}`) : code;
 }

@@ -1,9 +1,9 @@
 // The agent's call: alert and screen pop, controls (answer … conference), key pad and wrap-up.
 import { useEffect, useState, type Dispatch } from 'react';
-import { Api, ApiError, api, type Agent, type CallEvent, type Queue } from '../api';
-import { useI18n } from '../i18n_context';
-import { allowedOps, formatDuration, type CallAction, type CallOp, type CallState } from '../state/call';
-import { addRecentCall, loadRecentCalls, type RecentCall } from '../state/recent';
+import { Api, ApiError, api, type Agent, type CallEvent, type Queue } from '../../api';
+import { useI18n } from '../../i18n_context';
+import { allowedOps, formatDuration, type CallAction, type CallOp, type CallState } from '../../state/call';
+import { addRecentCall, loadRecentCalls, type RecentCall } from '../../state/recent';
 
 type TargetKind = 'agent' | 'queue' | 'number';
 

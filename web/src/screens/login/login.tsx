@@ -1,8 +1,8 @@
 // The login form.
 import { useState, type FormEvent } from 'react';
-import { Api, ApiError } from '../api';
-import { useI18n } from '../i18n_context';
-import type { Session } from '../session';
+import { Api, ApiError } from '../../api';
+import { useI18n } from '../../i18n_context';
+import type { Session } from '../../session';
 
 /** Asks for a username and password; calls onLogin with the new session. */
 export function LoginPage({ onLogin }: { onLogin: (session: Session) => void }) {

@@ -1,11 +1,11 @@
 // The administration pages: users, agents, skills, queues and entry points — list, create, edit,
 // delete through the API, with a 400's message shown next to the field it names.
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { Api, ApiError, api, formFieldOf, type Agent, type Queue, type Skill, type User } from '../api';
-import { useI18n } from '../i18n_context';
-import type { MessageKey } from '../i18n';
-import { useStream } from '../lib/use';
-import { AdminPages, routeHash, type AdminPage } from '../state/route';
+import { Api, ApiError, api, formFieldOf, type Agent, type Queue, type Skill, type User } from '../../api';
+import { useI18n } from '../../i18n_context';
+import type { MessageKey } from '../../i18n';
+import { useStream } from '../../lib/use';
+import { AdminPages, routeHash, type AdminPage } from '../../state/route';
 import { Entities, type Directory, type EntityDef, type FieldDef, type FormValues } from './admin_entities';
 
 const PageTitles: Record<AdminPage, MessageKey> = {

@@ -1,12 +1,13 @@
 // The supervisor wallboard: totals, one tile per queue, agent states, charts of the last hours,
 // and listen / whisper / barge on an agent's call (through the supervisor's softphone).
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
-import { Api, ApiError, api, type QueueInterval } from '../api';
-import { useConnected } from '../app';
-import { useI18n } from '../i18n_context';
-import { Softphone, type SoftphoneStatus } from '../lib/softphone';
-import { useNow, useReconnectEpoch, useStream } from '../lib/use';
-import { formatDuration } from '../state/call';
+import { Api, ApiError, api, type QueueInterval } from '../../api';
+import { useConnected } from '../../app';
+import { useI18n } from '../../i18n_context';
+import { percent, reasonLabel, seconds } from '../../lib/format';
+import { Softphone, type SoftphoneStatus } from '../../lib/softphone';
+import { useNow, useReconnectEpoch, useStream } from '../../lib/use';
+import { formatDuration } from '../../state/call';
 import {
   EmptyWallboard,
   mergeIntervals,
@@ -15,10 +16,8 @@ import {
   totalsOf,
   wallboardReducer,
   type AgentRow,
-} from '../state/wallboard';
+} from '../../state/wallboard';
 import { Chart } from './chart';
-import { reasonLabel } from './desktop';
-import { percent, seconds } from './queue_table';
 
 /** Hours of history the charts show. */
 const ChartHours = 8;

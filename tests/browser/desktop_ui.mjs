@@ -155,8 +155,13 @@ try {
   // The agent's event socket passes through here, so the test can add a softphone alert of its own
   // (a real call to the browser is the softphone test's part).
   let agentSocket = null;
+  const agentSent = [];
   await agentContext.routeWebSocket(/\/api\/v1\/events/, (ws) => {
-    ws.connectToServer();
+    const server = ws.connectToServer();
+    ws.onMessage((message) => {
+      agentSent.push(String(message));
+      server.send(message);
+    });
     agentSocket = ws;
   });
   const agent = await login(agentContext, 'agent1001', 'agent-demo');
@@ -303,6 +308,24 @@ try {
   check(dispositions >= 3, `wrap-up offers ${dispositions} disposition codes and notes after the call`);
   await agent.fill('[data-testid=notes]', 'Card blocked; new card sent.');
   await shot(agent, 'desktop-wrapup');
+
+  // The softphone: one offer with its ICE candidates already gathered, on the event socket.
+  await agent.click('[data-testid=phone-on]');
+  for (let i = 0; i < 50 && !agentSent.some((m) => m.includes('softphone.offer')); i++) await sleep(100);
+  const offers = agentSent.filter((m) => m.includes('softphone.offer')).map((m) => JSON.parse(m));
+  check(offers.length === 1 && offers[0].sdp.includes('a=candidate'), 'switching the softphone on sends one softphone.offer with its ICE candidates gathered');
+  try {
+    await agent.waitForSelector('[data-testid=phone-status].phone-on', { timeout: 5000 });
+    check(true, "the softphone connects to kefu's media engine");
+    await agent.click('[data-testid=phone-off]');
+    for (let i = 0; i < 20 && !agentSent.some((m) => m.includes('softphone.hangup')); i++) await sleep(100);
+    check(agentSent.some((m) => m.includes('softphone.hangup')), 'switching it off sends softphone.hangup');
+  } catch {
+    // A kefu without the softphone side does not answer: its refusal is shown instead.
+    agentSocket.send(JSON.stringify({ type: 'softphone.error', message: 'no media engine here' }));
+    await agent.waitForSelector('[data-testid=phone-status].phone-failed', { timeout: 2000 });
+    check((await agent.textContent('[data-testid=phone-status]')).includes('no media engine here'), 'a softphone.error is shown (kefu did not answer the offer)');
+  }
 
   // Language: switched on the agent's desktop and kept across a reload.
   await agent.click('[data-testid=lang-switch]');

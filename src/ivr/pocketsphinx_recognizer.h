@@ -32,7 +32,7 @@ class SpeechEndpointer {
     /** Audio kept from before the start of speech (the onset of its first sound is quiet). */
     std::chrono::milliseconds pre_roll{300};
     /** A frame louder than this (dBFS, RMS) and `above_floor_db` over the noise floor is speech. */
-    double speech_dbfs = -45;
+    double speech_dbfs = -50;
     double above_floor_db = 12;
     /** Frames in a row that start speech (filters clicks). */
     int start_frames = 3;

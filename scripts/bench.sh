@@ -26,6 +26,10 @@
 #                                            steps/s on one core; see bench/ivr_bench.cc
 #   sip_*, kamailio_cps                      SIP load with SIPp, and Kamailio for scale; see
 #                                            scripts/sip_bench.sh
+#   events_fanout_p99_ms_1000_subscribers    1,000 WebSocket subscribers of /api/v1/events on
+#                                            loopback; an agent's state changed by REST 20 times;
+#                                            p99 of request sent → frame received, over every
+#                                            subscriber and change; see bench/events/
 #
 # Environment (for experiments; the defaults are the reported figures):
 #   KEFU_BIN (build/bin/kefu), BENCH_AGENTS (1000), BENCH_DURATION (10s), BENCH_WARMUP (2s),
@@ -56,6 +60,7 @@ readonly FIGURES=(
   sip_cps_prompt_2s sip_concurrent_calls kamailio_cps sip_cps_ratio_to_kamailio
   sync_changes_per_sec sync_lag_p99_ms_at_1000_per_sec sync_drain_seconds_after_60s_cut
   tts_ms_zh_cold tts_ms_zh_cached tts_ms_en_cold tts_ms_en_cached ivr_flow_steps_per_sec
+  events_fanout_p99_ms_1000_subscribers
 )
 # The routing engine's figures come from its own benchmark binary (bench/acd_bench.cc).
 readonly ACD_BENCH="${KEFU_ACD_BENCH:-$ROOT/build/bin/kefu_acd_bench}"
@@ -341,6 +346,39 @@ measure() {
   fi
 }
 
+# The event fan-out figure: a SQLite site, one agent whose state changes, 1,000 subscribers
+# (bench/events/events_fanout.cc, compiled here: it is a client only, Boost.Beast headers).
+runEventsFanout() {
+  local answer agent
+  if ! g++ -std=c++20 -O2 -o "$WORK/events_fanout" "$ROOT/bench/events/events_fanout.cc" \
+    -pthread 2>"$WORK/events_fanout-build.log"; then
+    fail "events: the fan-out client does not compile:"
+    head -n 20 "$WORK/events_fanout-build.log" >&2
+    return
+  fi
+  # 1,000 subscribers and the server's sockets: raise the descriptor limit as far as allowed.
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+  if ! startServer "sqlite:$WORK/events.db" events; then
+    fail "events: the server did not start"
+    return
+  fi
+  TOKEN=""
+  if answer=$(postJson /api/v1/auth/login \
+    "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}" 200) &&
+    TOKEN=$(jsonField token <<<"$answer") &&
+    answer=$(postJson /api/v1/agents \
+      '{"name":"Fan-out","extension":"7001","sip_password":"fanout-secret-1"}' 201) &&
+    agent=$(jsonField id <<<"$answer") &&
+    postJson "/api/v1/agents/$agent/login" '{}' 200 >/dev/null; then
+    log "events: 1,000 subscribers, 20 state changes of agent $agent"
+    "$WORK/events_fanout" "${BASE##*:}" "$TOKEN" "$agent" 1000 20 ||
+      fail "events: the fan-out measurement failed"
+  else
+    fail "events: could not set up the agent"
+  fi
+  stopServer
+}
+
 runBackend() {
   local name=$1 url
   case "$name" in
@@ -418,7 +456,9 @@ main() {
   if [[ $sip -eq 1 ]]; then
     KEFU_BIN="$KEFU" bash "$ROOT/scripts/sip_bench.sh" "$PREFIX" || fail "the SIP benchmark failed"
   fi
-  backendWanted sqlite || backendWanted postgres || exit "$FAILED"
+  local events=0
+  wanted events_fanout_p99_ms_1000_subscribers && events=1
+  backendWanted sqlite || backendWanted postgres || [[ $events -eq 1 ]] || exit "$FAILED"
   if [[ ! -x "$KEFU" ]]; then
     log "$KEFU is missing: run 'make build' first"
     exit 1
@@ -434,6 +474,9 @@ main() {
       runBackend "$backend"
     fi
   done
+  if [[ $events -eq 1 ]]; then
+    runEventsFanout
+  fi
   exit "$FAILED"
 }
 

@@ -2,6 +2,7 @@
 // operations an agent desktop or a CRM uses).
 
 #include "api/call_service.h"
+#include "api/cti_routes.h"
 #include "api/rest_api.h"
 #include "api/route_support.h"
 #include "core/id.h"
@@ -48,7 +49,7 @@ Result<call::Target> targetFromJson(const Json& json, const std::string& field) 
   auto parsed = call::parseTargetKind(**kind);
   if (!parsed) {
     return Error::invalid(field + ".kind",
-                          "must be one of queue, extension, number, announcement");
+                          "must be one of queue, extension, number, announcement, agent");
   }
   if (!*id || (*id)->empty()) {
     return Error::invalid(field + ".id", "is required");
@@ -327,6 +328,7 @@ void RestApi::addCallRoutes() {
                   return found ? jsonResponse(200, toJson(*found)) : HttpResponse{204, "", "application/json"};
                 });
   }
+  addCtiRoutes(router_, deps_);
 }
 
 }  // namespace kefu::api

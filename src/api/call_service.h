@@ -39,9 +39,24 @@ struct CallAction {
     PauseRecording,
     ResumeRecording,
     StopRecording,
+    Answer,   // the ringing softphone of `agent_id` answers
+    Decline,  // the ringing softphone of `agent_id` declines (the ACD tries another agent)
+    Dtmf,     // `digits` are sent to the caller
+    Monitor,  // the softphone of `agent_id` (a supervisor's key) joins with `mode`
   };
   Kind kind = Kind::HangUp;
   std::optional<call::Target> target;
+  std::string agent_id;  // Answer, Decline: the agent; Monitor: the supervisor's softphone key
+  std::string digits;    // Dtmf
+  call::CallControl::MonitorMode mode = call::CallControl::MonitorMode::Listen;  // Monitor
+};
+
+/** A wrap-up's outcome as the agent records it. */
+struct WrapUp {
+  std::string call_id;
+  std::string agent_id;
+  std::string disposition;  // a code: 1-32 of a-z, 0-9, '_'
+  std::string notes;
 };
 
 /**
@@ -63,6 +78,12 @@ class CallService {
   virtual Result<std::vector<call::CallEvent>> history(std::string_view id) = 0;
   /** Entry points were created, changed or deleted in storage: call control reloads them. */
   virtual void entryPointsChanged() = 0;
+  /** Stores a wrap-up's disposition and notes as the call's `wrap_up` record.
+   *  @return NotFound when the call is unknown. */
+  virtual Result<void> recordWrapUp(const WrapUp& wrap_up) {
+    (void)wrap_up;
+    return Error{ErrorCode::Unavailable, "wrap-ups are not stored on this site", {}};
+  }
 };
 
 }  // namespace kefu::api

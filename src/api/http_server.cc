@@ -5,18 +5,24 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <utility>  // before Asio: Boost 1.74 with g++ 12 in C++20 needs std::exchange declared
 #include <vector>
 
 #include "api/error_mapping.h"
+#include "api/json_writer.h"
 
 namespace kefu::api {
 namespace {
@@ -32,6 +38,7 @@ using asio::use_awaitable;
 constexpr auto ReadTimeout = std::chrono::seconds(30);
 constexpr std::size_t MaxHeaderBytes = 16 * 1024;
 constexpr std::string_view EventsPath = "/api/v1/events";
+constexpr std::size_t MaxStaticFileBytes = 64 * 1024 * 1024;
 
 std::string_view view(beast::string_view s) { return {s.data(), s.size()}; }
 
@@ -84,6 +91,7 @@ struct Subscriber {
       abort;  // closes the socket under a writer stuck on a peer that reads nothing
   std::mutex mutex;
   std::deque<DomainEventPtr> queue;
+  std::deque<std::string> direct;  // frames for this socket only (replies to its messages)
   std::size_t capacity;
   auth::Role role;
   bool overflowed = false;
@@ -92,7 +100,104 @@ struct Subscriber {
 };
 using SubscriberPtr = std::shared_ptr<Subscriber>;
 
+/** @return the Content-Type of a file of the web app, by its extension. */
+std::string_view contentTypeOf(const std::filesystem::path& file) {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 16> Types{{
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"},
+      {".map", "application/json"},
+      {".webmanifest", "application/manifest+json"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".jpg", "image/jpeg"},
+      {".ico", "image/x-icon"},
+      {".woff", "font/woff"},
+      {".woff2", "font/woff2"},
+      {".txt", "text/plain; charset=utf-8"},
+      {".wasm", "application/wasm"},
+      {".wav", "audio/wav"},
+  }};
+  auto extension = file.extension().string();
+  for (const auto& [ext, type] : Types) {
+    if (ext == extension) {
+      return type;
+    }
+  }
+  return "application/octet-stream";
+}
+
+/** @return the path with %XX escapes decoded, or nullopt for a malformed escape or a NUL. */
+std::optional<std::string> percentDecoded(std::string_view path) {
+  std::string out;
+  out.reserve(path.size());
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+      return c - 'A' + 10;
+    }
+    return -1;
+  };
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    char c = path[i];
+    if (c == '%') {
+      if (i + 2 >= path.size() || hex(path[i + 1]) < 0 || hex(path[i + 2]) < 0) {
+        return std::nullopt;
+      }
+      c = static_cast<char>(hex(path[i + 1]) * 16 + hex(path[i + 2]));
+      i += 2;
+    }
+    if (c == '\0') {
+      return std::nullopt;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+/** @return whether `path` is answered by the API rather than by the web app's files. */
+bool apiPath(std::string_view path) {
+  auto under = [path](std::string_view prefix) {
+    return path == prefix || (path.starts_with(prefix) && path[prefix.size()] == '/');
+  };
+  return under("/api") || under("/metrics") || under("/healthz");
+}
+
+/** @return the bytes of `file`, or nullopt when it cannot be read (or is too big). */
+std::optional<std::string> readFile(const std::filesystem::path& file) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(file, ec);
+  if (ec || size > MaxStaticFileBytes) {
+    return std::nullopt;
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    return std::nullopt;
+  }
+  std::string bytes(size, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(size));
+  if (!in) {
+    return std::nullopt;
+  }
+  return bytes;
+}
+
 }  // namespace
+
+std::string socketErrorFrame(std::string_view field, std::string_view message) {
+  std::string out;
+  JsonWriter w(out);
+  w.beginObject().key("type").value("softphone.error").key("field").valueOrNull(field);
+  w.key("message").value(message).endObject();
+  return out;
+}
 
 class HttpServer::Impl {
  public:
@@ -105,6 +210,8 @@ class HttpServer::Impl {
         authenticator_(authenticator),
         pool_(pool),
         acceptor_(io_) {}
+
+  void setSocketHandler(SocketHandler* handler) { socket_handler_ = handler; }
 
   Result<void> start() {
     boost::system::error_code ec;
@@ -128,6 +235,16 @@ class HttpServer::Impl {
                    "http.listen"};
     }
     port_ = acceptor_.local_endpoint().port();
+    if (!options_.web_root.empty()) {
+      std::error_code fs_ec;
+      auto root = std::filesystem::canonical(options_.web_root, fs_ec);
+      if (fs_ec || !std::filesystem::is_directory(root, fs_ec)) {
+        spdlog::info("http: no web app at {} (web.root): serving the API only", options_.web_root);
+      } else {
+        web_root_ = root;
+        spdlog::info("http: serving the web app from {}", web_root_.string());
+      }
+    }
     metrics_.addCallbackGauge("kefu_events_subscribers", "WebSocket event stream subscribers",
                               [this] { return static_cast<double>(subscriberCount()); });
     metrics_.addCallbackGauge("kefu_http_requests_in_flight", "HTTP requests being answered",
@@ -226,7 +343,13 @@ class HttpServer::Impl {
       }
       in_flight_.fetch_add(1);
       auto started = std::chrono::steady_clock::now();
-      auto response = co_await answer(request);
+      // Not a conditional expression: g++ 12 miscompiles co_await in one.
+      std::pair<http::response<http::string_body>, std::string> response;
+      if (servesFile(request)) {
+        response = co_await serveFile(request);
+      } else {
+        response = co_await answer(request);
+      }
       metrics_.observeHttpRequest(
           response.second, view(request.method_string()), response.first.result_int(),
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
@@ -240,6 +363,82 @@ class HttpServer::Impl {
     }
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  /** @return whether the request is for the web app's files (a GET or HEAD outside the API). */
+  bool servesFile(const http::request<http::string_body>& request) const {
+    if (web_root_.empty() ||
+        (request.method() != http::verb::get && request.method() != http::verb::head)) {
+      return false;
+    }
+    auto path = pathOf(request.target());
+    return !path.empty() && path.front() == '/' && !apiPath(path);
+  }
+
+  /** Answers a GET of the web app: the file, index.html for an app route, 404 otherwise. Paths
+   *  that try to leave the root (`..`, encoded or not) are refused with 404. */
+  awaitable<std::pair<http::response<http::string_body>, std::string>> serveFile(
+      const http::request<http::string_body>& request) {
+    std::string path(pathOf(request.target()));
+    unsigned version = request.version();
+    bool keep_alive = request.keep_alive();
+    bool head = request.method() == http::verb::head;
+    auto work = [root = web_root_, path = std::move(path)]() -> HttpResponse {
+      auto decoded = percentDecoded(path);
+      if (!decoded) {
+        return errorResponse(400, "bad_request", "malformed path");
+      }
+      std::filesystem::path relative;
+      for (std::string_view rest = *decoded; !rest.empty();) {
+        auto slash = rest.find('/');
+        auto segment = rest.substr(0, slash);
+        if (segment == ".." || segment.find('\\') != std::string_view::npos) {
+          return errorResponse(404, "not_found", "no such file");
+        }
+        if (!segment.empty() && segment != ".") {
+          relative /= std::string(segment);
+        }
+        if (slash == std::string_view::npos) {
+          break;
+        }
+        rest.remove_prefix(slash + 1);
+      }
+      std::error_code ec;
+      auto file = root / relative;
+      if (std::filesystem::is_directory(file, ec)) {
+        file /= "index.html";
+      }
+      auto canonical = std::filesystem::weakly_canonical(file, ec);
+      auto [root_end, nothing] =
+          std::mismatch(root.begin(), root.end(), canonical.begin(), canonical.end());
+      if (ec || root_end != root.end()) {
+        return errorResponse(404, "not_found", "no such file");  // a symlink out of the root
+      }
+      if (!std::filesystem::is_regular_file(canonical, ec)) {
+        // An app route (no extension in its last segment) is the app's to show.
+        if (relative.has_extension()) {
+          return errorResponse(404, "not_found", "no such file");
+        }
+        canonical = root / "index.html";
+      }
+      auto bytes = readFile(canonical);
+      if (!bytes) {
+        return errorResponse(404, "not_found", "no such file");
+      }
+      HttpResponse response{200, std::move(*bytes), std::string(contentTypeOf(canonical))};
+      // Vite's hashed assets never change; index.html must be checked every time.
+      bool hashed = canonical.parent_path().filename() == "assets";
+      response.headers.emplace_back("Cache-Control",
+                                    hashed ? "public, max-age=31536000, immutable" : "no-cache");
+      return response;
+    };
+    auto response = co_await offload(pool_, std::move(work));
+    auto out = toBeast(std::move(response), version, keep_alive);
+    if (head) {
+      out.body().clear();
+      out.prepare_payload();
+    }
+    co_return std::pair{std::move(out), std::string("static")};
   }
 
   static std::string_view pathOf(beast::string_view target) {
@@ -400,8 +599,8 @@ class HttpServer::Impl {
         asio::post(sub->wake.get_executor(), [sub] { sub->wake.cancel(); });
       }
     });
-    // A reader keeps control frames (ping, close) flowing; clients send nothing else we use.
-    asio::co_spawn(executor, readUntilClosed(ws, sub), asio::detached);
+    // The reader keeps control frames (ping, close) flowing and hands client messages over.
+    asio::co_spawn(executor, readUntilClosed(ws, sub, *principal), asio::detached);
     co_await writeEvents(*ws, *sub);
     events_.unsubscribe(id);
     {
@@ -415,15 +614,80 @@ class HttpServer::Impl {
     subscribers_.erase(sub);
   }
 
+  /** @return a sender of frames to `sub` alone; it holds the subscriber weakly. */
+  static SocketSend senderTo(const SubscriberPtr& sub) {
+    return [weak = std::weak_ptr(sub)](std::string frame) {
+      auto s = weak.lock();
+      if (!s) {
+        return false;
+      }
+      bool wake = false;
+      {
+        std::lock_guard lock(s->mutex);
+        if (s->closed || s->overflowed) {
+          return false;
+        }
+        if (s->direct.size() >= s->capacity) {
+          return false;  // a client that reads nothing: its replies are dropped
+        }
+        s->direct.push_back(std::move(frame));
+        wake = s->direct.size() == 1;
+      }
+      if (wake) {
+        asio::post(s->wake.get_executor(), [s] { s->wake.cancel(); });
+      }
+      return true;
+    };
+  }
+
   awaitable<void> readUntilClosed(std::shared_ptr<websocket::stream<beast::tcp_stream>> ws,
-                                  SubscriberPtr sub) {
+                                  SubscriberPtr sub, auth::Principal principal) {
     beast::flat_buffer buffer;
     boost::system::error_code ec;
-    while (!ec) {
+    const SocketId socket = next_socket_id_.fetch_add(1);
+    auto send = senderTo(sub);
+    bool spoke = false;  // the handler heard from this socket: it hears of its close too
+    while (true) {
       buffer.clear();
       co_await ws->async_read(buffer, asio::redirect_error(use_awaitable, ec));
+      if (ec) {
+        break;
+      }
+      if (!ws->got_text()) {
+        send(socketErrorFrame({}, "messages are JSON text frames"));
+        continue;
+      }
+      auto message = Json::parse(beast::buffers_to_string(buffer.data()), nullptr, false);
+      if (message.is_discarded() || !message.is_object()) {
+        send(socketErrorFrame({}, "a message is one JSON object"));
+        continue;
+      }
+      auto type = message.find("type");
+      if (type == message.end() || !type->is_string()) {
+        send(socketErrorFrame("type", "is required and must be a string"));
+        continue;
+      }
+      if (socket_handler_ == nullptr) {
+        send(socketErrorFrame("type", "this site takes no client messages"));
+        continue;
+      }
+      spoke = true;
+      // Named for the g++ 12 reason given in offload(); one message at a time, in order.
+      auto work = [handler = socket_handler_, socket, principal, message = std::move(message),
+                   send] {
+        handler->onSocketMessage(socket, principal, message, send);
+        return true;
+      };
+      co_await offload(pool_, std::move(work));
     }
     signal(sub, [](Subscriber& s) { s.closed = true; });
+    if (spoke) {
+      auto closed = [handler = socket_handler_, socket, principal] {
+        handler->onSocketClosed(socket, principal);
+        return true;
+      };
+      co_await offload(pool_, std::move(closed));
+    }
   }
 
   awaitable<void> writeEvents(websocket::stream<beast::tcp_stream>& ws, Subscriber& sub) {
@@ -431,16 +695,24 @@ class HttpServer::Impl {
     ws.text(true);
     while (true) {
       std::deque<DomainEventPtr> batch;
+      std::deque<std::string> direct;
       bool overflowed, going_away, closed;
       {
         std::lock_guard lock(sub.mutex);
         batch.swap(sub.queue);
+        direct.swap(sub.direct);
         overflowed = sub.overflowed;
         going_away = sub.going_away;
         closed = sub.closed;
       }
       if (closed) {
         co_return;
+      }
+      for (auto& frame : direct) {
+        co_await ws.async_write(asio::buffer(frame), asio::redirect_error(use_awaitable, ec));
+        if (ec) {
+          co_return;
+        }
       }
       for (auto& event : batch) {
         auto frame = "{\"seq\":" + std::to_string(event->sequence) + ",\"type\":\"" + event->type +
@@ -466,7 +738,7 @@ class HttpServer::Impl {
         co_await ws.async_close(reason, asio::redirect_error(use_awaitable, ec));
         co_return;
       }
-      if (batch.empty()) {
+      if (batch.empty() && direct.empty()) {
         sub.wake.expires_at(asio::steady_timer::time_point::max());
         co_await sub.wake.async_wait(asio::redirect_error(use_awaitable, ec));
       }
@@ -489,6 +761,9 @@ class HttpServer::Impl {
   std::atomic<int> in_flight_{0};
   std::mutex subscribers_mutex_;
   std::set<SubscriberPtr> subscribers_;
+  SocketHandler* socket_handler_ = nullptr;  // not owned; set before start()
+  std::atomic<SocketId> next_socket_id_{1};
+  std::filesystem::path web_root_;  // canonical; empty: API only
 };
 
 HttpServer::HttpServer(HttpServerOptions options, const RestApi& api, stats::Metrics& metrics,
@@ -498,6 +773,7 @@ HttpServer::HttpServer(HttpServerOptions options, const RestApi& api, stats::Met
 
 HttpServer::~HttpServer() { stop(std::chrono::milliseconds(0)); }
 
+void HttpServer::setSocketHandler(SocketHandler* handler) { impl_->setSocketHandler(handler); }
 Result<void> HttpServer::start() { return impl_->start(); }
 std::uint16_t HttpServer::port() const { return impl_->port(); }
 void HttpServer::stop(std::chrono::milliseconds grace) { impl_->stop(grace); }

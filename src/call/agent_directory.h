@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "media/engine.h"
+
 namespace kefu::call {
 
 /**
@@ -18,6 +20,11 @@ class AgentDirectory {
   virtual std::optional<std::string> extensionOf(std::string_view agent_id) const = 0;
   /** @return the agent whose extension this is, or nullopt. */
   virtual std::optional<std::string> agentOfExtension(std::string_view extension) const = 0;
+  /** @return the media session of the browser softphone connected for `agent_id` (an agent id,
+   *  or a supervisor's user id), or nullopt when none is; calls ring it instead of SIP phones. */
+  virtual std::optional<media::SessionId> softphoneOf(std::string_view /*agent_id*/) const {
+    return std::nullopt;
+  }
 };
 
 }  // namespace kefu::call

@@ -341,6 +341,7 @@ void CallControl::startTarget(Call& call, const std::string& greeting) {
       return;
     }
     case TargetKind::Extension:
+    case TargetKind::Agent:
     case TargetKind::Number: {
       call.state = CallState::Ringing;
       sip_.answerInvite(call.caller_leg.dialog, 180, "Ringing", {});

@@ -218,6 +218,29 @@ class CallControl final : public sip::SipCallListener,
   const CallControlCounters& counters() const { return counters_; }
 
   // sip::SipCallListener (SIP thread: posts to the loop).
+  // Browser softphones (call_control_softphone.cc).
+  /** The agent answers the call ringing on its softphone: the caller is bridged with it.
+   *  @return NotFound, or Conflict when nothing rings for that agent. Loop. */
+  Result<void> answerSoftphone(std::string_view call_id, std::string_view agent_id);
+  /** The agent declines the call ringing on its softphone (the router tries another agent).
+   *  @return NotFound, or Conflict when nothing rings for that agent. Loop. */
+  Result<void> declineSoftphone(std::string_view call_id, std::string_view agent_id);
+  /** Sends `digits` (0-9, *, #, A-D) to the caller as DTMF, one every 200 ms.
+   *  @return NotFound, InvalidArgument for another key, Conflict before the caller is answered.
+   *  Loop. */
+  Result<void> sendDigits(std::string_view call_id, std::string_view digits);
+  /** How a supervisor takes part in a call. */
+  enum class MonitorMode { Listen, Whisper, Barge };
+  /** Joins the softphone of `supervisor` (its softphoneOf key) to the call's conference: listen
+   *  (hears both), whisper (heard by the agent only) or barge (heard by both). Again with another
+   *  mode changes the role. @return NotFound, Conflict (the call is not talking to an agent, or
+   *  the supervisor's softphone is not connected). Loop. */
+  Result<void> monitor(std::string_view call_id, std::string_view supervisor, MonitorMode mode);
+  /** @return an Agent target as the leg call control rings for it: the agent's extension (its
+   *  softphone rings when connected); InvalidArgument for an unknown agent. Other targets as
+   *  they are. Loop. */
+  Result<Target> resolveAgentTarget(const Target& target) const;
+
   void onIncomingInvite(const sip::IncomingInvite& invite) override;
   void onDialogEvent(const sip::DialogEvent& event) override;
 
@@ -311,6 +334,10 @@ class CallControl final : public sip::SipCallListener,
   // Shared helpers (call_control_legs.cc).
   Call* findCall(std::string_view call_id);
   const Call* findCall(std::string_view call_id) const;
+  bool ringSoftphone(Call& call, const Target& target, LegRole role, const std::string& agent_id,
+                     bool via_router, media::SessionId session);
+  Leg* ringingSoftphone(Call& call, std::string_view agent_id);
+  void sendNextDigit(const std::string& call_id, std::uint64_t dtmf_seq, std::string digits);
   Call* callOfDialog(sip::DialogId dialog);
   Call* callOfSession(media::SessionId session);
   Leg* legOfDialog(Call& call, sip::DialogId dialog);

@@ -76,6 +76,22 @@ std::string bareUri(const std::string& uri) {
 
 bool CallControl::ringTarget(Call& call, const Target& target, LegRole role, std::string agent_id,
                              bool via_router) {
+  if (target.kind == TargetKind::Extension || target.kind == TargetKind::Agent) {
+    // An agent whose browser softphone is connected is rung there instead of on SIP phones.
+    std::optional<std::string> agent = std::optional(agent_id);
+    if (agent_id.empty()) {
+      agent = target.kind == TargetKind::Agent ? std::optional(target.id)
+                                               : agents_.agentOfExtension(target.id);
+    }
+    if (auto session = agent ? agents_.softphoneOf(*agent) : std::nullopt) {
+      return ringSoftphone(call, target, role, *agent, via_router, *session);
+    }
+    if (target.kind == TargetKind::Agent) {
+      auto extension = agents_.extensionOf(target.id);
+      return extension && ringTarget(call, Target{TargetKind::Extension, *extension}, role,
+                                     target.id, via_router);
+    }
+  }
   std::vector<std::string> uris;
   OutgoingAuth auth;
   if (target.kind == TargetKind::Extension) {
@@ -273,7 +289,9 @@ void CallControl::legAnswered(Call& call, Leg& leg, const std::string& sdp) {
     leg.ring_timer = 0;
   }
   // After early media the 183's SDP is the answer (RFC 3264 allows one per offer).
-  auto accepted = leg.early_media ? Result<void>{} : media_.acceptAnswer(leg.session, sdp);
+  // A softphone's session was negotiated when the browser connected: there is no answer here.
+  auto accepted =
+      leg.early_media || leg.softphone ? Result<void>{} : media_.acceptAnswer(leg.session, sdp);
   if (!accepted) {
     spdlog::warn("call {}: {} answered with SDP we cannot use: {}", call.id, leg.target,
                  accepted.error().message);

@@ -7,11 +7,12 @@ namespace kefu::call {
 
 namespace {
 
-constexpr std::array<std::pair<TargetKind, std::string_view>, 5> TargetKindNames{{
+constexpr std::array<std::pair<TargetKind, std::string_view>, 6> TargetKindNames{{
     {TargetKind::Queue, "queue"},
     {TargetKind::Extension, "extension"},
     {TargetKind::Number, "number"},
     {TargetKind::Announcement, "announcement"},
+    {TargetKind::Agent, "agent"},
     {TargetKind::Flow, "flow"},
 }};
 

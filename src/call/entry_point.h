@@ -16,6 +16,7 @@ enum class TargetKind {
   Extension,     // `id` is an agent's extension: its registered phones ring
   Number,        // `id` is an outside number, dialed through the configured gateway
   Announcement,  // `id` is a prompt file: answered, played once, released
+  Agent,         // `id` is an agent id: its browser softphone rings when connected, else its phone
   Flow,          // `id` is an IVR flow: answered at once, the flow decides where it goes
 };
 

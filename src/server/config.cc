@@ -533,6 +533,10 @@ std::vector<ConfigKey> makeConfigKeys() {
   keys.push_back(integerKey("events.buffer", KEFU_CONFIG_FIELD(events.buffer), 16, 1000000,
                             "Messages buffered per WebSocket subscriber; a subscriber that falls "
                             "further behind is closed as too slow."));
+  keys.push_back(textKey("web.root", KEFU_CONFIG_FIELD(web.root), "directory path",
+                         "a directory path without line breaks", isPathText,
+                         "The built web app (`make build` writes web/dist) that `kefu serve` "
+                         "serves outside /api; a missing directory: the API only."));
   keys.push_back(boolKey("demo.seed", KEFU_CONFIG_FIELD(demo.seed),
                          "Load demo agents, skills, queues and users at start."));
   keys.push_back(textKey(

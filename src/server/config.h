@@ -109,6 +109,10 @@ struct Config {
     std::size_t buffer = 1024;  // messages queued per WebSocket subscriber before it is closed
     bool operator==(const Events&) const = default;
   };
+  struct Web {
+    std::string root = "web/dist";  // the built web app; relative to the working directory
+    bool operator==(const Web&) const = default;
+  };
   struct Demo {
     bool seed = false;
     bool operator==(const Demo&) const = default;
@@ -128,6 +132,7 @@ struct Config {
   Log log;
   Auth auth;
   Events events;
+  Web web;
   Demo demo;
   Privacy privacy;
   struct Sync {

@@ -155,7 +155,8 @@ struct Site::Parts {
   std::unique_ptr<RoutingLogWriter> routing_log;  // before the contact center that feeds it
   std::unique_ptr<interaction::ContactCenter> contact_center;
   std::unique_ptr<BlockingPool> pool;
-  std::unique_ptr<SiteCalls> calls;  // after the pool and the contact center it uses
+  std::unique_ptr<SiteSoftphones> softphones;  // before the calls and the server that use it
+  std::unique_ptr<SiteCalls> calls;            // after the pool and the contact center it uses
   std::unique_ptr<crm::IdentityDesk> identity_desk;  // the owner's: before the link that asks it
   std::unique_ptr<LinkStore> link_store;
   std::unique_ptr<sync::SiteLink> link;
@@ -220,8 +221,11 @@ Result<std::unique_ptr<Site>> Site::start(const Config& config) {
       std::max<std::size_t>(static_cast<std::size_t>(config.storage.pool_size),
                             2 * static_cast<std::size_t>(config.http.threads)));
   auto& store = *parts->store;
-  auto calls = SiteCalls::start(config, {parts->time, store, parts->events, *parts->metrics,
-                                         *parts->media, *parts->contact_center, *parts->pool});
+  parts->softphones =
+      std::make_unique<SiteSoftphones>(parts->media->engine(), store.agents(), parts->events);
+  auto calls =
+      SiteCalls::start(config, {parts->time, store, parts->events, *parts->metrics, *parts->media,
+                                *parts->contact_center, *parts->pool, parts->softphones.get()});
   if (!calls) {
     return calls.error();
   }
@@ -322,8 +326,9 @@ Result<std::unique_ptr<Site>> Site::start(const Config& config) {
   parts->http = std::make_unique<api::HttpServer>(
       api::HttpServerOptions{config.http.listen.host, config.http.listen.port,
                              static_cast<std::size_t>(config.http.threads),
-                             config.http.max_body_bytes, config.events.buffer},
+                             config.http.max_body_bytes, config.events.buffer, config.web.root},
       *parts->api, *parts->metrics, parts->events, *parts->authenticator, *parts->pool);
+  parts->http->setSocketHandler(parts->softphones.get());
   KEFU_TRY(parts->http->start());
   return std::unique_ptr<Site>(new Site(std::move(parts)));
 }

@@ -209,10 +209,22 @@ class SiteCalls::Impl final : public sip::SipStackListener, public call::AgentDi
     std::filesystem::create_directories(cc.recording_dir, ec);
 
     auto& cc_loop = parts_.contact_center.loop();
+    // With browser softphones, call control's engine leaves their nailed-up sessions alone.
+    auto& call_media =
+        parts_.softphones != nullptr ? parts_.softphones->callMedia() : parts_.media.engine();
     calls_ = std::make_unique<call::CallControl>(
-        cc_loop, parts_.time, *sip_, parts_.media.engine(), parts_.contact_center.callRouter(),
+        cc_loop, parts_.time, *sip_, call_media, parts_.contact_center.callRouter(),
         *this, [this](const call::CallEvent& e) { onCallEvent(e); }, std::move(cc));
     KEFU_TRY(reloadEntryPoints());
+    if (parts_.softphones != nullptr) {
+      // A browser that goes away mid-call is a phone that hangs up (or declines the ring).
+      parts_.softphones->setDroppedCall([this](const std::string& agent_id,
+                                               const std::string& call_id, bool answered) {
+        parts_.contact_center.loop().post([this, agent_id, call_id, answered] {
+          (void)(answered ? calls_->hangUp(call_id) : calls_->declineSoftphone(call_id, agent_id));
+        });
+      });
+    }
     parts_.contact_center.setRoutedCalls(calls_.get());
     parts_.media.setCallListener(calls_.get());
     sip_->setCallListener(calls_.get());
@@ -266,6 +278,9 @@ class SiteCalls::Impl final : public sip::SipStackListener, public call::AgentDi
     auto it = agent_of_.find(extension);
     return it == agent_of_.end() ? std::nullopt : std::optional(it->second);
   }
+  std::optional<media::SessionId> softphoneOf(std::string_view agent_id) const override {
+    return parts_.softphones != nullptr ? parts_.softphones->sessionOf(agent_id) : std::nullopt;
+  }
 
   template <class F>
   auto onLoop(F work) -> decltype(work()) {
@@ -286,6 +301,31 @@ class SiteCalls::Impl final : public sip::SipStackListener, public call::AgentDi
     return events;
   }
   sip::SipStack& sip() { return *sip_; }
+
+  /** Publishes the wrap-up on the bus (`call.wrap_up`) with the call's last known parties. */
+  Result<void> recordWrapUp(const api::WrapUp& wrap_up) {
+    auto events = parts_.store.callRecords().eventsOf(wrap_up.call_id);
+    if (!events) {
+      return events.error();
+    }
+    if (events->empty()) {
+      return Error::notFound("call " + wrap_up.call_id);
+    }
+    call::CallEvent e = events->back();
+    std::string payload;
+    api::JsonWriter w(payload);
+    w.beginObject().key("call_id").value(wrap_up.call_id).key("type").value("wrap_up");
+    w.key("agent_id").value(wrap_up.agent_id).key("queue_id").valueOrNull(e.queue_id);
+    w.key("disposition").value(wrap_up.disposition).key("notes").valueOrNull(wrap_up.notes);
+    w.endObject();
+    DomainEvent event;
+    event.type = "call.wrap_up";
+    event.entity_id = wrap_up.call_id;
+    event.at_ms = toUnixMillis(parts_.time.systemTime());
+    event.payload_json = std::move(payload);
+    parts_.events.publish(std::move(event));
+    return {};
+  }
 
   Result<void> reloadEntryPoints() {
     auto entries = parts_.store.entryPoints().list();
@@ -527,9 +567,14 @@ Result<void> SiteCalls::act(std::string_view id, const api::CallAction& action) 
       case Kind::Resume:
         return calls.hold(id, false);
       case Kind::Transfer:
-        return calls.blindTransfer(id, *action.target);
-      case Kind::Consult:
-        return calls.startConsult(id, *action.target);
+      case Kind::Consult: {
+        auto target = calls.resolveAgentTarget(*action.target);  // an agent: its extension
+        if (!target) {
+          return target.error();
+        }
+        return action.kind == Kind::Transfer ? calls.blindTransfer(id, *target)
+                                             : calls.startConsult(id, *target);
+      }
       case Kind::CompleteConsult:
         return calls.completeConsult(id);
       case Kind::CancelConsult:
@@ -544,6 +589,14 @@ Result<void> SiteCalls::act(std::string_view id, const api::CallAction& action) 
         return calls.pauseRecording(id, false);
       case Kind::StopRecording:
         return calls.stopRecording(id);
+      case Kind::Answer:
+        return calls.answerSoftphone(id, action.agent_id);
+      case Kind::Decline:
+        return calls.declineSoftphone(id, action.agent_id);
+      case Kind::Dtmf:
+        return calls.sendDigits(id, action.digits);
+      case Kind::Monitor:
+        return calls.monitor(id, action.agent_id, action.mode);
     }
     return Error::invalid("action", "unknown action");
   });
@@ -551,6 +604,10 @@ Result<void> SiteCalls::act(std::string_view id, const api::CallAction& action) 
 
 Result<std::vector<call::CallEvent>> SiteCalls::history(std::string_view id) {
   return impl_->history(id);
+}
+
+Result<void> SiteCalls::recordWrapUp(const api::WrapUp& wrap_up) {
+  return impl_->recordWrapUp(wrap_up);
 }
 
 void SiteCalls::entryPointsChanged() {

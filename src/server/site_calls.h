@@ -10,6 +10,7 @@
 #include "interaction/contact_center.h"
 #include "server/config.h"
 #include "server/site_media.h"
+#include "server/site_softphones.h"
 #include "stats/metrics.h"
 #include "store/store.h"
 
@@ -32,6 +33,7 @@ class SiteCalls final : public api::CallService {
     SiteMedia& media;
     interaction::ContactCenter& contact_center;
     BlockingPool& pool;
+    SiteSoftphones* softphones = nullptr;  // browser softphones; null: SIP phones only
   };
 
   /** Starts the SIP stack and call control (none when `sip.enabled` is false: the API then
@@ -53,6 +55,7 @@ class SiteCalls final : public api::CallService {
   Result<void> act(std::string_view id, const api::CallAction& action) override;
   Result<std::vector<call::CallEvent>> history(std::string_view id) override;
   void entryPointsChanged() override;
+  Result<void> recordWrapUp(const api::WrapUp& wrap_up) override;
 
   class Impl;
 

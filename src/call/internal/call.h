@@ -32,6 +32,9 @@ struct Leg {
   bool alerted = false;      // a Ringing event was sent for it
   bool early_media = false;  // its 183's SDP was accepted and it is bridged with the caller
   bool outgoing = false;     // a caller leg we placed ourselves (a queued callback)
+  /** An agent's browser softphone: no dialog; `session` is the agent's nailed-up WebRTC
+   *  session, which the site owns and which outlives the call (call control only bridges it). */
+  bool softphone = false;
 };
 
 /** One caller's call: its legs and what it is doing. Owned by CallControl, loop only. */
@@ -71,6 +74,10 @@ struct Call {
   bool callback_via_gateway = false;
   std::uint64_t callback_play = 0;         // the confirmation prompt playing, 0 when none
   EventLoop::TimerId callback_timer = 0;   // the customer's ring timeout
+  // A supervisor's softphone monitoring the call (listen, whisper or barge) in its conference.
+  media::SessionId monitor_session = 0;
+  std::string monitor_user;
+  std::uint64_t dtmf_seq = 0;  // keys sent by the API: later ones wait for earlier ones
   // The IVR (a Flow target): the prompt it plays now, 0 when none.
   std::uint64_t ivr_play = 0;
 };

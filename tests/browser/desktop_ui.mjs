@@ -342,6 +342,15 @@ try {
   await cleanup();
   clearTimeout(deadline);
 }
+// What the sanitizers (an ASan/UBSan build) said while kefu served the UI counts too.
+const log = fs.readFileSync(path.join(outputDir, 'kefu.log'), 'utf8');
+const reports = log.split('\n').filter((line) => /ERROR: (Address|Leak)Sanitizer|runtime error:/.test(line));
+if (reports.length > 0) {
+  failed = true;
+  console.error(`desktop_ui: FAILED: kefu.log holds sanitizer reports:\n${reports.slice(0, 5).join('\n')}`);
+} else if (!failed) {
+  console.log(`desktop_ui: kefu stopped with ${kefuExit}, no sanitizer reports`);
+}
 process.exit(failed ? 1 : 0);
 
 /** Serves `root` (index.html for app routes) and passes /api and /healthz, WebSocket included, to kefu. */

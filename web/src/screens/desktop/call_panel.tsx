@@ -9,6 +9,9 @@ type TargetKind = 'agent' | 'queue' | 'number';
 
 const Dispositions = ['resolved', 'follow_up', 'escalated', 'wrong_number', 'complaint'] as const;
 
+/** The longest notes the wrap-up API accepts, in bytes. */
+const MaxNotesBytes = 4000;
+
 const KeypadKeys = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
 
 /** The call area of the desktop. */
@@ -63,9 +66,13 @@ export function CallPanel(props: {
     if (!call.callId) return;
     setError(null);
     try {
-      await api('POST', `/agents/${agent.id}/wrap-up`, { call_id: call.callId, disposition, notes });
-      // The protocol's wrap-up makes the agent ready; not ready is asked for right after.
-      if (notReady) await api('POST', `/agents/${agent.id}/not-ready`, { reason: 'after_call_work' });
+      // Wrap-up makes the agent ready, or not ready with `not_ready_reason` (docs/cti.md).
+      await api('POST', `/agents/${agent.id}/wrap-up`, {
+        call_id: call.callId,
+        disposition,
+        notes,
+        ...(notReady ? { not_ready_reason: 'after_call_work' } : {}),
+      });
       const entry: RecentCall = { callId: call.callId, caller: call.caller, endedAtMs: Date.now(), disposition, notes };
       setRecent(addRecentCall(window.localStorage, entry));
       setNotes('');
@@ -75,6 +82,9 @@ export function CallPanel(props: {
     }
   };
 
+  // The API takes notes of at most 4000 bytes (UTF-8: a Chinese character is 3).
+  const notesBytes = new TextEncoder().encode(notes).length;
+  const notesTooLong = notesBytes > MaxNotesBytes;
   const queueName = (id: string | null) => queues.find((q) => q.id === id)?.name ?? id ?? '—';
   const duration = call.answeredAtMs !== null ? formatDuration(now - call.answeredAtMs) : call.alertedAtMs !== null ? formatDuration(now - call.alertedAtMs) : '';
   const sameCaller = recent.filter((r) => call.caller && r.caller === call.caller);
@@ -233,13 +243,18 @@ export function CallPanel(props: {
           </label>
           <label>
             {t('wrap.notes')}
-            <textarea value={notes} onChange={(e) => setNotes(e.target.value)} rows={3} maxLength={2000} data-testid="notes" />
+            <textarea value={notes} onChange={(e) => setNotes(e.target.value)} rows={3} data-testid="notes" aria-invalid={notesTooLong} />
+            <small className={notesTooLong ? 'error' : ''}>
+              {notesBytes} / {MaxNotesBytes} B
+            </small>
           </label>
           <div className="row">
-            <button className="primary" onClick={() => void finishWrapUp(false)} data-testid="wrapup-finish">
+            <button className="primary" disabled={notesTooLong} onClick={() => void finishWrapUp(false)} data-testid="wrapup-finish">
               {t('wrap.finish')}
             </button>
-            <button onClick={() => void finishWrapUp(true)}>{t('wrap.finishNotReady')}</button>
+            <button disabled={notesTooLong} onClick={() => void finishWrapUp(true)}>
+              {t('wrap.finishNotReady')}
+            </button>
           </div>
         </div>
       )}

@@ -184,6 +184,10 @@ class CallControl final : public sip::SipCallListener,
   /** Sets the IVR that runs Flow targets (nullptr: none; Flow calls go to the default queue).
    *  Loop. */
   void setIvr(Ivr* ivr) { ivr_ = ivr; }
+  /** Changes where Flow calls go when the IVR cannot take them (a queue id). Loop. */
+  void setIvrDefaultQueue(std::string queue_id) {
+    config_.ivr_default_queue = std::move(queue_id);
+  }
   /** Replaces the entry points (the site swaps them when they change). Loop. */
   void setEntryPoints(std::vector<EntryPoint> entry_points);
 
@@ -214,10 +218,6 @@ class CallControl final : public sip::SipCallListener,
   /** Stops the call's recording. Loop. */
   Result<void> stopRecording(std::string_view call_id);
 
-  /** @return the counters; any thread. */
-  const CallControlCounters& counters() const { return counters_; }
-
-  // sip::SipCallListener (SIP thread: posts to the loop).
   // Browser softphones (call_control_softphone.cc).
   /** The agent answers the call ringing on its softphone: the caller is bridged with it.
    *  @return NotFound, or Conflict when nothing rings for that agent. Loop. */
@@ -241,6 +241,10 @@ class CallControl final : public sip::SipCallListener,
    *  they are. Loop. */
   Result<Target> resolveAgentTarget(const Target& target) const;
 
+  /** @return the counters; any thread. */
+  const CallControlCounters& counters() const { return counters_; }
+
+  // sip::SipCallListener (SIP thread: posts to the loop).
   void onIncomingInvite(const sip::IncomingInvite& invite) override;
   void onDialogEvent(const sip::DialogEvent& event) override;
 
@@ -330,14 +334,14 @@ class CallControl final : public sip::SipCallListener,
   void handleRefer(Call& call, Leg& leg, const sip::DialogEvent& event);
   void handleReplacesRefer(Call& call, Leg& leg, const sip::DialogEvent& event);
   void reanchorAnswered(Call& call, Leg& leg, const sip::DialogEvent& event);
-
-  // Shared helpers (call_control_legs.cc).
-  Call* findCall(std::string_view call_id);
-  const Call* findCall(std::string_view call_id) const;
   bool ringSoftphone(Call& call, const Target& target, LegRole role, const std::string& agent_id,
                      bool via_router, media::SessionId session);
   Leg* ringingSoftphone(Call& call, std::string_view agent_id);
   void sendNextDigit(const std::string& call_id, std::uint64_t dtmf_seq, std::string digits);
+
+  // Shared helpers (call_control_legs.cc).
+  Call* findCall(std::string_view call_id);
+  const Call* findCall(std::string_view call_id) const;
   Call* callOfDialog(sip::DialogId dialog);
   Call* callOfSession(media::SessionId session);
   Leg* legOfDialog(Call& call, sip::DialogId dialog);

@@ -207,10 +207,11 @@ void CallFlows::Run::perform(const ivr::Action& action) {
     prompt_id_ = id;
     play_id_ = 0;
     auto& pool = owner.pool_;
-    auto ready = [owner = &owner, call_id = call_id_, id](Result<call::PromptPtr> prompt,
-                                                          std::string cache_key) {
-      owner->loop_.post([owner, call_id, id, prompt = std::move(prompt),
-                         cache_key = std::move(cache_key)]() mutable {
+    // Pool tasks touch only the loop (which outlives this) and what they captured by value.
+    auto ready = [loop = &owner.loop_, owner = &owner, call_id = call_id_, id](
+                     Result<call::PromptPtr> prompt, std::string cache_key) {
+      loop->post([owner, call_id, id, prompt = std::move(prompt),
+                  cache_key = std::move(cache_key)]() mutable {
         if (prompt && !cache_key.empty()) {
           owner->prompt_files_[cache_key] = *prompt;
         }
@@ -264,15 +265,15 @@ void CallFlows::Run::perform(const ivr::Action& action) {
   }
   if (const auto* a = std::get_if<ivr::HttpRequest>(&action)) {
     const auto id = a->id;
-    owner.pool_.submit([owner = &owner, call_id = call_id_, id, request = *a] {
+    owner.pool_.submit([loop = &owner.loop_, http = owner.parts_.http, owner = &owner,
+                        call_id = call_id_, id, request = *a] {
       auto answer =
-          owner->parts_.http
-              ? owner->parts_.http(request.method, request.url, request.body, request.timeout)
-              : ivr::httpFetch(request.method, request.url, request.body, request.timeout);
-      if (!answer) {
-        ++owner->counters_.http_failures;
-      }
-      owner->loop_.post([owner, call_id, id, answer = std::move(answer)] {
+          http ? http(request.method, request.url, request.body, request.timeout)
+               : ivr::httpFetch(request.method, request.url, request.body, request.timeout);
+      loop->post([owner, call_id, id, answer = std::move(answer)] {
+        if (!answer) {
+          ++owner->counters_.http_failures;
+        }
         auto* run = owner->find(call_id);
         if (run == nullptr || run->gone_ || run->session_->finished()) {
           return;
@@ -294,15 +295,18 @@ void CallFlows::Run::perform(const ivr::Action& action) {
       post([id, reason](Run& run) { run.session_->onSpeechFailed(id, reason); });
     };
     if (owner.parts_.recognizer == nullptr) {
-      failed("no recognizer");
+      // Keys still work: the node waits for them and its own timeout, as if nothing was said.
+      // (Failing here would send every menu that also takes words to its fallback at once.)
+      ++owner.counters_.listens_unserved;
       return;
     }
     ivr::RecognitionRequest request;
     request.grammar = a->grammar;
     request.words = a->words;
     request.language = a->language;
-    auto done = [owner = &owner, call_id = call_id_, id](ivr::RecognitionResult result) {
-      owner->loop_.post([owner, call_id, id, result = std::move(result)] {
+    auto done = [loop = &owner.loop_, owner = &owner, call_id = call_id_,
+                 id](ivr::RecognitionResult result) {
+      loop->post([owner, call_id, id, result = std::move(result)] {
         auto* run = owner->find(call_id);
         if (run == nullptr || run->gone_ || run->listen_id_ != id) {
           return;
@@ -318,7 +322,10 @@ void CallFlows::Run::perform(const ivr::Action& action) {
     };
     auto stream = owner.parts_.recognizer->start(request, std::move(done));
     if (stream == nullptr) {
-      failed("the recognizer cannot serve grammar " + a->grammar + " in " + a->language);
+      // A language or grammar the engine lacks (Mandarin words on an English model): keys only.
+      ++owner.counters_.listens_unserved;
+      spdlog::debug("ivr {}: the recognizer cannot serve grammar {} in {}: keys only", call_id_,
+                    a->grammar, a->language);
       return;
     }
     auto listener = std::make_shared<Listener>(std::move(stream));

@@ -36,7 +36,7 @@ struct CallFlowsConfig {
 struct CallFlowsParts {
   /** Renders TTS prompts (blocking, on the pool; cache it); null: text prompts fail. */
   std::shared_ptr<ivr::SpeechSynthesizer> tts;
-  /** Hears the caller for listen/menu words; null: listening fails at once ("no recognizer"). */
+  /** Hears the caller for listen/menu words; null: nodes wait for keys only (see docs/ivr.md). */
   std::shared_ptr<ivr::SpeechRecognizer> recognizer;
   /** Loads a prompt file (blocking, on the pool); empty: call::loadIvrPrompt. */
   std::function<Result<call::PromptPtr>(const std::string& path)> prompt_loader;
@@ -62,6 +62,8 @@ struct CallFlowsCounters {
   std::atomic<std::uint64_t> failure_transfers{0};  // transfers taken because something failed
   std::atomic<std::uint64_t> voicemails{0};
   std::atomic<std::uint64_t> http_failures{0};
+  /** Listening asked for with no recognizer for it (none, or not that language): keys only. */
+  std::atomic<std::uint64_t> listens_unserved{0};
 };
 
 /**

@@ -537,6 +537,21 @@ std::vector<ConfigKey> makeConfigKeys() {
                          "a directory path without line breaks", isPathText,
                          "The built web app (`make build` writes web/dist) that `kefu serve` "
                          "serves outside /api; a missing directory: the API only."));
+  keys.push_back(textKey("ivr.flows_dir", KEFU_CONFIG_FIELD(ivr.flows_dir), "directory path",
+                         "a directory path without line breaks", isPathText,
+                         "IVR flows: every `*.yaml` file here is checked and stored at start "
+                         "(a flow with errors is logged with its lines and skipped); an entry "
+                         "point with target `flow` runs one. See docs/ivr.md."));
+  keys.push_back(textKey(
+      "ivr.default_queue", KEFU_CONFIG_FIELD(ivr.default_queue), "queue name or id",
+      "a queue name or id", [](std::string_view t) { return !t.empty() && isPathText(t); },
+      "Where a caller goes when a flow fails without a fallback of its own, or cannot start: "
+      "the IVR never drops a caller."));
+  keys.push_back(textKey("ivr.tts_cache_dir", KEFU_CONFIG_FIELD(ivr.tts_cache_dir),
+                         "directory path; optional", "a directory path without line breaks",
+                         isPathText,
+                         "Where spoken prompts (TTS) are kept once rendered, so a restart does not "
+                         "render them again; empty: kept in memory only."));
   keys.push_back(boolKey("demo.seed", KEFU_CONFIG_FIELD(demo.seed),
                          "Load demo agents, skills, queues and users at start."));
   keys.push_back(textKey(

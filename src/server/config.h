@@ -123,6 +123,13 @@ struct Config {
     bool operator==(const Privacy&) const = default;
   };
 
+  struct Ivr {
+    std::string flows_dir = "deploy/flows";  // every *.yaml is a flow, loaded at start
+    std::string default_queue = "general";   // where a flow's failures go (a queue name or id)
+    std::string tts_cache_dir;               // rendered prompts kept on disk; empty: memory only
+    bool operator==(const Ivr&) const = default;
+  };
+
   Site site;
   Http http;
   Sip sip;
@@ -135,6 +142,7 @@ struct Config {
   Web web;
   Demo demo;
   Privacy privacy;
+  Ivr ivr;
   struct Sync {
     std::string nats_url;  // this site's nats-server; empty: no site link
     std::string peer;      // the far site's name (its JetStream domain)

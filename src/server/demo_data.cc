@@ -40,6 +40,27 @@ struct DemoAgent {
   std::map<std::string, int> skills;
 };
 
+/** The number of the bank's IVR (deploy/flows/bank.yaml). */
+constexpr std::string_view BankLine = "4010";
+
+/** Adds the entry point of the bank's IVR flow unless its number is taken (also to a directory
+ *  seeded before the IVR existed). */
+Result<void> seedBankLine(store::Store& store, const TimeSource& time, std::int64_t now) {
+  auto entries = store.entryPoints().list();
+  if (!entries) {
+    return entries.error();
+  }
+  for (const auto& entry : *entries) {
+    if (entry.number == BankLine) {
+      return {};
+    }
+  }
+  call::EntryPoint entry{newId("ep", time), std::string(BankLine),
+                         "Kefu Bank (IVR flow bank)", {call::TargetKind::Flow, "bank"},
+                         {}, 0, true, now, now};
+  return store.entryPoints().create(entry);
+}
+
 }  // namespace
 
 Result<void> seedDemoData(store::Store& store, const TimeSource& time) {
@@ -65,7 +86,9 @@ Result<void> seedDemoData(store::Store& store, const TimeSource& time) {
     return skills.error();
   }
   if (!skills->empty()) {
-    return {};  // the directory was seeded (or configured by hand) before: leave it alone
+    // The directory was seeded (or configured by hand) before: leave it alone, but for the
+    // bank's IVR line, which came later.
+    return seedBankLine(store, time, now);
   }
   std::map<std::string, std::string> skill_ids;
   for (const auto& s : DemoSkills) {
@@ -129,7 +152,7 @@ Result<void> seedDemoData(store::Store& store, const TimeSource& time) {
                            {call::TargetKind::Queue, queue_ids[queue]}, {}, 0, true, now, now};
     KEFU_TRY(store.entryPoints().create(entry));
   }
-  return {};
+  return seedBankLine(store, time, now);
 }
 
 std::string demoLoginsText(const std::optional<std::string>& admin_password) {
@@ -143,7 +166,8 @@ std::string demoLoginsText(const std::optional<std::string>& admin_password) {
     out += "  " + name + " / " + u.password + "\n";
   }
   out += "Demo SIP phones: extensions 1001-1006, password sip-<extension>-demo\n";
-  out += "Demo numbers: 4000 (general), 4001 (lost-cards), 4002 (loans)\n";
+  out += "Demo numbers: 4000 (general), 4001 (lost-cards), 4002 (loans), 4010 (the bank's IVR: "
+         "deploy/flows/bank.yaml)\n";
   return out;
 }
 

@@ -4,13 +4,21 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
+#include <cstring>
 #include <deque>
+#include <fstream>
+#include <functional>
 #include <future>
 #include <mutex>
+#include <thread>
 
 #include "api/json_writer.h"
 #include "core/id.h"
+#include "interaction/call_flows.h"
+#include "ivr/pocketsphinx_recognizer.h"
+#include "ivr/tts.h"
 #include "media/prompt.h"
+#include "server/site_flows.h"
 #include "sip/sip_stack.h"
 
 namespace kefu::server {
@@ -41,6 +49,96 @@ media::PromptPtr builtinMusic() {
   pcm.resize(pcm.size() + Rate / 2, 0);
   return media::promptFromPcm(pcm, Rate);
 }
+
+/**
+ * Spoken prompts kept in memory (the most used) and on disk (every one, as raw PCM under
+ * `ivr.tts_cache_dir`), rendered by espeak-ng only when neither has them. Thread-safe.
+ */
+class SpeechCache final : public ivr::SpeechSynthesizer {
+ public:
+  SpeechCache(ivr::SpeechSynthesizerPtr engine, std::filesystem::path dir)
+      : engine_(std::move(engine)), dir_(std::move(dir)), disk_(*this), memory_(disk_, 256) {}
+
+  Result<ivr::SpeechAudioPtr> synthesize(const std::string& text,
+                                         const std::string& voice) override {
+    return memory_.synthesize(text, voice);
+  }
+
+ private:
+  /** The disk layer under the memory cache. */
+  class Disk final : public ivr::SpeechSynthesizer {
+   public:
+    explicit Disk(SpeechCache& owner) : owner_(owner) {}
+    Result<ivr::SpeechAudioPtr> synthesize(const std::string& text,
+                                           const std::string& voice) override {
+      return owner_.fromDisk(text, voice);
+    }
+
+   private:
+    SpeechCache& owner_;
+  };
+
+  static constexpr std::string_view Magic = "KEFUTTS1";
+
+  /** @return the audio kept in the directory, or rendered (and kept) when it is not there. */
+  Result<ivr::SpeechAudioPtr> fromDisk(const std::string& text, const std::string& voice) {
+    if (dir_.empty()) {
+      return engine_->synthesize(text, voice);
+    }
+    const auto key = std::hash<std::string>{}(voice + '\n' + text);
+    const auto path = dir_ / fmt::format("{}-{:016x}.pcm", voice, key);
+    std::ifstream in(path, std::ios::binary);
+    std::string stored((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    constexpr std::size_t Header = Magic.size() + sizeof(std::int32_t) + sizeof(std::uint32_t);
+    if (stored.size() > Header && stored.starts_with(Magic)) {
+      std::int32_t rate = 0;
+      std::uint32_t text_size = 0;
+      std::memcpy(&rate, stored.data() + Magic.size(), sizeof rate);
+      std::memcpy(&text_size, stored.data() + Magic.size() + sizeof rate, sizeof text_size);
+      // The text is kept too: two texts with the same hash must not share audio.
+      if (stored.size() >= Header + text_size &&
+          std::string_view(stored).substr(Header, text_size) == text && rate > 0) {
+        auto audio = std::make_shared<ivr::SpeechAudio>();
+        audio->rate = rate;
+        const auto bytes = stored.size() - Header - text_size;
+        audio->samples.resize(bytes / sizeof(std::int16_t));
+        std::memcpy(audio->samples.data(), stored.data() + Header + text_size,
+                    audio->samples.size() * sizeof(std::int16_t));
+        return ivr::SpeechAudioPtr(std::move(audio));
+      }
+    }
+    auto rendered = engine_->synthesize(text, voice);
+    if (!rendered) {
+      return rendered;
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(dir_, ec);
+    // Written aside, then renamed: another thread or a crash never leaves half a file in place.
+    const auto temporary = path.string() + ".tmp" +
+                           std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+    {
+      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+      const std::int32_t rate = (*rendered)->rate;
+      const auto text_size = static_cast<std::uint32_t>(text.size());
+      out.write(Magic.data(), static_cast<std::streamsize>(Magic.size()));
+      out.write(reinterpret_cast<const char*>(&rate), sizeof rate);
+      out.write(reinterpret_cast<const char*>(&text_size), sizeof text_size);
+      out.write(text.data(), static_cast<std::streamsize>(text.size()));
+      out.write(reinterpret_cast<const char*>((*rendered)->samples.data()),
+                static_cast<std::streamsize>((*rendered)->samples.size() * sizeof(std::int16_t)));
+    }
+    std::filesystem::rename(temporary, path, ec);
+    if (ec) {
+      spdlog::warn("ivr: cannot keep a spoken prompt in {}: {}", dir_.string(), ec.message());
+    }
+    return rendered;
+  }
+
+  ivr::SpeechSynthesizerPtr engine_;
+  std::filesystem::path dir_;
+  Disk disk_;
+  ivr::CachedSynthesizer memory_;
+};
 
 std::vector<std::string> splitList(std::string_view text) {
   std::vector<std::string> out;
@@ -199,6 +297,8 @@ class SiteCalls::Impl final : public sip::SipStackListener, public call::AgentDi
     cc.recording_dir = config_.calls.recording_dir;
     cc.record_calls = config_.calls.record;
     cc.callback_key = config_.calls.callback_key.empty() ? '\0' : config_.calls.callback_key[0];
+    KEFU_TRY(reloadQueues());
+    cc.ivr_default_queue = queueIdOf(config_.ivr.default_queue);
     cc.prompt_loader = [](const std::string& path) -> Result<media::PromptPtr> {
       if (path == BuiltinMusic) {
         return builtinMusic();
@@ -213,9 +313,10 @@ class SiteCalls::Impl final : public sip::SipStackListener, public call::AgentDi
     auto& call_media =
         parts_.softphones != nullptr ? parts_.softphones->callMedia() : parts_.media.engine();
     calls_ = std::make_unique<call::CallControl>(
-        cc_loop, parts_.time, *sip_, call_media, parts_.contact_center.callRouter(),
-        *this, [this](const call::CallEvent& e) { onCallEvent(e); }, std::move(cc));
+        cc_loop, parts_.time, *sip_, call_media, parts_.contact_center.callRouter(), *this,
+        [this](const call::CallEvent& e) { onCallEvent(e); }, std::move(cc));
     KEFU_TRY(reloadEntryPoints());
+    KEFU_TRY(startFlows());
     if (parts_.softphones != nullptr) {
       // A browser that goes away mid-call is a phone that hangs up (or declines the ring).
       parts_.softphones->setDroppedCall([this](const std::string& agent_id,
@@ -234,6 +335,9 @@ class SiteCalls::Impl final : public sip::SipStackListener, public call::AgentDi
           event->type.starts_with("agent.deleted")) {
         parts_.pool.submit([this] { (void)reloadAgents(); });
       }
+      if (event->type.starts_with("queue.")) {
+        parts_.pool.submit([this] { (void)reloadQueues(); });
+      }
     });
     addMetrics();
     spdlog::info("sip: listening on {} (udp, tcp){}", config_.sip.listen.toString(),
@@ -244,6 +348,12 @@ class SiteCalls::Impl final : public sip::SipStackListener, public call::AgentDi
   void stopSignalling() {
     if (!sip_) {
       return;
+    }
+    if (flows_) {
+      onLoop([this] {
+        calls_->setIvr(nullptr);
+        return true;
+      });
     }
     sip_->setCallListener(nullptr);
     parts_.media.setCallListener(nullptr);
@@ -292,6 +402,87 @@ class SiteCalls::Impl final : public sip::SipStackListener, public call::AgentDi
   }
 
   call::CallControl& calls() { return *calls_; }
+  api::FlowService* flowService() { return site_flows_.get(); }
+
+  /** @return the id of the queue named `name` (or with that id); `name` itself when unknown.
+   *  Any thread. */
+  std::string queueIdOf(const std::string& name) const {
+    std::lock_guard lock(directory_mutex_);
+    auto it = queue_ids_.find(name);
+    return it == queue_ids_.end() ? name : it->second;
+  }
+
+  /** Reads the queues' names (flows name queues as people do). Blocking. */
+  Result<void> reloadQueues() {
+    auto queues = parts_.store.queues().list();
+    if (!queues) {
+      spdlog::warn("ivr: cannot read queues: {}", queues.error().message);
+      return queues.error();
+    }
+    std::map<std::string, std::string, std::less<>> ids;
+    for (const auto& queue : *queues) {
+      ids[queue.name] = queue.id;
+    }
+    for (const auto& queue : *queues) {
+      ids[queue.id] = queue.id;  // an id always means itself
+    }
+    {
+      std::lock_guard lock(directory_mutex_);
+      queue_ids_ = std::move(ids);
+    }
+    if (calls_) {
+      parts_.contact_center.loop().post([this, queue = queueIdOf(config_.ivr.default_queue)] {
+        calls_->setIvrDefaultQueue(queue);
+      });
+    }
+    return {};
+  }
+
+  /** Builds the IVR (TTS, flows) and installs the flows: the files of ivr.flows_dir, then the
+   *  stored ones. Blocking; at start. */
+  Result<void> startFlows() {
+    interaction::CallFlowsConfig flows_config;
+    flows_config.default_queue = config_.ivr.default_queue;
+    flows_config.recording_dir = config_.calls.recording_dir;
+    interaction::CallFlowsParts flows_parts;
+    if (auto espeak = ivr::makeEspeakSynthesizer(8000); espeak) {
+      flows_parts.tts =
+          std::make_shared<SpeechCache>(std::move(espeak).value(), config_.ivr.tts_cache_dir);
+    } else {
+      spdlog::warn("ivr: no text to speech ({}): spoken prompts take their fallbacks",
+                   espeak.error().message);
+    }
+    if (auto recognizer = ivr::makePocketsphinxRecognizer(); recognizer) {
+      flows_parts.recognizer = std::move(recognizer).value();
+    } else {
+      spdlog::warn("ivr: no speech recognition ({}): menus take keys only",
+                   recognizer.error().message);
+    }
+    flows_parts.prompt_loader = [](const std::string& path) { return media::loadWav(path); };
+    flows_parts.queue_id_of = [this](const std::string& name) { return queueIdOf(name); };
+    auto& loop = parts_.contact_center.loop();
+    flows_ = std::make_unique<interaction::CallFlows>(
+        loop, parts_.time, parts_.pool, *calls_, std::move(flows_config), std::move(flows_parts));
+    onLoop([this] {
+      calls_->setIvr(flows_.get());
+      return true;
+    });
+    site_flows_ = std::make_unique<SiteFlows>(
+        parts_.store.flows(), parts_.time, config_.ivr.flows_dir,
+        [this, &loop](const std::string& id, ivr::FlowPtr flow) {
+          loop.post([this, id, flow] { flows_->catalog().install(id, flow); });
+        },
+        [this, &loop](const std::string& id) {
+          loop.post([this, id] { flows_->catalog().remove(id); });
+        });
+    auto installed = site_flows_->start();
+    if (!installed) {
+      spdlog::error("ivr: cannot load the flows: {}", installed.error().message);
+      return installed.error();
+    }
+    spdlog::info("ivr: {} flow(s) installed (files from {})", *installed, config_.ivr.flows_dir);
+    return {};
+  }
 
   Result<std::vector<call::CallEvent>> history(std::string_view id) {
     auto events = parts_.store.callRecords().eventsOf(id);
@@ -492,6 +683,24 @@ class SiteCalls::Impl final : public sip::SipStackListener, public call::AgentDi
     counter("kefu_sip_registrations_accepted_total", "REGISTERs accepted.", &r->accepted);
     counter("kefu_sip_registrations_refused_total", "REGISTERs refused (403 and others).",
             &r->refused);
+    const auto* f = &flows_->counters();
+    gauge("kefu_ivr_sessions_active", "Calls in an IVR flow now.", &f->sessions_active);
+    counter("kefu_ivr_sessions_total", "Calls that entered an IVR flow.", &f->sessions_total);
+    counter("kefu_ivr_steps_total", "Flow nodes entered on calls.", &f->steps_total);
+    counter("kefu_ivr_prompts_played_total", "IVR prompts played to callers.", &f->prompts_played);
+    counter("kefu_ivr_prompts_failed_total",
+            "IVR prompts that could not be played (missing file, TTS error).", &f->prompts_failed);
+    counter("kefu_ivr_transfers_total", "Calls the IVR handed on (queue, extension, number).",
+            &f->transfers);
+    counter("kefu_ivr_failure_transfers_total",
+            "IVR transfers taken because something failed (no input, HTTP error ...).",
+            &f->failure_transfers);
+    counter("kefu_ivr_voicemails_total", "Voicemails the IVR recorded.", &f->voicemails);
+    counter("kefu_ivr_http_failures_total", "IVR data dips that failed (connection, timeout).",
+            &f->http_failures);
+    counter("kefu_ivr_listens_unserved_total",
+            "Speech input a menu asked for that no recognizer serves (its language): keys only.",
+            &f->listens_unserved);
     m.addCallbackGauge("kefu_sip_registrations", "Registered phone contacts now.", [this] {
       return sip_ ? static_cast<double>(sip_->registrations().size()) : 0.0;
     });
@@ -501,10 +710,14 @@ class SiteCalls::Impl final : public sip::SipStackListener, public call::AgentDi
   Parts parts_;
   sip::SipStackPtr sip_;
   std::unique_ptr<call::CallControl> calls_;
+  // After calls_, so destroyed first: the IVR's runs name call control's calls.
+  std::unique_ptr<interaction::CallFlows> flows_;
+  std::unique_ptr<SiteFlows> site_flows_;
   EventBus::SubscriptionId subscription_ = 0;
   mutable std::mutex directory_mutex_;
   std::map<std::string, std::string, std::less<>> extension_of_;  // agent id → extension
   std::map<std::string, std::string, std::less<>> agent_of_;      // extension → agent id
+  std::map<std::string, std::string, std::less<>> queue_ids_;     // queue name or id → id
   std::mutex writer_mutex_;
   std::deque<call::CallEvent> to_store_;
   bool writer_busy_ = false;
@@ -523,6 +736,8 @@ SiteCalls::SiteCalls(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SiteCalls::~SiteCalls() = default;
 
 void SiteCalls::stopSignalling() { impl_->stopSignalling(); }
+
+api::FlowService* SiteCalls::flowService() { return available() ? impl_->flowService() : nullptr; }
 
 bool SiteCalls::available() const { return impl_->available(); }
 

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "api/call_service.h"
+#include "api/flow_service.h"
 #include "core/blocking_pool.h"
 #include "core/event_bus.h"
 #include "core/result.h"
@@ -46,6 +47,10 @@ class SiteCalls final : public api::CallService {
   /** Detaches call control from routing and stops the SIP stack (its thread is joined); call it
    *  while the control loop still runs. Idempotent. */
   void stopSignalling();
+
+  /** @return the IVR flows (files of ivr.flows_dir and the stored ones; a save installs the
+   *  flow for new calls) for the API's /api/v1/flows, or null without SIP. */
+  api::FlowService* flowService();
 
   // api::CallService (blocking: any thread but the control loop).
   bool available() const override;

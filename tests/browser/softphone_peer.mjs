@@ -6,6 +6,9 @@
 //   out {"message": {...}}           every softphone.* message the socket receives
 //   in  {"listen": MS, "hz": [..]}   → out {"heard": {"peak_hz", "peak_db", "levels": {hz: dB}}}
 //                                    what the browser heard over the next MS milliseconds
+//   in  {"await": HZ, "db": DB, "timeout": MS}
+//                                    → out {"awaited": {"heard_at_ms": UNIX_MS | null}} the
+//                                    moment a short analyser first hears HZ above DB dB
 //   in  {"send": {...}}              a client message sent on the socket as it is
 //   in  {"screenshot": PATH}         → out {"screenshot": PATH}
 //   in  {"quit": true}
@@ -96,8 +99,14 @@ try {
       const analyser = context.createAnalyser();
       analyser.fftSize = 16384;
       analyser.smoothingTimeConstant = 0;
-      context.createMediaStreamSource(remote).connect(analyser);
-      window.audio = { element, context, analyser };
+      const source = context.createMediaStreamSource(remote);
+      source.connect(analyser);
+      // A short window (43 ms at 48 kHz) to time when a tone starts.
+      const quick = context.createAnalyser();
+      quick.fftSize = 2048;
+      quick.smoothingTimeConstant = 0;
+      source.connect(quick);
+      window.audio = { element, context, analyser, quick };
     }
     return pc.connectionState;
   }, eventsUrl);
@@ -107,6 +116,26 @@ try {
     if (command.quit) break;
     if (command.send) {
       await page.evaluate((message) => window.socket.send(JSON.stringify(message)), command.send);
+    } else if (command.await !== undefined) {
+      // Answered at once (the wait runs in the page): the test answers the call meanwhile.
+      page
+        .evaluate(
+          async ({ hz, db, timeout }) => {
+            const { context, quick } = window.audio || {};
+            if (!quick) return null;
+            const bins = new Float32Array(quick.frequencyBinCount);
+            const at = Math.round(hz / (context.sampleRate / quick.fftSize));
+            const end = Date.now() + timeout;
+            while (Date.now() < end) {
+              quick.getFloatFrequencyData(bins);
+              if (Math.max(bins[at - 1], bins[at], bins[at + 1]) > db) return Date.now();
+              await new Promise((resolve) => setTimeout(resolve, 5));
+            }
+            return null;
+          },
+          { hz: command.await, db: command.db ?? -50, timeout: command.timeout ?? 10000 },
+        )
+        .then((heard_at_ms) => say({ awaited: { heard_at_ms } }));
     } else if (command.screenshot) {
       await page.screenshot({ path: command.screenshot });
       say({ screenshot: command.screenshot });

@@ -210,7 +210,10 @@ bool speechFigures(std::string_view prefix) {
     if (file.rfind("digits/", 0) != 0) {
       continue;
     }
-    auto wav = readWav(data + "/" + file);
+    std::string path = data;
+    path += "/";
+    path += file;
+    auto wav = readWav(path);
     if (!wav || wav->second != 8000) {
       std::fprintf(stderr, "kefu_ivr_bench: %s is not an 8 kHz mono WAV\n", file.c_str());
       return false;

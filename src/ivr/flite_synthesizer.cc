@@ -11,7 +11,7 @@
 
 extern "C" {
 // flite's voice libraries export their registration functions without a header.
-cst_voice* register_cmu_us_slt(const char* voxdir);
+cst_voice* register_cmu_us_slt(const char* voxdir);  // NOLINT(readability-identifier-naming)
 }
 #endif
 

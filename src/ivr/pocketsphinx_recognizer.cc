@@ -244,7 +244,7 @@ class Decoder {
     }
     int status = -1;
     if (jsgf_rule_t* rule = jsgf_get_public_rule(jsgf); rule != nullptr) {
-      const float language_weight = cmd_ln_float32_r(ps_get_config(ps_), "-lw");
+      const auto language_weight = cmd_ln_float32_r(ps_get_config(ps_), "-lw");
       if (fsg_model_t* fsg = jsgf_build_fsg(jsgf, rule, ps_get_logmath(ps_), language_weight)) {
         status = ps_set_fsg(ps_, name.c_str(), fsg);
         fsg_model_free(fsg);  // the search holds its own reference

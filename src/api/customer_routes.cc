@@ -163,6 +163,14 @@ std::vector<std::string_view> changedFields(const crm::Customer* a, const crm::C
   return out;
 }
 
+/** @return who asks, as the owner of customers checks and audits it: this site, the user, the
+ *  role. */
+crm::IdentityAsker askerFrom(const RestDependencies& deps, const RouteContext& ctx,
+                             std::string purpose = {}) {
+  return crm::IdentityAsker{deps.site_name, ctx.principal->user_id,
+                            std::string(auth::toString(ctx.principal->role)), std::move(purpose)};
+}
+
 /** Adds POST {base}/{id}/verify-identity and {base}/{id}/reveal, answered by `deps.identity`. */
 void addIdentityRoutes(Router& router, const RestDependencies& deps, const std::string& base) {
   // Verify-identity and reveal go to the site that owns customers: this site's own vault on a core
@@ -170,9 +178,8 @@ void addIdentityRoutes(Router& router, const RestDependencies& deps, const std::
   // and purpose and writes the audit record; a clear value is only ever in this response.
   auto& identity = *deps.identity;
   const Roles askers{Role::Admin, Role::Supervisor, Role::Agent};
-  auto asker = [site = deps.site_name](const RouteContext& ctx, std::string purpose) {
-    return crm::IdentityAsker{site, ctx.principal->user_id,
-                              std::string(auth::toString(ctx.principal->role)), std::move(purpose)};
+  auto asker = [&deps](const RouteContext& ctx, std::string purpose) {
+    return askerFrom(deps, ctx, std::move(purpose));
   };
   auto stringField = [](const Json& body, const char* key) -> Result<std::string> {
     auto it = body.find(key);
@@ -315,6 +322,18 @@ void RestApi::addCustomerRoutes() {
         if (!customer) {
           return errorResponse(customer.error());
         }
+        if (!deps_.personal_data_available && deps_.identity != nullptr) {
+          // A creation on a site that does not own customers is a command to the owner, which
+          // gives the id, stores and audits; the customer replicates back as tokens.
+          auto created = deps_.identity->createCustomer(askerFrom(deps_, ctx), *customer);
+          if (!created) {
+            return errorResponse(created.error());
+          }
+          publish(deps_, "customer.created", created->id, idJson(created->id));
+          auto response = respond(201, *created, false);
+          response.headers.emplace_back("Location", base + "/" + created->id);
+          return response;
+        }
         customer->id = newId("cu", deps_.time);
         customer->created_at_ms = customer->updated_at_ms = toUnixMillis(deps_.time.systemTime());
         if (auto created = customers.create(*customer); !created) {
@@ -350,10 +369,7 @@ void RestApi::addCustomerRoutes() {
           // This site does not own customers: the change is a command to the owner (the core),
           // which audits it and whose change then replicates back as tokens. Not queued here
           // when the core is out of reach: the edge may not store the clear values it carries.
-          auto at =
-              deps_.identity->updateCustomer({deps_.site_name, ctx.principal->user_id,
-                                              std::string(auth::toString(ctx.principal->role)), ""},
-                                             *customer);
+          auto at = deps_.identity->updateCustomer(askerFrom(deps_, ctx), *customer);
           if (!at) {
             return errorResponse(at.error());
           }
@@ -376,6 +392,15 @@ void RestApi::addCustomerRoutes() {
   router_.add("DELETE", base + "/{id}", removers,
               [this, &customers, audit](const RouteContext& ctx) -> HttpResponse {
                 std::string id(ctx.params[0]);
+                if (!deps_.personal_data_available && deps_.identity != nullptr) {
+                  // A command to the owner, like a creation; the deletion replicates back.
+                  if (auto removed = deps_.identity->deleteCustomer(askerFrom(deps_, ctx), id);
+                      !removed) {
+                    return errorResponse(removed.error());
+                  }
+                  publish(deps_, "customer.deleted", id, idJson(id));
+                  return HttpResponse{204, "", "application/json"};
+                }
                 if (auto removed = customers.remove(id); !removed) {
                   return errorResponse(removed.error());
                 }

@@ -94,6 +94,15 @@ class IdentityService {
    */
   virtual Result<std::int64_t> updateCustomer(const IdentityAsker& asker,
                                               const Customer& change) = 0;
+  /**
+   * Creates a customer from `customer`'s personal fields; the owner gives it its id and times
+   * and audits the creation naming the asking site and user. @return the stored customer;
+   * InvalidArgument, PermissionDenied, Unavailable.
+   */
+  virtual Result<Customer> createCustomer(const IdentityAsker& asker, const Customer& customer) = 0;
+  /** Deletes a customer, audited; PermissionDenied unless admin or supervisor; NotFound,
+   *  Unavailable. */
+  virtual Result<void> deleteCustomer(const IdentityAsker& asker, std::string_view id) = 0;
 };
 
 }  // namespace kefu::crm

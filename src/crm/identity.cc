@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/id.h"
+
 namespace kefu::crm {
 namespace {
 
@@ -128,6 +130,48 @@ Result<std::int64_t> IdentityDesk::updateCustomer(const IdentityAsker& asker,
     }
   }
   return updated.updated_at_ms;
+}
+
+Result<Customer> IdentityDesk::createCustomer(const IdentityAsker& asker,
+                                              const Customer& customer) {
+  KEFU_TRY(checkVerifyAllowed(asker.role));
+  Customer created{newId("cu", time_),
+                   customer.name,
+                   customer.phones,
+                   customer.id_number,
+                   customer.accounts,
+                   0,
+                   0};
+  created.created_at_ms = created.updated_at_ms = toUnixMillis(time_.systemTime());
+  KEFU_TRY(validate(created));
+  KEFU_TRY(customers_.create(created));
+  // One record per field given, as for a creation on this site's own API.
+  std::vector<privacy::AuditEntry> entries;
+  auto note = [&](bool given, const char* field) {
+    if (given) {
+      entries.push_back({created.created_at_ms, asker.site, asker.actor, "create", "customer",
+                         created.id, field});
+    }
+  };
+  note(!created.name.empty(), "name");
+  note(!created.phones.empty(), "phones");
+  note(!created.id_number.empty(), "id_number");
+  note(!created.accounts.empty(), "accounts");
+  if (!entries.empty()) {
+    auto appended = audit_.append(entries);
+    if (!appended) {
+      return appended.error();
+    }
+  }
+  return created;
+}
+
+Result<void> IdentityDesk::deleteCustomer(const IdentityAsker& asker, std::string_view id) {
+  if (asker.role != "admin" && asker.role != "supervisor") {
+    return Error{ErrorCode::PermissionDenied, "only admins and supervisors delete customers", ""};
+  }
+  KEFU_TRY(customers_.remove(id));
+  return record(asker, "delete", std::string(id), "");
 }
 
 }  // namespace kefu::crm

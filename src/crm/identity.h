@@ -37,6 +37,8 @@ class IdentityDesk final : public IdentityService {
   Result<bool> verifyIdentity(const VerifyIdentityRequest& request) override;
   Result<RevealedField> reveal(const RevealRequest& request) override;
   Result<std::int64_t> updateCustomer(const IdentityAsker& asker, const Customer& change) override;
+  Result<Customer> createCustomer(const IdentityAsker& asker, const Customer& customer) override;
+  Result<void> deleteCustomer(const IdentityAsker& asker, std::string_view id) override;
 
  private:
   Result<void> record(const IdentityAsker& asker, std::string action, const std::string& id,

@@ -19,10 +19,9 @@ std::string text(const Json& j, const char* key) {
 }
 
 constexpr std::pair<ErrorCode, const char*> ErrorNames[] = {
-    {ErrorCode::InvalidArgument, "invalid_argument"},
-    {ErrorCode::NotFound, "not_found"},
-    {ErrorCode::PermissionDenied, "permission_denied"},
-    {ErrorCode::Unavailable, "unavailable"},
+    {ErrorCode::InvalidArgument, "invalid_argument"},   {ErrorCode::NotFound, "not_found"},
+    {ErrorCode::AlreadyExists, "already_exists"},       {ErrorCode::Conflict, "conflict"},
+    {ErrorCode::PermissionDenied, "permission_denied"}, {ErrorCode::Unavailable, "unavailable"},
 };
 
 std::string errorAnswer(const Error& e) {
@@ -65,6 +64,41 @@ Json askerJson(const crm::IdentityAsker& a) {
   return Json{{"actor", a.actor}, {"role", a.role}, {"purpose", a.purpose}};
 }
 
+/** @return the strings at `key` ("" for an element that is not one), empty when absent. */
+std::vector<std::string> texts(const Json& j, const char* key) {
+  std::vector<std::string> out;
+  auto it = j.find(key);
+  if (it != j.end() && it->is_array()) {
+    for (const auto& v : *it) {
+      out.push_back(v.is_string() ? v.get<std::string>() : std::string());
+    }
+  }
+  return out;
+}
+
+/** A customer's personal fields as an update or create command carries them. */
+crm::Customer customerOf(const Json& j) {
+  return crm::Customer{text(j, "customer"),
+                       text(j, "name"),
+                       texts(j, "phones"),
+                       text(j, "id_number"),
+                       texts(j, "accounts"),
+                       0,
+                       0};
+}
+
+Json commandJson(const crm::IdentityAsker& asker, const char* op, const crm::Customer& c) {
+  Json j = askerJson(asker);
+  j["v"] = 1;
+  j["op"] = op;
+  j["customer"] = c.id;
+  j["name"] = c.name;
+  j["phones"] = c.phones;
+  j["id_number"] = c.id_number;
+  j["accounts"] = c.accounts;
+  return j;
+}
+
 }  // namespace
 
 std::string answerIdentityRequest(crm::IdentityService& desk, const std::string& peer,
@@ -92,28 +126,22 @@ std::string answerIdentityRequest(crm::IdentityService& desk, const std::string&
                : errorAnswer(revealed.error());
   }
   if (op == "update") {
-    auto list = [&](const char* key) {
-      std::vector<std::string> out;
-      auto it = j.find(key);
-      if (it != j.end() && it->is_array()) {
-        for (const auto& v : *it) {
-          out.push_back(v.is_string() ? v.get<std::string>() : std::string());
-        }
-      }
-      return out;
-    };
-    crm::Customer change{text(j, "customer"),
-                         text(j, "name"),
-                         list("phones"),
-                         text(j, "id_number"),
-                         list("accounts"),
-                         0,
-                         0};
-    auto stored = desk.updateCustomer(asker, change);
+    auto stored = desk.updateCustomer(asker, customerOf(j));
     return stored ? dump(Json{{"ok", true}, {"updated_at_ms", *stored}})
                   : errorAnswer(stored.error());
   }
-  return errorAnswer(Error::invalid("op", "must be verify, reveal or update"));
+  if (op == "create") {
+    auto created = desk.createCustomer(asker, customerOf(j));
+    return created ? dump(Json{{"ok", true},
+                               {"customer", created->id},
+                               {"created_at_ms", created->created_at_ms}})
+                   : errorAnswer(created.error());
+  }
+  if (op == "delete") {
+    auto removed = desk.deleteCustomer(asker, text(j, "customer"));
+    return removed ? dump(Json{{"ok", true}}) : errorAnswer(removed.error());
+  }
+  return errorAnswer(Error::invalid("op", "must be verify, reveal, update, create or delete"));
 }
 
 Result<bool> LinkIdentityClient::verifyIdentity(const crm::VerifyIdentityRequest& request) {
@@ -135,15 +163,7 @@ Result<bool> LinkIdentityClient::verifyIdentity(const crm::VerifyIdentityRequest
 
 Result<std::int64_t> LinkIdentityClient::updateCustomer(const crm::IdentityAsker& asker,
                                                         const crm::Customer& change) {
-  Json j = askerJson(asker);
-  j["v"] = 1;
-  j["op"] = "update";
-  j["customer"] = change.id;
-  j["name"] = change.name;
-  j["phones"] = change.phones;
-  j["id_number"] = change.id_number;
-  j["accounts"] = change.accounts;
-  auto answer = readAnswer(link_.request(dump(j)));
+  auto answer = readAnswer(link_.request(dump(commandJson(asker, "update", change))));
   if (!answer) {
     return answer.error();
   }
@@ -152,6 +172,35 @@ Result<std::int64_t> LinkIdentityClient::updateCustomer(const crm::IdentityAsker
     return Error::internal("malformed answer from the core site");
   }
   return at->get<std::int64_t>();
+}
+
+Result<crm::Customer> LinkIdentityClient::createCustomer(const crm::IdentityAsker& asker,
+                                                         const crm::Customer& customer) {
+  auto answer = readAnswer(link_.request(dump(commandJson(asker, "create", customer))));
+  if (!answer) {
+    return answer.error();
+  }
+  auto at = answer->find("created_at_ms");
+  crm::Customer created = customer;
+  created.id = text(*answer, "customer");
+  if (created.id.empty() || at == answer->end() || !at->is_number_integer()) {
+    return Error::internal("malformed answer from the core site");
+  }
+  created.created_at_ms = created.updated_at_ms = at->get<std::int64_t>();
+  return created;
+}
+
+Result<void> LinkIdentityClient::deleteCustomer(const crm::IdentityAsker& asker,
+                                                std::string_view id) {
+  Json j = askerJson(asker);
+  j["v"] = 1;
+  j["op"] = "delete";
+  j["customer"] = std::string(id);
+  auto answer = readAnswer(link_.request(dump(j)));
+  if (!answer) {
+    return answer.error();
+  }
+  return {};
 }
 
 Result<crm::RevealedField> LinkIdentityClient::reveal(const crm::RevealRequest& request) {

@@ -55,6 +55,9 @@ class LinkIdentityClient final : public crm::IdentityService {
   Result<crm::RevealedField> reveal(const crm::RevealRequest& request) override;
   Result<std::int64_t> updateCustomer(const crm::IdentityAsker& asker,
                                       const crm::Customer& change) override;
+  Result<crm::Customer> createCustomer(const crm::IdentityAsker& asker,
+                                       const crm::Customer& customer) override;
+  Result<void> deleteCustomer(const crm::IdentityAsker& asker, std::string_view id) override;
 
  private:
   sync::SiteLink& link_;

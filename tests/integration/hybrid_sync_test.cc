@@ -436,6 +436,58 @@ TEST_F(HybridSyncTest, AChangeOnTheEdgeIsACommandToTheCoreAndReplicatesBack) {
   }
 }
 
+TEST_F(HybridSyncTest, ACreationOrDeletionOnTheEdgeIsACommandToTheCore) {
+  auto edge = edgeClient();
+  const std::string phone = plantedPhone(400);
+  auto created = edge.post(
+      "/api/v1/customers",
+      Json{{"name", "Customer 400"}, {"phones", {phone}}, {"id_number", plantedId(400)}}.dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = Json::parse(created.body)["id"];
+  EXPECT_EQ(created.body.find(phone), std::string::npos) << created.body;
+
+  // The core gave the id, stored the clear values and audited the creation as the edge's; the
+  // customer came back to the edge as tokens.
+  auto core_view = Json::parse(coreClient().get("/api/v1/customers/" + id + "?reveal=true").body);
+  EXPECT_EQ(core_view["phones"], Json::array({phone}));
+  ASSERT_TRUE(eventually([&] {
+    return Json::parse(edge.get("/api/v1/customers/" + id).body)["tokens"] == core_view["tokens"];
+  })) << core_view.dump();
+  auto from_edge = [&] {
+    std::vector<std::string> actions;
+    const Json audit = Json::parse(coreClient().get("/api/v1/audit?limit=1000").body);
+    for (const auto& r : audit["items"]) {
+      if (r["site"] == "edge" && r["entity_id"] == id) {
+        const auto& field = r["field"];
+        actions.push_back(std::string(r["action"]) + " " +
+                          (field.is_string() ? field.get<std::string>() : std::string()));
+      }
+    }
+    return actions;
+  };
+  EXPECT_THAT(from_edge(),
+              ::testing::ElementsAre("create name", "create phones", "create id_number"));
+
+  auto removed = edge.del("/api/v1/customers/" + id);
+  ASSERT_EQ(removed.status, 204) << removed.body;
+  EXPECT_EQ(coreClient().get("/api/v1/customers/" + id).status, 404);
+  EXPECT_TRUE(eventually([&] { return edge.get("/api/v1/customers/" + id).status == 404; }));
+  EXPECT_THAT(from_edge(), ::testing::Contains("delete "));
+  EXPECT_EQ(edge.del("/api/v1/customers/" + id).status, 404);
+
+  // Out of reach of the core, a creation is refused at once rather than kept on the edge.
+  core_nats_->kill();
+  auto refused = edge.post("/api/v1/customers",
+                           Json{{"name", "Customer 401"}, {"phones", {plantedPhone(401)}}}.dump());
+  EXPECT_EQ(refused.status, 503) << refused.body;
+
+  edge_->stop(1s);
+  for (const auto& value : {phone, plantedId(400), plantedPhone(401)}) {
+    EXPECT_THAT(filesContaining(edgeDatabaseDir(), value), ::testing::IsEmpty()) << value;
+    EXPECT_THAT(filesContaining(edge_nats_->dir(), value), ::testing::IsEmpty()) << value;
+  }
+}
+
 /** @return the exit code and output of the kefu binary run with `args`. */
 std::pair<int, std::string> runKefu(const std::vector<std::string>& args) {
   std::string command = std::string("'") + KEFU_BINARY + "'";

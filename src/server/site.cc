@@ -322,7 +322,8 @@ Result<std::unique_ptr<Site>> Site::start(const Config& config) {
       },
       render_metrics, config.site.name, std::string(toString(config.site.role)), &store.customers(),
       &store.audit(), options->tokenizer, options->cipher != nullptr, sync_status,
-      parts->calls.get(), &store.entryPoints(), identity});
+      parts->calls.get(), &store.entryPoints(), identity,
+      parts->calls ? parts->calls->flowService() : nullptr});
   parts->http = std::make_unique<api::HttpServer>(
       api::HttpServerOptions{config.http.listen.host, config.http.listen.port,
                              static_cast<std::size_t>(config.http.threads),

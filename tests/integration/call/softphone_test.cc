@@ -336,5 +336,68 @@ TEST_P(SoftphoneTest, TheSocketNamesWhatIsWrongWithAMessageAndStaysOpen) {
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, SoftphoneTest, testing::Values(Backend::Sqlite), backendName);
 
+/** `kefu serve` with a built web app (web.root): its files, app routes, and nothing outside. */
+class WebRootTest : public SiteFixture {
+ protected:
+  void configure(server::Config& config) override {
+    base_ = std::filesystem::temp_directory_path() / ("kefu-webroot-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(base_ / "dist/assets");
+    std::filesystem::create_directories(base_ / "outside");
+    std::ofstream(base_ / "dist/index.html") << "<!doctype html><title>Kefu</title>";
+    std::ofstream(base_ / "dist/assets/app-1a2b.js") << "console.log('kefu')";
+    std::ofstream(base_ / "dist/logo.svg") << "<svg/>";
+    std::ofstream(base_ / "secret.txt") << "TOP-SECRET";
+    std::ofstream(base_ / "outside/secret.txt") << "TOP-SECRET";
+    std::filesystem::create_directory_symlink(base_ / "outside", base_ / "dist/link");
+    config.web.root = (base_ / "dist").string();
+  }
+  void TearDown() override {
+    SiteFixture::TearDown();
+    std::error_code ignored;
+    std::filesystem::remove_all(base_, ignored);
+  }
+  std::filesystem::path base_;
+};
+
+TEST_P(WebRootTest, ServesTheAppItsRoutesAndNothingOutsideItsRoot) {
+  auto http = client(false);
+  auto index = http.get("/");
+  EXPECT_EQ(index.status, 200);
+  EXPECT_EQ(index.headers["content-type"], "text/html; charset=utf-8");
+  EXPECT_EQ(index.body, "<!doctype html><title>Kefu</title>");
+  EXPECT_EQ(index.headers["cache-control"], "no-cache");
+
+  auto script = http.get("/assets/app-1a2b.js");
+  EXPECT_EQ(script.status, 200);
+  EXPECT_EQ(script.headers["content-type"], "text/javascript; charset=utf-8");
+  EXPECT_EQ(script.headers["cache-control"], "public, max-age=31536000, immutable");
+  EXPECT_EQ(http.get("/logo.svg").headers["content-type"], "image/svg+xml");
+
+  // An app route (no file, no extension) is the app's to show; a missing file is 404.
+  auto route = http.get("/agent/desk?tab=calls");
+  EXPECT_EQ(route.status, 200);
+  EXPECT_EQ(route.body, index.body);
+  EXPECT_EQ(http.get("/assets/missing.js").status, 404);
+
+  // Nothing outside the root, however the path is spelled.
+  for (const std::string path :
+       {"/../secret.txt", "/%2e%2e/secret.txt", "/assets/..%2f..%2fsecret.txt",
+        "/assets/%2E%2E/%2E%2E/secret.txt", "/link/secret.txt", "/..%5csecret.txt",
+        "/%00index.html", "/%zz"}) {
+    auto reply = http.get(path);
+    EXPECT_TRUE(reply.status == 404 || reply.status == 400) << path << " → " << reply.status;
+    EXPECT_EQ(reply.body.find("TOP-SECRET"), std::string::npos) << path;
+  }
+
+  // The API, metrics and health stay the API's.
+  auto api = http.get("/api/v1/nothing-here");
+  EXPECT_EQ(api.status, 404);
+  EXPECT_EQ(api.body.find("<!doctype"), std::string::npos);
+  EXPECT_EQ(http.get("/healthz").status, 200);
+  EXPECT_EQ(http.get("/metrics").status, 200);
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, WebRootTest, testing::Values(Backend::Sqlite), backendName);
+
 }  // namespace
 }  // namespace kefu::test

@@ -30,6 +30,10 @@
 #                                            loopback; an agent's state changed by REST 20 times;
 #                                            p99 of request sent → frame received, over every
 #                                            subscriber and change; see bench/events/
+#   webrtc_answer_to_audio_ms                REST answer of a call ringing on a Chromium
+#                                            softphone → its analyser first hears the baresip
+#                                            caller's tone; measured by SoftphoneTest
+#                                            (tests/integration/call/softphone_test.cc)
 #
 # Environment (for experiments; the defaults are the reported figures):
 #   KEFU_BIN (build/bin/kefu), BENCH_AGENTS (1000), BENCH_DURATION (10s), BENCH_WARMUP (2s),
@@ -60,7 +64,7 @@ readonly FIGURES=(
   sip_cps_prompt_2s sip_concurrent_calls kamailio_cps sip_cps_ratio_to_kamailio
   sync_changes_per_sec sync_lag_p99_ms_at_1000_per_sec sync_drain_seconds_after_60s_cut
   tts_ms_zh_cold tts_ms_zh_cached tts_ms_en_cold tts_ms_en_cached ivr_flow_steps_per_sec
-  events_fanout_p99_ms_1000_subscribers
+  events_fanout_p99_ms_1000_subscribers webrtc_answer_to_audio_ms
 )
 # The routing engine's figures come from its own benchmark binary (bench/acd_bench.cc).
 readonly ACD_BENCH="${KEFU_ACD_BENCH:-$ROOT/build/bin/kefu_acd_bench}"
@@ -379,6 +383,23 @@ runEventsFanout() {
   stopServer
 }
 
+# Answer to audio in the browser: the softphone end-to-end test prints it as a bench line.
+runWebRtcAnswer() {
+  local tests="${KEFU_CALL_TESTS:-$ROOT/build/bin/kefu_call_integration_tests}" out
+  if [[ ! -x "$tests" ]]; then
+    fail "webrtc: $tests is missing: run 'make build' first"
+    return
+  fi
+  log "webrtc: SoftphoneTest (Chromium agents, a baresip caller)"
+  out="$WORK/softphone-test.log"
+  if "$tests" --gtest_filter='*SoftphoneTest.BrowserAgents*' >"$out" 2>&1 &&
+    grep -m1 '^bench: webrtc_answer_to_audio_ms ' "$out"; then
+    return
+  fi
+  fail "webrtc: SoftphoneTest failed; the end of its output:"
+  tail -n 20 "$out" >&2
+}
+
 runBackend() {
   local name=$1 url
   case "$name" in
@@ -456,9 +477,11 @@ main() {
   if [[ $sip -eq 1 ]]; then
     KEFU_BIN="$KEFU" bash "$ROOT/scripts/sip_bench.sh" "$PREFIX" || fail "the SIP benchmark failed"
   fi
-  local events=0
+  local events=0 webrtc=0
   wanted events_fanout_p99_ms_1000_subscribers && events=1
-  backendWanted sqlite || backendWanted postgres || [[ $events -eq 1 ]] || exit "$FAILED"
+  wanted webrtc_answer_to_audio_ms && webrtc=1
+  backendWanted sqlite || backendWanted postgres || [[ $events -eq 1 ]] || [[ $webrtc -eq 1 ]] ||
+    exit "$FAILED"
   if [[ ! -x "$KEFU" ]]; then
     log "$KEFU is missing: run 'make build' first"
     exit 1
@@ -476,6 +499,9 @@ main() {
   done
   if [[ $events -eq 1 ]]; then
     runEventsFanout
+  fi
+  if [[ $webrtc -eq 1 ]]; then
+    runWebRtcAnswer
   fi
   exit "$FAILED"
 }

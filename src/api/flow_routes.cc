@@ -2,7 +2,7 @@
 // A document is YAML; it travels raw (Content-Type application/yaml) or inside JSON as
 // {"document": "…"}.
 
-#include <charconv>
+#include <limits>
 
 #include "api/flow_service.h"
 #include "api/rest_api.h"
@@ -25,7 +25,7 @@ struct DocumentBody {
   std::optional<HttpResponse> error;
 };
 
-DocumentBody readDocument(const HttpRequest& request) {
+DocumentBody documentOf(const HttpRequest& request) {
   if (isYaml(request.content_type)) {
     return {request.body, std::nullopt};
   }
@@ -70,7 +70,7 @@ Json summaryJson(const ivr::FlowDocument& flow) {
   return {{"id", flow.id},
           {"version", flow.version},
           {"saved_by", flow.saved_by},
-          {"saved_at_ms", flow.saved_at_ms}};
+          {"saved_at", formatTime(flow.saved_at_ms)}};
 }
 
 Json documentJson(const ivr::FlowDocument& flow) {
@@ -90,12 +90,31 @@ HttpResponse summaries(const Result<std::vector<ivr::FlowDocument>>& flows) {
   return jsonResponse(200, Json{{"items", items}, {"count", flows->size()}});
 }
 
-/** The document as JSON, or as raw YAML when the client asked for it with `?format=yaml`. */
-HttpResponse documentResponse(const RouteContext& ctx, const Result<ivr::FlowDocument>& flow) {
+/** @return whether the query holds `item` (`format=yaml`) among its `&`-separated items. */
+bool hasQueryItem(std::string_view query, std::string_view item) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    if (query.substr(0, amp) == item) {
+      return true;
+    }
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+  }
+  return false;
+}
+
+/** GET {id}: the current version, or `?version=N`; as JSON, or raw YAML with `format=yaml`. */
+HttpResponse readDocument(FlowService& flows, const RouteContext& ctx) {
+  const auto& query = ctx.request.query;
+  const auto version = queryInteger(query, "version", 0);
+  if (!version || *version > std::numeric_limits<int>::max()) {
+    return errorResponse(Error::invalid("version", "must be a version number"));
+  }
+  auto flow = *version == 0 ? flows.current(ctx.params[0])
+                            : flows.version(ctx.params[0], static_cast<int>(*version));
   if (!flow) {
     return errorResponse(flow.error());
   }
-  if (ctx.request.query == "format=yaml") {
+  if (hasQueryItem(query, "format=yaml")) {
     return HttpResponse{200, flow->yaml, "application/yaml"};
   }
   return jsonResponse(200, documentJson(*flow));
@@ -114,25 +133,14 @@ void RestApi::addFlowRoutes() {
 
   router_.add("GET", path, managers,
               [&flows](const RouteContext&) { return summaries(flows.list()); });
-  router_.add("GET", path + "/{id}", managers, [&flows](const RouteContext& ctx) {
-    return documentResponse(ctx, flows.current(ctx.params[0]));
-  });
+  router_.add("GET", path + "/{id}", managers,
+              [&flows](const RouteContext& ctx) { return readDocument(flows, ctx); });
   router_.add("GET", path + "/{id}/versions", managers, [&flows](const RouteContext& ctx) {
     return summaries(flows.versions(ctx.params[0]));
   });
-  router_.add("GET", path + "/{id}/versions/{version}", managers,
-              [&flows](const RouteContext& ctx) -> HttpResponse {
-                const auto text = ctx.params[1];
-                int version = 0;
-                auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), version);
-                if (ec != std::errc{} || end != text.data() + text.size() || version < 1) {
-                  return errorResponse(Error::invalid("version", "must be a positive number"));
-                }
-                return documentResponse(ctx, flows.version(ctx.params[0], version));
-              });
   router_.add("POST", path + "/{id}/check", managers,
               [&flows](const RouteContext& ctx) -> HttpResponse {
-                auto document = readDocument(ctx.request);
+                auto document = documentOf(ctx.request);
                 if (document.error) {
                   return *document.error;
                 }
@@ -142,7 +150,7 @@ void RestApi::addFlowRoutes() {
               });
   router_.add("PUT", path + "/{id}", admins,
               [this, &flows, path](const RouteContext& ctx) -> HttpResponse {
-                auto document = readDocument(ctx.request);
+                auto document = documentOf(ctx.request);
                 if (document.error) {
                   return *document.error;
                 }

@@ -33,4 +33,29 @@ std::string idJson(std::string_view id) {
   return out;
 }
 
+/** @return the integer value of `name=` in the query, or `fallback`; nullopt when malformed. */
+std::optional<std::int64_t> queryInteger(std::string_view query, std::string_view name,
+                                         std::int64_t fallback) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view item = query.substr(0, amp);
+    if (item.size() > name.size() && item.starts_with(name) && item[name.size()] == '=') {
+      std::string_view digits = item.substr(name.size() + 1);
+      if (digits.empty() || digits.size() > 15) {
+        return std::nullopt;
+      }
+      std::int64_t value = 0;
+      for (char c : digits) {
+        if (c < '0' || c > '9') {
+          return std::nullopt;
+        }
+        value = value * 10 + (c - '0');
+      }
+      return value;
+    }
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+  }
+  return fallback;
+}
+
 }  // namespace kefu::api

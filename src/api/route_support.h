@@ -55,6 +55,10 @@ HttpResponse listResponse(const Result<std::vector<T>>& items) {
 /** Publishes a change (`payload` is the entity's JSON) on the event bus, stamped with the time. */
 void publish(const RestDependencies& deps, std::string type, std::string id, std::string payload);
 
+/** @return the integer value of `name=` in the query, or `fallback`; nullopt when malformed. */
+std::optional<std::int64_t> queryInteger(std::string_view query, std::string_view name,
+                                         std::int64_t fallback);
+
 /** @return `{"id": id}`: the payload of a deletion event. */
 std::string idJson(std::string_view id);
 

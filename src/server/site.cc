@@ -21,6 +21,7 @@
 #include "server/link_store.h"
 #include "server/routing_log_writer.h"
 #include "server/site_calls.h"
+#include "server/site_flows.h"
 #include "server/site_media.h"
 #include "stats/metrics.h"
 #include "store/store.h"
@@ -157,6 +158,7 @@ struct Site::Parts {
   std::unique_ptr<BlockingPool> pool;
   std::unique_ptr<SiteSoftphones> softphones;  // before the calls and the server that use it
   std::unique_ptr<SiteCalls> calls;            // after the pool and the contact center it uses
+  std::unique_ptr<SiteFlows> stored_flows;     // a site without calls: flows kept, not run
   std::unique_ptr<crm::IdentityDesk> identity_desk;  // the owner's: before the link that asks it
   std::unique_ptr<LinkStore> link_store;
   std::unique_ptr<sync::SiteLink> link;
@@ -310,20 +312,33 @@ Result<std::unique_ptr<Site>> Site::start(const Config& config) {
     }
     return text;
   };
-  parts->api = std::make_unique<api::RestApi>(api::RestDependencies{
-      *parts->authenticator, store.users(), store.skills(), store.agents(), store.queues(),
-      parts->events, parts->time, *parts->contact_center,
-      [&store]() -> Result<void> {
-        auto version = store.schemaVersion();
-        if (!version) {
-          return version.error();
-        }
-        return {};
-      },
-      render_metrics, config.site.name, std::string(toString(config.site.role)), &store.customers(),
-      &store.audit(), options->tokenizer, options->cipher != nullptr, sync_status,
-      parts->calls.get(), &store.entryPoints(), identity,
-      parts->calls ? parts->calls->flowService() : nullptr});
+  // A site that takes no calls still keeps and checks its flows through the API; nothing runs them.
+  api::FlowService* flows = parts->calls ? parts->calls->flowService() : nullptr;
+  if (flows == nullptr) {
+    parts->stored_flows = std::make_unique<SiteFlows>(
+        store.flows(), parts->time, config.ivr.flows_dir, [](const std::string&, ivr::FlowPtr) {},
+        [](const std::string&) {});
+    flows = parts->stored_flows.get();
+  }
+  auto check_health = [&store]() -> Result<void> {
+    auto version = store.schemaVersion();
+    if (!version) {
+      return version.error();
+    }
+    return {};
+  };
+  api::RestDependencies api_deps{*parts->authenticator, store.users(),
+                                 store.skills(),        store.agents(),
+                                 store.queues(),        parts->events,
+                                 parts->time,           *parts->contact_center,
+                                 check_health,          render_metrics,
+                                 config.site.name,      std::string(toString(config.site.role)),
+                                 &store.customers(),    &store.audit(),
+                                 options->tokenizer,    options->cipher != nullptr,
+                                 sync_status,           parts->calls.get(),
+                                 &store.entryPoints(),  identity};
+  api_deps.flows = flows;
+  parts->api = std::make_unique<api::RestApi>(std::move(api_deps));
   parts->http = std::make_unique<api::HttpServer>(
       api::HttpServerOptions{config.http.listen.host, config.http.listen.port,
                              static_cast<std::size_t>(config.http.threads),

@@ -73,7 +73,7 @@ TEST_P(FlowApiTest, FilesAreImportedAtStartAndInvalidOnesLeftOut) {
   EXPECT_EQ(list["items"][0]["version"], 1);
   EXPECT_EQ(list["items"][0]["saved_by"], "file:greeting.yaml");
 
-  auto raw = client().get("/api/v1/flows/greeting?format=yaml");
+  auto raw = client().get("/api/v1/flows/greeting?version=1&format=yaml");
   ASSERT_EQ(raw.status, 200);
   EXPECT_EQ(raw.body, Greeting);
   EXPECT_EQ(client().get("/api/v1/flows/broken").status, 404);
@@ -109,10 +109,10 @@ TEST_P(FlowApiTest, ASaveIsCheckedWithLinesAndBecomesTheNextVersion) {
   auto versions = client().get("/api/v1/flows/greeting/versions");
   ASSERT_EQ(versions.status, 200);
   EXPECT_EQ(body(versions)["count"], 2);
-  EXPECT_EQ(body(client().get("/api/v1/flows/greeting/versions/1"))["document"], Greeting);
+  EXPECT_EQ(body(client().get("/api/v1/flows/greeting?version=1"))["document"], Greeting);
   EXPECT_EQ(body(client().get("/api/v1/flows/greeting"))["document"], fixed);
-  EXPECT_EQ(client().get("/api/v1/flows/greeting/versions/0").status, 400);
-  EXPECT_EQ(client().get("/api/v1/flows/greeting/versions/9").status, 404);
+  EXPECT_EQ(client().get("/api/v1/flows/greeting?version=x").status, 400);
+  EXPECT_EQ(client().get("/api/v1/flows/greeting?version=9").status, 404);
 
   // A new flow is created by its first save.
   std::string loans(Greeting);

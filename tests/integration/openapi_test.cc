@@ -356,6 +356,11 @@ TEST_F(OpenApiTest, GetResponsesCarryTheDocumentedFields) {
       "/api/v1/entry-points",
       Json{{"number", "4008001234"}, {"target", {{"kind", "queue"}, {"id", queue_id}}}}.dump());
   ASSERT_EQ(entry_point.status, 201) << entry_point.body;
+  auto flow =
+      client.request("PUT", "/api/v1/flows/greeting",
+                     "version: 1\nname: greeting\nstart: bye\nnodes:\n  bye:\n    type: hangup\n",
+                     "application/yaml");
+  ASSERT_EQ(flow.status, 201) << flow.body;
 
   // GET routes answering JSON with 200, collections first so their ids can fill `{id}`.
   std::vector<const Operation*> gets;

@@ -20,10 +20,13 @@
 #                                            the site link between a core (PostgreSQL) and an
 #                                            edge (SQLite) over two nats-servers; see
 #                                            bench/sync_bench.cc
-#   tts_ms_{zh,en}_{cold,cached}, ivr_flow_steps_per_sec
-#                                            espeak-ng TTS of a 20-character prompt to 8 kHz, first
-#                                            time and from the cache, and the IVR interpreter's
-#                                            steps/s on one core; see bench/ivr_bench.cc
+#   tts_ms_{zh,en}_{cold,cached}, tts_ms_en_flite_cold, ivr_flow_steps_per_sec
+#                                            espeak-ng (and flite) TTS of a 20-character prompt to
+#                                            8 kHz, first time and from the cache, and the IVR
+#                                            interpreter's steps/s on one core
+#   ivr_spoken_digit_accuracy_pct, ivr_asr_rtf
+#                                            the 300 shared spoken digits through G.711 and the
+#                                            pocketsphinx digits grammar; see bench/ivr_bench.cc
 #   sip_*, kamailio_cps                      SIP load with SIPp, and Kamailio for scale; see
 #                                            scripts/sip_bench.sh
 #   events_fanout_p99_ms_1000_subscribers    1,000 WebSocket subscribers of /api/v1/events on
@@ -63,7 +66,8 @@ readonly FIGURES=(
   media_transcode_calls_per_core media_conference3_per_core
   sip_cps_prompt_2s sip_concurrent_calls kamailio_cps sip_cps_ratio_to_kamailio
   sync_changes_per_sec sync_lag_p99_ms_at_1000_per_sec sync_drain_seconds_after_60s_cut
-  tts_ms_zh_cold tts_ms_zh_cached tts_ms_en_cold tts_ms_en_cached ivr_flow_steps_per_sec
+  tts_ms_zh_cold tts_ms_zh_cached tts_ms_en_cold tts_ms_en_cached tts_ms_en_flite_cold
+  ivr_flow_steps_per_sec ivr_spoken_digit_accuracy_pct ivr_asr_rtf
   events_fanout_p99_ms_1000_subscribers webrtc_answer_to_audio_ms
 )
 # The routing engine's figures come from its own benchmark binary (bench/acd_bench.cc).
@@ -454,12 +458,11 @@ main() {
     "$MEDIA_BENCH" "$PREFIX" || fail "the media engine benchmark failed"
   fi
   local ivr=0
-  for figure in tts_ms_zh_cold tts_ms_zh_cached tts_ms_en_cold tts_ms_en_cached \
-    ivr_flow_steps_per_sec; do
-    wanted "$figure" && ivr=1
+  for figure in "${FIGURES[@]}"; do
+    [[ "$figure" == tts_* || "$figure" == ivr_* ]] && wanted "$figure" && ivr=1
   done
   if [[ $ivr -eq 1 ]]; then
-    log "IVR: espeak-ng TTS (cmn, en) and the interpreter on the demo flow"
+    log "IVR: TTS (espeak-ng cmn and en, flite), spoken digits, the interpreter on the demo flow"
     "$IVR_BENCH" "$PREFIX" || fail "the IVR benchmark failed"
   fi
   local sync=0

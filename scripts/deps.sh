@@ -15,7 +15,7 @@ packages=(
   libespeak-ng-dev espeak-ng-data libpocketsphinx-dev pocketsphinx-en-us flite1-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   libnats-dev nats-server
-  chromium nodejs
+  chromium nodejs fonts-wqy-microhei
   libsofia-sip-ua-dev baresip-core sip-tester sox sipsak kamailio
 )
 

@@ -132,6 +132,11 @@ Result<Target> CallControl::checkTarget(const Target& target) const {
   if (target.kind == TargetKind::Number && config_.gateway.uri.empty()) {
     return Error::invalid("target", "no gateway is configured for numbers");
   }
+  if (target.kind == TargetKind::Flow) {
+    // A flow runs from a call's start: a call already talking goes to a queue, a phone or a
+    // number, never back into an IVR.
+    return Error::invalid("target.kind", "a flow takes new calls only");
+  }
   return target;
 }
 
@@ -191,6 +196,7 @@ Result<void> CallControl::transferTo(Call& c, const Target& target, sip::DialogI
       playMusicOnHold(c);
       break;
     case TargetKind::Extension:
+    case TargetKind::Agent:
     case TargetKind::Number:
       c.state = CallState::Ringing;
       playMusicOnHold(c);
@@ -204,6 +210,9 @@ Result<void> CallControl::transferTo(Call& c, const Target& target, sip::DialogI
       startAnnouncement(c, target.id);
       break;
     }
+    case TargetKind::Flow:
+      KEFU_BUG("checkTarget refuses flow targets");
+      break;
   }
   return {};
 }

@@ -123,6 +123,9 @@ void CallControl::releaseLeg(Call& call, Leg& leg, bool send_hangup) {
 }
 
 void CallControl::endCall(Call& call, EndCause cause, std::string detail) {
+  if (cause != EndCause::IvrEnded) {
+    ivrCallerGone(call);  // e.g. hung up by the API while in its IVR: the flow stops with it
+  }
   releaseForks(call);
   if (call.recording) {
     stopRecordingOf(call);

@@ -783,13 +783,6 @@ Result<void> SiteCalls::act(std::string_view id, const api::CallAction& action) 
         return calls.hold(id, false);
       case Kind::Transfer:
       case Kind::Consult: {
-        if (action.target->kind == call::TargetKind::Flow) {
-          // Call control answers Flow targets on new calls only; an agent's call cannot be
-          // sent back into an IVR flow yet.
-          return Error::invalid("target.kind",
-                                "a call cannot be transferred to an IVR flow; flows run on "
-                                "calls to their entry points");
-        }
         auto target = calls.resolveAgentTarget(*action.target);  // an agent: its extension
         if (!target) {
           return target.error();

@@ -274,6 +274,16 @@ TEST_F(CallControlIvrTest, SilenceOnTheCallersLegEndsTheFlowToo) {
   expectNothingLeft();
 }
 
+TEST_F(CallControlIvrTest, AnApiHangupMidFlowTellsTheIvr) {
+  start();
+  auto id = callFlow();
+  ASSERT_TRUE(control->hangUp(id).ok());
+  run();
+  EXPECT_TRUE(ivr.saw("callerGone " + id));  // its timers and requests stop with the call
+  EXPECT_EQ(endedCause(), "api_hangup");
+  expectNothingLeft();
+}
+
 TEST_F(CallControlIvrTest, TheIvrHangsUpWithItsOwnCause) {
   start();
   auto id = callFlow();

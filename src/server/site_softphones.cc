@@ -58,6 +58,11 @@ class SiteSoftphones::Registry {
     return it == phones_.end() ? std::nullopt : std::optional(it->second.session);
   }
 
+  std::size_t connected() const {
+    std::lock_guard lock(mutex_);
+    return phones_.size();
+  }
+
   bool isSoftphone(media::SessionId session) const {
     std::lock_guard lock(mutex_);
     return key_of_.contains(session);
@@ -319,15 +324,29 @@ SiteSoftphones::SiteSoftphones(media::MediaEngine& engine, acd::AgentRepository&
                                EventBus& events)
     : registry_(std::make_unique<Registry>(engine, agents)),
       call_media_(std::make_unique<CallMedia>(engine, *registry_)),
-      events_(events) {
-  subscription_ = events_.subscribe([registry = registry_.get()](const DomainEventPtr& event) {
-    if (event->type.starts_with("call.")) {
-      registry->onCallEvent(*event);
-    }
-  });
+      events_(events) {}
+
+SiteSoftphones::~SiteSoftphones() {
+  std::lock_guard lock(subscription_mutex_);
+  if (subscription_ != 0) {
+    events_.unsubscribe(subscription_);
+  }
 }
 
-SiteSoftphones::~SiteSoftphones() { events_.unsubscribe(subscription_); }
+void SiteSoftphones::followCalls() {
+  // A site without connected softphones costs the bus nothing.
+  bool any = registry_->connected() > 0;
+  if (any && subscription_ == 0) {
+    subscription_ = events_.subscribe([registry = registry_.get()](const DomainEventPtr& event) {
+      if (event->type.starts_with("call.")) {
+        registry->onCallEvent(*event);
+      }
+    });
+  } else if (!any && subscription_ != 0) {
+    events_.unsubscribe(subscription_);
+    subscription_ = 0;
+  }
+}
 
 media::MediaEngine& SiteSoftphones::callMedia() { return *call_media_; }
 
@@ -353,11 +372,15 @@ void SiteSoftphones::onSocketMessage(api::SocketId socket, const auth::Principal
       send(api::socketErrorFrame(key.error().field, key.error().message));
       return;
     }
+    std::lock_guard lock(subscription_mutex_);
     registry_->connect(std::move(*key), socket, sdp->get<std::string>(), send);
+    followCalls();
   } else if (type == "softphone.hangup") {
     auto key = registry_->keyOf(user);
     if (key) {
+      std::lock_guard lock(subscription_mutex_);
       registry_->disconnect(socket, *key);
+      followCalls();
     }
   } else {
     send(api::socketErrorFrame("type", "unknown message type: " + type));
@@ -365,7 +388,9 @@ void SiteSoftphones::onSocketMessage(api::SocketId socket, const auth::Principal
 }
 
 void SiteSoftphones::onSocketClosed(api::SocketId socket, const auth::Principal& /*user*/) {
+  std::lock_guard lock(subscription_mutex_);
   registry_->disconnect(socket, {});
+  followCalls();
 }
 
 }  // namespace kefu::server

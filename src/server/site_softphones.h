@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,7 +57,10 @@ class SiteSoftphones final : public api::SocketHandler {
   class CallMedia;
   std::unique_ptr<Registry> registry_;
   std::unique_ptr<CallMedia> call_media_;
-  EventBus& events_;  // not owned, outlives this
+  /** Subscribes to the bus while a softphone is connected, and only then. */
+  void followCalls();
+  EventBus& events_;               // not owned, outlives this
+  std::mutex subscription_mutex_;  // never held by the bus callback
   EventBus::SubscriptionId subscription_ = 0;
 };
 

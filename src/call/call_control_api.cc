@@ -476,9 +476,8 @@ void CallControl::ringAgent(std::string_view call_id, std::string_view agent_id,
     // The router asks for another agent without stopping the last one: that one stops now.
     releaseLeg(*c, *slot, true);
   }
-  auto extension = agents_.extensionOf(agent_id);
-  if (!extension ||
-      !ringTarget(*c, Target{TargetKind::Extension, *extension},
+  // The agent's browser softphone when it is connected, else the phone at its extension.
+  if (!ringTarget(*c, Target{TargetKind::Agent, std::string(agent_id)},
                   consult ? LegRole::Consult : LegRole::Party, std::string(agent_id), true)) {
     router_.agentDeclined(call_id, agent_id, "unreachable");
   }

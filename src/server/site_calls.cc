@@ -15,6 +15,7 @@
 #include "api/json_writer.h"
 #include "core/id.h"
 #include "interaction/call_flows.h"
+#include "ivr/flite_synthesizer.h"
 #include "ivr/pocketsphinx_recognizer.h"
 #include "ivr/tts.h"
 #include "media/prompt.h"
@@ -445,12 +446,24 @@ class SiteCalls::Impl final : public sip::SipStackListener, public call::AgentDi
     flows_config.default_queue = config_.ivr.default_queue;
     flows_config.recording_dir = config_.calls.recording_dir;
     interaction::CallFlowsParts flows_parts;
-    if (auto espeak = ivr::makeEspeakSynthesizer(8000); espeak) {
-      flows_parts.tts =
-          std::make_shared<SpeechCache>(std::move(espeak).value(), config_.ivr.tts_cache_dir);
+    // espeak-ng speaks every language; a flow may choose flite's English voice (`voices: {en:
+    // slt}`). Either engine may be missing: its voices then take their prompts' fallbacks.
+    ivr::SpeechSynthesizerPtr espeak;
+    ivr::SpeechSynthesizerPtr flite;
+    if (auto made = ivr::makeEspeakSynthesizer(8000); made) {
+      espeak = std::move(made).value();
     } else {
-      spdlog::warn("ivr: no text to speech ({}): spoken prompts take their fallbacks",
-                   espeak.error().message);
+      spdlog::warn("ivr: no espeak-ng ({}): its voices take their fallbacks", made.error().message);
+    }
+    if (auto made = ivr::makeFliteSynthesizer(8000); made) {
+      flite = std::move(made).value();
+    } else {
+      spdlog::warn("ivr: no flite ({}): its voices take their fallbacks", made.error().message);
+    }
+    if (espeak || flite) {
+      flows_parts.tts = std::make_shared<SpeechCache>(
+          std::make_unique<ivr::VoiceRoutedSynthesizer>(std::move(espeak), std::move(flite)),
+          config_.ivr.tts_cache_dir);
     }
     if (auto recognizer = ivr::makePocketsphinxRecognizer(); recognizer) {
       flows_parts.recognizer = std::move(recognizer).value();

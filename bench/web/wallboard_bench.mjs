@@ -34,7 +34,9 @@
 //
 // usage: node bench/web/wallboard_bench.mjs [KEFU_BINARY (build/bin/kefu)] [SOURCE_DIR (this repo)]
 // environment: WALLBOARD_RATES (50,100,200,400,800), WALLBOARD_STEP_S (5), WALLBOARD_AGENTS (500),
-//   WALLBOARD_QUEUES (50), WALLBOARD_SHOW_AGENTS (0), CHROMIUM (/usr/bin/chromium),
+//   WALLBOARD_QUEUES (50), WALLBOARD_SHOW_AGENTS (0), WALLBOARD_BLOCK_LIVE (0: 1 aborts the page's
+//   queue live reads, a diagnostic of where frames go), WALLBOARD_CONTROL (0: 1 empties the page
+//   before the steps, a diagnostic: the frames the REST load alone costs), CHROMIUM (/usr/bin/chromium),
 //   WALLBOARD_KEEP_LOG (a file to copy kefu's log to).
 // kefu and the browser are always stopped (also on SIGINT / SIGTERM and after 600 s).
 import { spawn } from 'node:child_process';
@@ -329,6 +331,10 @@ try {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: ['--no-sandbox'],
+    // Playwright's own handlers would exit the process on a signal before kefu is stopped.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
   });
   const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'en-US' });
   // What this machine drops anyway: 3 s of requestAnimationFrame on an empty page.
@@ -355,6 +361,11 @@ try {
       ` (${fmt((dropped / expected) * 100, 2)} %), worst gap ${fmt(gaps[gaps.length - 1])} ms`);
   }
   const page = await context.newPage();
+  if (process.env.WALLBOARD_BLOCK_LIVE === '1') {
+    // A diagnostic, not the figure: the page's queue live reads fail, so only agent cards change.
+    await page.route(/\/api\/v1\/queues\/[^/]+\/live$/, (route) => route.abort());
+    log('WALLBOARD_BLOCK_LIVE=1: the page\'s GET /queues/{id}/live requests are aborted (diagnostic only)');
+  }
   page.on('pageerror', (e) => log(`page error: ${e.message}`));
   await page.goto(`${base}/`);
   await page.fill('input[name=username]', 'wb-supervisor');
@@ -395,6 +406,13 @@ try {
     if (/\/api\/v1\/queues\/[^/]+\/live$/.test(new URL(request.url()).pathname)) liveReads++;
   });
 
+  if (process.env.WALLBOARD_CONTROL === '1') {
+    // A diagnostic, not the figure: the same REST load while the page is empty, to tell the
+    // frames the machine drops under that load from those the wallboard drops.
+    await page.goto('about:blank'); // the app's timers and socket go with its document
+    await page.setContent('<html><body><div class="agent-grid">control</div></body></html>');
+    log('WALLBOARD_CONTROL=1: the page is emptied; its frames show the machine under the REST load alone');
+  }
   // The page's recorders: frames, data-state mutations (stamped with the next frame), long tasks.
   await page.evaluate(() => {
     const now = () => performance.timeOrigin + performance.now();

@@ -540,8 +540,9 @@ std::vector<ConfigKey> makeConfigKeys() {
   keys.push_back(textKey("ivr.flows_dir", KEFU_CONFIG_FIELD(ivr.flows_dir), "directory path",
                          "a directory path without line breaks", isPathText,
                          "IVR flows: every `*.yaml` file here is checked and stored at start "
-                         "(a flow with errors is logged with its lines and skipped); an entry "
-                         "point with target `flow` runs one. See docs/ivr.md."));
+                         "and when it changes (looked at every 2 s; a flow with errors is "
+                         "logged with its lines and skipped); an entry point with target "
+                         "`flow` runs one. See docs/ivr.md."));
   keys.push_back(textKey(
       "ivr.default_queue", KEFU_CONFIG_FIELD(ivr.default_queue), "queue name or id",
       "a queue name or id", [](std::string_view t) { return !t.empty() && isPathText(t); },

@@ -83,46 +83,78 @@ ivr::LoadedFlow SiteFlows::load(std::string_view id, std::string_view yaml) cons
   return loaded;
 }
 
-void SiteFlows::importFile(const std::filesystem::path& file) {
+ivr::FlowPtr SiteFlows::importFile(const std::filesystem::path& file) {
   const auto id = file.stem().string();
   std::ifstream in(file, std::ios::binary);
   std::stringstream text;
   text << in.rdbuf();
   if (!in) {
     spdlog::error("flows: cannot read {}", file.string());
-    return;
+    return nullptr;
   }
   auto last_change = repository_.lastChangeAt(id);
   if (!last_change) {
     spdlog::error("flows: {}: {}", id, last_change.error().message);
-    return;
+    return nullptr;
   }
   if (*last_change >= modifiedAtMs(file)) {
-    return;  // saved (or deleted) through the API after the file was written: that edit wins
+    return nullptr;  // saved (or deleted) through the API after the file was written: that wins
   }
   const auto yaml = text.str();
-  if (auto loaded = load(id, yaml); !loaded.flow) {
+  auto loaded = load(id, yaml);
+  if (!loaded.flow) {
     for (const auto& problem : loaded.errors) {
       spdlog::error("flows: {} (skipped)", ivr::format(problem, file.string()));
     }
-    return;
+    return nullptr;
   }
   auto saved = repository_.save(id, yaml, "file:" + file.filename().string(),
                                 toUnixMillis(time_.systemTime()));
   if (!saved) {
     spdlog::error("flows: saving {}: {}", file.string(), saved.error().message);
-    return;
+    return nullptr;
   }
   spdlog::info("flows: {} saved as version {} of {}", file.string(), saved->version, id);
+  return std::move(loaded.flow);
+}
+
+std::vector<std::pair<std::filesystem::path, std::int64_t>> SiteFlows::changedFiles() {
+  std::vector<std::pair<std::filesystem::path, std::int64_t>> changed;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(flows_dir_, ec)) {
+    return changed;
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(flows_dir_, ec)) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".yaml") {
+      continue;
+    }
+    const auto modified = modifiedAtMs(entry.path());
+    auto& seen = seen_[entry.path()];
+    if (seen != modified) {
+      seen = modified;
+      changed.emplace_back(entry.path(), modified);
+    }
+  }
+  return changed;
+}
+
+int SiteFlows::rescan() {
+  std::lock_guard lock(files_mutex_);
+  int installed = 0;
+  for (const auto& [file, modified] : changedFiles()) {
+    if (auto flow = importFile(file)) {
+      install_(file.stem().string(), std::move(flow));
+      ++installed;
+    }
+  }
+  return installed;
 }
 
 Result<int> SiteFlows::start() {
-  std::error_code ec;
-  if (std::filesystem::is_directory(flows_dir_, ec)) {
-    for (const auto& entry : std::filesystem::directory_iterator(flows_dir_, ec)) {
-      if (entry.is_regular_file() && entry.path().extension() == ".yaml") {
-        importFile(entry.path());
-      }
+  {
+    std::lock_guard lock(files_mutex_);
+    for (const auto& [file, modified] : changedFiles()) {
+      importFile(file);  // installed below with every stored flow
     }
   }
   auto stored = repository_.list();

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +37,14 @@ class SiteFlows final : public api::FlowService {
    */
   Result<int> start();
 
+  /**
+   * Looks at the flows directory again: a file written since the last look (and newer than the
+   * flow's last change) is saved as the next version and installed, so an edited file reaches new
+   * calls without a restart. Blocking (files, storage); call it now and then, off the loop.
+   * @return how many flows were installed.
+   */
+  int rescan();
+
   Result<std::vector<ivr::FlowDocument>> list() override;
   Result<ivr::FlowDocument> current(std::string_view id) override;
   Result<ivr::FlowDocument> version(std::string_view id, int version) override;
@@ -47,7 +57,12 @@ class SiteFlows final : public api::FlowService {
  private:
   /** Parses and validates `yaml` as flow `id` (relative prompt files from the flows directory). */
   ivr::LoadedFlow load(std::string_view id, std::string_view yaml) const;
-  void importFile(const std::filesystem::path& file);
+  /** Saves the file as the flow's next version when it is newer than the flow's last change and
+   *  valid; @return the flow to install, or null. */
+  ivr::FlowPtr importFile(const std::filesystem::path& file);
+  /** @return the flow files whose modification time changed since the last call (all of them the
+   *  first time), with that time. */
+  std::vector<std::pair<std::filesystem::path, std::int64_t>> changedFiles();
 
   // Not owned, outlive this.
   ivr::FlowDocumentRepository& repository_;
@@ -56,6 +71,8 @@ class SiteFlows final : public api::FlowService {
   std::filesystem::path flows_dir_;
   Install install_;
   Uninstall uninstall_;
+  std::mutex files_mutex_;                              // one look at the directory at a time
+  std::map<std::filesystem::path, std::int64_t> seen_;  // file → modification time last looked at
 };
 
 }  // namespace kefu::server

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <thread>
 
 #include "support/site_fixture.h"
 
@@ -138,6 +139,30 @@ TEST_P(FlowApiTest, AnApiEditSurvivesARestartAndADeletionToo) {
   restart();
   EXPECT_EQ(client().get("/api/v1/flows/greeting").status, 404);
   EXPECT_EQ(body(client().get("/api/v1/flows"))["count"], 0);
+}
+
+TEST_P(FlowApiTest, AnEditedOrNewFileIsTakenWithoutARestart) {
+  std::string edited(Greeting);
+  edited.replace(edited.find("\"Hello\""), 7, "\"Hello from the file\"");
+  std::ofstream(flows_dir_ / "greeting.yaml") << edited;
+  std::string loans(Greeting);
+  loans.replace(loans.find("name: greeting"), 14, "name: loans");
+  std::ofstream(flows_dir_ / "loans.yaml") << loans;
+
+  // The directory is looked at every 2 s.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  Json current;
+  while (std::chrono::steady_clock::now() < deadline) {
+    current = body(client().get("/api/v1/flows/greeting"));
+    if (current["version"] == 2 && client().get("/api/v1/flows/loans").status == 200) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(current["version"], 2) << current.dump();
+  EXPECT_EQ(current["document"], edited);
+  EXPECT_EQ(current["saved_by"], "file:greeting.yaml");
+  EXPECT_EQ(body(client().get("/api/v1/flows/loans"))["version"], 1);
 }
 
 TEST_P(FlowApiTest, OnlyAdminsChangeFlowsAndAgentsCannotReadThem) {

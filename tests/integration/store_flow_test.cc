@@ -3,37 +3,15 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
 #include "store/store.h"
-#include "support/site_fixture.h"
+#include "support/store_fixture.h"
 
 namespace kefu::store {
 namespace {
 
 using test::Backend;
 
-class StoreFlowTest : public testing::TestWithParam<Backend> {
- protected:
-  void SetUp() override {
-    url_ = test::freshStorageUrl(GetParam());
-    auto opened = openStore(url_, {});
-    ASSERT_TRUE(opened.ok()) << opened.error().message;
-    store_ = std::move(opened).value();
-    auto migrated = store_->migrate();
-    ASSERT_TRUE(migrated.ok()) << migrated.error().message;
-  }
-
-  void TearDown() override {
-    store_.reset();
-    if (url_.starts_with("sqlite:")) {
-      std::filesystem::remove_all(std::filesystem::path(url_.substr(7)).parent_path());
-    }
-  }
-
-  std::string url_;
-  StorePtr store_;
-};
+using StoreFlowTest = test::StoreFixture;
 
 TEST_P(StoreFlowTest, EverySaveIsANewVersionAndOldVersionsStayReadable) {
   auto& flows = store_->flows();

@@ -42,8 +42,8 @@ bench: build
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	@cmake --preset fuzz >/dev/null
-	@cmake --build --preset fuzz -j $(BUILD_JOBS) --target json_body_fuzz dtls_fuzz rtp_fuzz rtcp_fuzz sdp_fuzz stun_fuzz sip_digest_fuzz sip_message_fuzz link_message_fuzz
-	@for t in json_body_fuzz dtls_fuzz rtp_fuzz rtcp_fuzz sdp_fuzz stun_fuzz sip_digest_fuzz sip_message_fuzz link_message_fuzz; do \
+	@cmake --build --preset fuzz -j $(BUILD_JOBS) --target json_body_fuzz dtls_fuzz rtp_fuzz rtcp_fuzz sdp_fuzz stun_fuzz sip_digest_fuzz sip_message_fuzz link_message_fuzz flow_document_fuzz
+	@for t in json_body_fuzz dtls_fuzz rtp_fuzz rtcp_fuzz sdp_fuzz stun_fuzz sip_digest_fuzz sip_message_fuzz link_message_fuzz flow_document_fuzz; do \
 	  mkdir -p build-fuzz/corpus/$$t; \
 	  ./build-fuzz/bin/$$t -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
 	done

@@ -130,6 +130,11 @@ try {
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
+    // The script's own signal handlers stop kefu and then the browser; Playwright's would kill
+    // the browser first and leave kefu running.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
     args: ['--no-sandbox', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
   });
   const shot = async (page, name) => {

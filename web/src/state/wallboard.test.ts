@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Agent, Queue, QueueInterval, QueueLive } from '../api';
-import { EmptyWallboard, mergeIntervals, queuesTouchedBy, stateCounts, totalsOf, wallboardReducer, type QueueTile, type WallboardAction, type WallboardState } from './wallboard';
+import { Batcher, EmptyWallboard, mergeIntervals, messagesAction, queuesTouchedBy, stateCounts, totalsOf, wallboardReducer, type QueueTile, type WallboardAction, type WallboardState } from './wallboard';
 
 const agent = (id: string, extension: string) => ({ id, name: `Agent ${extension}`, extension, user_id: null, skills: [] }) as unknown as Agent;
 const queue = (id: string, name: string) => ({ id, name, required_skills: [] }) as unknown as Queue;
@@ -111,5 +111,78 @@ describe('wallboard', () => {
     expect(queuesTouchedBy({ type: 'call.answered', data: { queue_id: 'q_b' } })).toEqual(['q_b']);
     expect(queuesTouchedBy({ type: 'agent.state_changed', data: { agent_id: 'x' } })).toEqual(['*']);
     expect(queuesTouchedBy({ type: 'skill.updated', data: {} })).toEqual([]);
+  });
+});
+
+describe('wallboard batching', () => {
+  /** A scheduler whose ticks the test fires by hand. */
+  function manualScheduler() {
+    const callbacks: (() => void)[] = [];
+    let cancelled = 0;
+    const schedule = (callback: () => void) => {
+      callbacks.push(callback);
+      return () => {
+        cancelled += 1;
+      };
+    };
+    return { schedule, callbacks, cancelled: () => cancelled };
+  }
+
+  it('hands a burst over in one flush at the next tick, in order', () => {
+    const s = manualScheduler();
+    const flushed: number[][] = [];
+    const batcher = new Batcher<number>(s.schedule, (items) => flushed.push(items));
+    for (let i = 0; i < 300; i += 1) batcher.push(i);
+    expect(s.callbacks).toHaveLength(1);
+    expect(flushed).toHaveLength(0);
+    s.callbacks[0]?.();
+    expect(flushed).toEqual([Array.from({ length: 300 }, (_, i) => i)]);
+    batcher.push(300);
+    expect(s.callbacks).toHaveLength(2);
+    s.callbacks[1]?.();
+    expect(flushed).toEqual([Array.from({ length: 300 }, (_, i) => i), [300]]);
+  });
+
+  it('flushes nothing when empty and drops its batch when disposed', () => {
+    const s = manualScheduler();
+    const flushed: string[][] = [];
+    const batcher = new Batcher<string>(s.schedule, (items) => flushed.push(items));
+    batcher.flushNow();
+    expect(flushed).toHaveLength(0);
+    batcher.push('a');
+    batcher.dispose();
+    expect(s.cancelled()).toBe(1);
+    expect(batcher.pending).toBe(0);
+    batcher.flushNow();
+    expect(flushed).toHaveLength(0);
+  });
+
+  it('applies a batch of state changes as the same changes one by one, keeping untouched rows', () => {
+    const start = wallboardReducer(loaded(), { type: 'agents', agents: [agent('ag_1', '1001'), agent('ag_2', '1002'), agent('ag_3', '1003')] });
+    const messages = [
+      { type: 'agent.state_changed', seq: 10, at_ms: 1000, data: { agent_id: 'ag_1', state: 'not_ready', reason: 'break' } },
+      { type: 'agent.state_changed', seq: 11, at_ms: 2000, data: { agent_id: 'ag_1', state: 'ready', reason: null } },
+      { type: 'agent.state_changed', seq: 12, at_ms: 3000, data: { agent_id: 'ag_2', state: 'not_ready', reason: 'lunch' } },
+    ];
+    let oneByOne = start;
+    for (const message of messages) oneByOne = wallboardReducer(oneByOne, { type: 'message', message });
+    const batched = wallboardReducer(start, messagesAction(messages));
+    expect(batched).toEqual(oneByOne);
+    expect(batched.agents.ag_1).toMatchObject({ state: 'ready', sinceMs: 2000 });
+    expect(batched.agents.ag_2).toMatchObject({ state: 'not_ready', reason: 'lunch' });
+    expect(batched.lastSeq).toBe(12);
+    // A row no event named keeps its object, so its memoised card does not re-render.
+    expect(batched.agents.ag_3).toBe(start.agents.ag_3);
+  });
+
+  it('applies all queues\' figures as one update and keeps tiles whose figures did not change', () => {
+    const start = wallboardReducer(loaded(), { type: 'lives', lives: [live('q_a', { waiting: 1 }), live('q_b', { waiting: 2 })] });
+    expect(start.queues.q_a?.live?.waiting).toBe(1);
+    expect(start.queues.q_b?.live?.waiting).toBe(2);
+    const next = wallboardReducer(start, { type: 'lives', lives: [live('q_a', { waiting: 1 }), live('q_b', { waiting: 5 }), live('q_gone')] });
+    expect(next.queues.q_a).toBe(start.queues.q_a);
+    expect(next.queues.q_b?.live?.waiting).toBe(5);
+    expect(next.queues.q_gone).toBeUndefined();
+    expect(wallboardReducer(next, { type: 'lives', lives: [live('q_a', { waiting: 1 }), live('q_b', { waiting: 5 })] })).toBe(next);
   });
 });

@@ -40,7 +40,11 @@ export type WallboardAction =
   | { type: 'agents'; agents: readonly Agent[] }
   | { type: 'agent_state'; agentId: string; state: AgentStateName; reason: string | null; atMs: number }
   | { type: 'live'; live: QueueLive }
-  | { type: 'message'; message: StreamMessage };
+  /** Several queues' figures read together, applied as one update. */
+  | { type: 'lives'; lives: readonly QueueLive[] }
+  | { type: 'message'; message: StreamMessage }
+  /** Several actions gathered over one frame, applied as one update. */
+  | { type: 'batch'; actions: readonly WallboardAction[] };
 
 /** @return `value[key]` when it is a string, else null. */
 function str(value: unknown, key: string): string | null {
@@ -142,6 +146,26 @@ function applyMessage(state: WallboardState, message: StreamMessage): WallboardS
   }
 }
 
+/** @return whether two queues' live figures are the same (they are small, flat records). */
+function sameLive(a: QueueLive | null, b: QueueLive): boolean {
+  return a !== null && JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * @return the wallboard with `lives` applied; a tile whose figures did not change keeps its
+ * object (so its memoised view does not re-render), and nothing changed returns `state` itself
+ */
+function withLives(state: WallboardState, lives: readonly QueueLive[]): WallboardState {
+  let queues: Record<string, QueueTile> | null = null;
+  for (const live of lives) {
+    const tile = (queues ?? state.queues)[live.queue_id];
+    if (!tile || sameLive(tile.live, live)) continue;
+    queues ??= { ...state.queues };
+    queues[tile.id] = { ...tile, live };
+  }
+  return queues ? { ...state, queues } : state;
+}
+
 /** @return the wallboard after `action`. */
 export function wallboardReducer(state: WallboardState, action: WallboardAction): WallboardState {
   switch (action.type) {
@@ -159,10 +183,14 @@ export function wallboardReducer(state: WallboardState, action: WallboardAction)
       // A snapshot read while events flowed may be older than them: it only fills in the unknown.
       if (state.agents[action.agentId]?.state !== null) return state;
       return withAgentState(state, action.agentId, action.state, action.reason, action.atMs);
-    case 'live': {
-      const tile = state.queues[action.live.queue_id];
-      if (!tile) return state;
-      return { ...state, queues: { ...state.queues, [tile.id]: { ...tile, live: action.live } } };
+    case 'live':
+      return withLives(state, [action.live]);
+    case 'lives':
+      return withLives(state, action.lives);
+    case 'batch': {
+      let next = state;
+      for (const a of action.actions) next = wallboardReducer(next, a);
+      return next;
     }
     case 'message': {
       const next = applyMessage(state, action.message);
@@ -170,6 +198,59 @@ export function wallboardReducer(state: WallboardState, action: WallboardAction)
       return next === state && seq === state.lastSeq ? state : { ...next, lastSeq: Math.max(seq, state.lastSeq) };
     }
   }
+}
+
+/** Schedules `callback` once (e.g. at the next animation frame); returns a cancel function. */
+export type FrameScheduler = (callback: () => void) => () => void;
+
+/**
+ * Gathers items and hands them to `flush` together, at most once per scheduled tick: the first
+ * item of a batch schedules the tick, later ones join it. The wallboard pushes stream messages
+ * here so that a burst of hundreds of agent state changes costs one React update per frame.
+ */
+export class Batcher<T> {
+  private items_: T[] = [];
+  private cancel_: (() => void) | null = null;
+
+  /** @param flush gets every item pushed since the last flush, in order (never empty). */
+  constructor(
+    private readonly schedule_: FrameScheduler,
+    private readonly flush_: (items: T[]) => void,
+  ) {}
+
+  /** Adds `item` to the batch, scheduling a flush when none is pending. */
+  push(item: T): void {
+    this.items_.push(item);
+    if (this.cancel_ !== null) return;
+    this.cancel_ = this.schedule_(() => this.flushNow());
+  }
+
+  /** Hands the pending items over now (nothing when none). */
+  flushNow(): void {
+    if (this.cancel_ !== null) this.cancel_();
+    this.cancel_ = null;
+    if (this.items_.length === 0) return;
+    const items = this.items_;
+    this.items_ = [];
+    this.flush_(items);
+  }
+
+  /** Drops the pending items and the scheduled flush (on unmount). */
+  dispose(): void {
+    if (this.cancel_ !== null) this.cancel_();
+    this.cancel_ = null;
+    this.items_ = [];
+  }
+
+  /** @return how many items wait for the next flush. */
+  get pending(): number {
+    return this.items_.length;
+  }
+}
+
+/** @return the batch action for stream `messages`, to dispatch as one update. */
+export function messagesAction(messages: readonly StreamMessage[]): WallboardAction {
+  return { type: 'batch', actions: messages.map((message) => ({ type: 'message', message }) as const) };
 }
 
 /**

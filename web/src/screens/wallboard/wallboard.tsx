@@ -1,21 +1,24 @@
 // The supervisor wallboard: totals, one tile per queue, agent states, charts of the last hours,
 // and listen / whisper / barge on an agent's call (through the supervisor's softphone).
-import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
-import { Api, ApiError, api, type QueueInterval } from '../../api';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { Api, ApiError, api, type QueueInterval, type QueueLive } from '../../api';
 import { useConnected } from '../../app';
 import { useI18n } from '../../i18n_context';
 import { percent, reasonLabel, seconds } from '../../lib/format';
 import { Softphone, type SoftphoneStatus } from '../../lib/softphone';
-import { useNow, useReconnectEpoch, useStream } from '../../lib/use';
-import { formatDuration } from '../../state/call';
+import { useReconnectEpoch, useStream } from '../../lib/use';
+import { formatDuration, type StreamMessage } from '../../state/call';
 import {
+  Batcher,
   EmptyWallboard,
   mergeIntervals,
-  queuesTouchedBy,
+  messagesAction,
   stateCounts,
   totalsOf,
   wallboardReducer,
   type AgentRow,
+  type QueueTile,
+  type WallboardAction,
 } from '../../state/wallboard';
 import { Chart } from './chart';
 
@@ -23,8 +26,8 @@ import { Chart } from './chart';
 const ChartHours = 8;
 /** The charts' interval (seconds). */
 const ChartIntervalS = 900;
-/** How long queue refreshes are gathered before they are sent. */
-const RefreshDelayMs = 100;
+/** How often the queues' live figures are re-read (events carry no figures). */
+const LiveRefreshMs = 1000;
 
 type MonitorMode = 'listen' | 'whisper' | 'barge';
 
@@ -32,7 +35,6 @@ type MonitorMode = 'listen' | 'whisper' | 'barge';
 export function WallboardPage() {
   const { t } = useI18n();
   const { events, session } = useConnected();
-  const now = useNow();
   const epoch = useReconnectEpoch();
   const [board, dispatch] = useReducer(wallboardReducer, EmptyWallboard);
   const [error, setError] = useState<string | null>(null);
@@ -47,11 +49,17 @@ export function WallboardPage() {
         if (cancelled) return;
         dispatch({ type: 'queues', queues: queues.items });
         dispatch({ type: 'agents', agents: agents.items });
-        for (const a of agents.items) {
-          Api.agentState(a.id)
-            .then((s) => !cancelled && dispatch({ type: 'agent_state', agentId: a.id, state: s.state, reason: s.reason, atMs: 0 }))
-            .catch(() => undefined);
-        }
+        // Every agent's state, applied as one update once all are read.
+        return Promise.all(
+          agents.items.map((a) =>
+            Api.agentState(a.id).then(
+              (s): WallboardAction => ({ type: 'agent_state', agentId: a.id, state: s.state, reason: s.reason, atMs: 0 }),
+              () => null,
+            ),
+          ),
+        ).then((actions) => {
+          if (!cancelled) dispatch({ type: 'batch', actions: actions.filter((a): a is WallboardAction => a !== null) });
+        });
       })
       .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
     return () => {
@@ -59,39 +67,64 @@ export function WallboardPage() {
     };
   }, [epoch]);
 
-  // Live figures: every second (events carry no figures), and soon after an event touches a queue.
-  // Requests are gathered for RefreshDelayMs so a burst of events reads each queue once.
-  const pending = useRef<{ ids: Set<string>; timer: ReturnType<typeof setTimeout> | null }>({ ids: new Set(), timer: null });
-  const refresh = useCallback((ids: readonly string[]) => {
-    const p = pending.current;
-    for (const id of ids) p.ids.add(id);
-    if (p.timer !== null) return;
-    p.timer = setTimeout(() => {
-      const batch = [...p.ids];
-      p.ids.clear();
-      p.timer = null;
-      for (const id of batch) {
-        Api.queueLive(id)
-          .then((live) => dispatch({ type: 'live', live }))
-          .catch(() => undefined);
-      }
-    }, RefreshDelayMs);
-  }, []);
-  useEffect(() => () => {
-    if (pending.current.timer !== null) clearTimeout(pending.current.timer);
-  }, []);
+  // Live figures: all queues every second, their answers applied as one update (an agent's
+  // state change moves the ready counts of many queues, so events do not trigger reads of their
+  // own: at hundreds of changes a second that was hundreds of reads and board renders).
   useEffect(() => {
-    const timer = setInterval(() => refresh(Object.keys(boardRef.current.queues)), 1000);
-    return () => clearInterval(timer);
-  }, [refresh]);
+    let cancelled = false;
+    let inFlight = false;
+    const load = () => {
+      const ids = Object.keys(boardRef.current.queues);
+      if (inFlight || ids.length === 0) return;
+      inFlight = true;
+      Promise.all(ids.map((id) => Api.queueLive(id).catch(() => null)))
+        .then((answers) => {
+          if (cancelled) return;
+          const lives = answers.filter((l): l is QueueLive => l !== null);
+          if (lives.length > 0) dispatch({ type: 'lives', lives });
+        })
+        .finally(() => {
+          inFlight = false;
+        });
+    };
+    const timer = setInterval(load, LiveRefreshMs);
+    return () => {
+      cancelled = true;
+      clearInterval(timer);
+    };
+  }, []);
   const queueIds = Object.keys(board.queues).sort().join(',');
-  useEffect(() => refresh(queueIds ? queueIds.split(',') : []), [queueIds, refresh]);
+  useEffect(() => {
+    // A new set of queues is read at once rather than at the next tick.
+    let cancelled = false;
+    const ids = queueIds ? queueIds.split(',') : [];
+    Promise.all(ids.map((id) => Api.queueLive(id).catch(() => null))).then((answers) => {
+      const lives = answers.filter((l): l is QueueLive => l !== null);
+      if (!cancelled && lives.length > 0) dispatch({ type: 'lives', lives });
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [queueIds]);
 
-  useStream((message) => {
-    dispatch({ type: 'message', message });
-    const touched = queuesTouchedBy(message);
-    if (touched.length > 0) refresh(touched.includes('*') ? Object.keys(boardRef.current.queues) : touched);
-  });
+  // Stream messages are applied in batches, one update per animation frame.
+  const [batcher] = useState(
+    () =>
+      new Batcher<StreamMessage>(
+        (callback) => {
+          const frame = requestAnimationFrame(callback);
+          // A hidden page gets no frames: a timer makes sure the batch still lands.
+          const timer = setTimeout(callback, 250);
+          return () => {
+            cancelAnimationFrame(frame);
+            clearTimeout(timer);
+          };
+        },
+        (messages) => dispatch(messagesAction(messages)),
+      ),
+  );
+  useEffect(() => () => batcher.dispose(), [batcher]);
+  useStream((message) => batcher.push(message));
 
   // Charts: the last hours per 15 minutes, re-read every minute.
   const [intervals, setIntervals] = useState<QueueInterval[][]>([]);
@@ -149,22 +182,38 @@ export function WallboardPage() {
     return () => phone.stop();
   }, [events]);
   const [monitor, setMonitor] = useState<string | null>(null);
-  const startMonitor = async (row: AgentRow, mode: MonitorMode) => {
-    if (!row.callId) return;
-    setMonitor(null);
-    try {
-      await api('POST', `/calls/${row.callId}/monitor`, { mode });
-      setMonitor(t('wall.monitoring', { agent: row.name, mode: t(`wall.${mode}`) }));
-    } catch (e) {
-      setMonitor(e instanceof ApiError ? `${e.status} ${e.message}` : String(e));
-    }
-  };
+  const startMonitor = useCallback(
+    async (row: AgentRow, mode: MonitorMode) => {
+      if (!row.callId) return;
+      setMonitor(null);
+      try {
+        await api('POST', `/calls/${row.callId}/monitor`, { mode });
+        setMonitor(t('wall.monitoring', { agent: row.name, mode: t(`wall.${mode}`) }));
+      } catch (e) {
+        setMonitor(e instanceof ApiError ? `${e.status} ${e.message}` : String(e));
+      }
+    },
+    [t],
+  );
   const canMonitor = session.user.role !== 'admin' && phoneStatus.kind === 'on';
 
-  const tiles = Object.values(board.queues).sort((a, b) => a.name.localeCompare(b.name));
-  const totals = totalsOf(tiles);
-  const rows = Object.values(board.agents).sort((a, b) => a.extension.localeCompare(b.extension));
-  const counts = stateCounts(rows);
+  const tiles = useMemo(() => Object.values(board.queues).sort((a, b) => a.name.localeCompare(b.name)), [board.queues]);
+  const totals = useMemo(() => totalsOf(tiles), [tiles]);
+  const rows = useMemo(() => Object.values(board.agents).sort((a, b) => a.extension.localeCompare(b.extension)), [board.agents]);
+  const counts = useMemo(() => stateCounts(rows), [rows]);
+
+  // Time in state ticks every second by writing the cards' duration text directly: re-rendering
+  // 500 cards each second for it would cost frames.
+  const gridRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const timer = setInterval(() => {
+      const now = Date.now();
+      gridRef.current?.querySelectorAll<HTMLElement>('[data-since]').forEach((el) => {
+        el.textContent = sinceText(now, Number(el.dataset.since));
+      });
+    }, 1000);
+    return () => clearInterval(timer);
+  }, []);
 
   return (
     <div className="wallboard" data-testid="wallboard">
@@ -181,28 +230,7 @@ export function WallboardPage() {
       </section>
       <section className="queue-tiles">
         {tiles.map((q) => (
-          <div className="tile" key={q.id} data-testid={`tile-${q.name}`}>
-            <h3>{q.name}</h3>
-            <div className={`big ${q.live && q.live.waiting > 0 ? 'hot' : ''}`}>{q.live?.waiting ?? '—'}</div>
-            <dl>
-              <dt>{t('queue.longestWait')}</dt>
-              <dd>{q.live ? formatDuration(q.live.longest_wait_ms) : '—'}</dd>
-              <dt>{t('queue.offered')}</dt>
-              <dd>{q.live?.today.offered ?? '—'}</dd>
-              <dt>{t('queue.answered')}</dt>
-              <dd>{q.live?.today.answered ?? '—'}</dd>
-              <dt>{t('queue.abandoned')}</dt>
-              <dd>{q.live?.today.abandoned ?? '—'}</dd>
-              <dt>{t('queue.serviceLevel')}</dt>
-              <dd>{percent(q.live?.today.service_level ?? null)}</dd>
-              <dt>{t('queue.asa')}</dt>
-              <dd>{seconds(q.live?.today.average_speed_of_answer_ms ?? null)}</dd>
-              <dt>{t('queue.aht')}</dt>
-              <dd>{seconds(q.live?.today.average_handle_ms ?? null)}</dd>
-              <dt>{t('queue.ready')}</dt>
-              <dd>{q.live ? `${q.live.agents_ready}/${q.live.agents_staffed}` : '—'}</dd>
-            </dl>
-          </div>
+          <QueueTileView key={q.id} tile={q} t={t} />
         ))}
       </section>
       <section className="agents-panel">
@@ -231,27 +259,9 @@ export function WallboardPage() {
         </h2>
         {monitor && <p className="notice">{monitor}</p>}
         {!canMonitor && rows.some((r) => r.callId) && session.user.role !== 'admin' && <p className="notice">{t('wall.needPhone')}</p>}
-        <div className="agent-grid">
+        <div className="agent-grid" ref={gridRef}>
           {rows.map((row) => (
-            <div key={row.id} className={`agent-card state-${row.state ?? 'unknown'}`} data-testid={`agent-${row.extension}`} data-state={row.state ?? 'unknown'}>
-              <div className="name">
-                {row.name} <small>{row.extension}</small>
-              </div>
-              <div className="state">
-                {t(`agent.state.${row.state ?? 'unknown'}`)}
-                {row.reason && ` · ${reasonLabel(t, row.reason)}`}
-                {row.sinceMs ? ` ${formatDuration(now - row.sinceMs)}` : ''}
-              </div>
-              {row.callId && (
-                <div className="monitor">
-                  {(['listen', 'whisper', 'barge'] as const).map((mode) => (
-                    <button key={mode} disabled={!canMonitor} onClick={() => void startMonitor(row, mode)} data-testid={`monitor-${mode}-${row.extension}`}>
-                      {t(`wall.${mode}`)}
-                    </button>
-                  ))}
-                </div>
-              )}
-            </div>
+            <AgentCard key={row.id} row={row} canMonitor={canMonitor} onMonitor={startMonitor} t={t} />
           ))}
         </div>
       </section>
@@ -279,3 +289,79 @@ function Figure({ label, value, hot, testId }: { label: string; value: string; h
     </div>
   );
 }
+
+type Translate = ReturnType<typeof useI18n>['t'];
+
+/** @return the time in state shown on a card (with its leading space), or nothing. */
+function sinceText(now: number, sinceMs: number): string {
+  return sinceMs ? ` ${formatDuration(now - sinceMs)}` : '';
+}
+
+/** One queue's tile; re-renders only when its figures (or the language) change. */
+const QueueTileView = memo(function QueueTileView({ tile: q, t }: { tile: QueueTile; t: Translate }) {
+  return (
+    <div className="tile" data-testid={`tile-${q.name}`}>
+      <h3 title={q.name}>{q.name}</h3>
+      <div className={`big ${q.live && q.live.waiting > 0 ? 'hot' : ''}`}>{q.live?.waiting ?? '—'}</div>
+      <dl>
+        <dt>{t('queue.longestWait')}</dt>
+        <dd>{q.live ? formatDuration(q.live.longest_wait_ms) : '—'}</dd>
+        <dt>{t('queue.offered')}</dt>
+        <dd>{q.live?.today.offered ?? '—'}</dd>
+        <dt>{t('queue.answered')}</dt>
+        <dd>{q.live?.today.answered ?? '—'}</dd>
+        <dt>{t('queue.abandoned')}</dt>
+        <dd>{q.live?.today.abandoned ?? '—'}</dd>
+        <dt>{t('queue.serviceLevel')}</dt>
+        <dd>{percent(q.live?.today.service_level ?? null)}</dd>
+        <dt>{t('queue.asa')}</dt>
+        <dd>{seconds(q.live?.today.average_speed_of_answer_ms ?? null)}</dd>
+        <dt>{t('queue.aht')}</dt>
+        <dd>{seconds(q.live?.today.average_handle_ms ?? null)}</dd>
+        <dt>{t('queue.ready')}</dt>
+        <dd>{q.live ? `${q.live.agents_ready}/${q.live.agents_staffed}` : '—'}</dd>
+      </dl>
+    </div>
+  );
+});
+
+/** One agent's card; re-renders only when its row (or monitoring, or the language) changes. */
+const AgentCard = memo(function AgentCard({
+  row,
+  canMonitor,
+  onMonitor,
+  t,
+}: {
+  row: AgentRow;
+  canMonitor: boolean;
+  onMonitor: (row: AgentRow, mode: MonitorMode) => Promise<void>;
+  t: Translate;
+}) {
+  // The duration's text is owned by the DOM (the grid's ticker rewrites it); set it here when
+  // the state changes so a new state shows its time at once.
+  const since = useRef<HTMLSpanElement>(null);
+  useLayoutEffect(() => {
+    if (since.current) since.current.textContent = sinceText(Date.now(), row.sinceMs ?? 0);
+  }, [row.sinceMs]);
+  return (
+    <div className={`agent-card state-${row.state ?? 'unknown'}`} data-testid={`agent-${row.extension}`} data-state={row.state ?? 'unknown'}>
+      <div className="name">
+        {row.name} <small>{row.extension}</small>
+      </div>
+      <div className="state">
+        {t(`agent.state.${row.state ?? 'unknown'}`)}
+        {row.reason && ` · ${reasonLabel(t, row.reason)}`}
+        <span ref={since} data-since={row.sinceMs ?? 0} />
+      </div>
+      {row.callId && (
+        <div className="monitor">
+          {(['listen', 'whisper', 'barge'] as const).map((mode) => (
+            <button key={mode} disabled={!canMonitor} onClick={() => void onMonitor(row, mode)} data-testid={`monitor-${mode}-${row.extension}`}>
+              {t(`wall.${mode}`)}
+            </button>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+});

@@ -175,6 +175,27 @@ describe('wallboard batching', () => {
     expect(batched.agents.ag_3).toBe(start.agents.ag_3);
   });
 
+  it('applies a batch mixing other events with state changes in their order', () => {
+    const start = wallboardReducer(loaded(), { type: 'agents', agents: [agent('ag_1', '1001'), agent('ag_2', '1002'), agent('ag_3', '1003')] });
+    const messages = [
+      { type: 'agent.state_changed', seq: 20, at_ms: 100, data: { agent_id: 'ag_3', state: 'ready', reason: null } },
+      { type: 'agent.deleted', seq: 21, id: 'ag_3', data: { id: 'ag_3' } },
+      { type: 'agent.state_changed', seq: 22, at_ms: 200, data: { agent_id: 'ag_3', state: 'busy', reason: null } },
+      { type: 'agent.created', seq: 23, data: { id: 'ag_4', name: 'Agent 1004', extension: '1004', user_id: null, skills: [] } },
+      { type: 'agent.state_changed', seq: 24, at_ms: 300, data: { agent_id: 'ag_4', state: 'not_ready', reason: 'break' } },
+      { type: 'agent.state_changed', seq: 25, at_ms: 400, data: { agent_id: 'ag_1', state: 'ready', reason: null } },
+    ];
+    let oneByOne = start;
+    for (const message of messages) oneByOne = wallboardReducer(oneByOne, { type: 'message', message });
+    const batched = wallboardReducer(start, messagesAction(messages));
+    expect(batched).toEqual(oneByOne);
+    expect(batched.agents.ag_3).toBeUndefined();
+    expect(batched.agents.ag_4).toMatchObject({ state: 'not_ready', reason: 'break', sinceMs: 300 });
+    expect(batched.agents.ag_1?.state).toBe('ready');
+    expect(batched.lastSeq).toBe(25);
+    expect(start.agents.ag_1?.state).toBeNull();
+  });
+
   it('applies all queues\' figures as one update and keeps tiles whose figures did not change', () => {
     const start = wallboardReducer(loaded(), { type: 'lives', lives: [live('q_a', { waiting: 1 }), live('q_b', { waiting: 2 })] });
     expect(start.queues.q_a?.live?.waiting).toBe(1);

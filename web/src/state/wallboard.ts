@@ -166,6 +166,39 @@ function withLives(state: WallboardState, lives: readonly QueueLive[]): Wallboar
   return queues ? { ...state, queues } : state;
 }
 
+/**
+ * @return the wallboard after `actions` in order. Agent state changes, the bulk of a busy
+ * stream, are written into one copy of the agents map instead of a copy per change (a copy of
+ * 500 rows per event was milliseconds per batch); anything else goes through the reducer.
+ */
+function applyBatch(state: WallboardState, actions: readonly WallboardAction[]): WallboardState {
+  let base = state;
+  let agents: Record<string, AgentRow> | null = null;
+  let lastSeq = state.lastSeq;
+  const settle = (): WallboardState => {
+    const next = agents || lastSeq !== base.lastSeq ? { ...base, agents: agents ?? base.agents, lastSeq } : base;
+    agents = null;
+    return next;
+  };
+  for (const action of actions) {
+    const change = action.type === 'message' ? agentChangeFromMessage(action.message) : null;
+    if (action.type !== 'message' || !change) {
+      base = wallboardReducer(settle(), action);
+      lastSeq = base.lastSeq;
+      continue;
+    }
+    if (typeof action.message.seq === 'number') lastSeq = Math.max(lastSeq, action.message.seq);
+    const current = agents ?? base.agents;
+    const single: WallboardState = { queues: base.queues, agents: { [change.agentId]: current[change.agentId] } as Record<string, AgentRow>, lastSeq };
+    if (!current[change.agentId]) continue;
+    const after = withAgentState(single, change.agentId, change.state, change.reason, change.atMs);
+    if (after === single) continue;
+    agents ??= { ...base.agents };
+    agents[change.agentId] = after.agents[change.agentId] as AgentRow;
+  }
+  return settle();
+}
+
 /** @return the wallboard after `action`. */
 export function wallboardReducer(state: WallboardState, action: WallboardAction): WallboardState {
   switch (action.type) {
@@ -187,11 +220,8 @@ export function wallboardReducer(state: WallboardState, action: WallboardAction)
       return withLives(state, [action.live]);
     case 'lives':
       return withLives(state, action.lives);
-    case 'batch': {
-      let next = state;
-      for (const a of action.actions) next = wallboardReducer(next, a);
-      return next;
-    }
+    case 'batch':
+      return applyBatch(state, action.actions);
     case 'message': {
       const next = applyMessage(state, action.message);
       const seq = typeof action.message.seq === 'number' ? action.message.seq : state.lastSeq;

@@ -248,7 +248,7 @@ try {
   for (const [page, rowTestId] of [
     ['users', 'row-agent1001'],
     ['agents', 'row-1001'],
-    ['skills', null],
+    ['skills', 'row-mandarin'],
     ['queues', 'row-general'],
     ['entry-points', 'row-4000'],
   ]) {

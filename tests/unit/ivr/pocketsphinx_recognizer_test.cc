@@ -137,7 +137,7 @@ TEST(PocketsphinxRecognizerTest, RecognizesSpokenDigitsFromTheSharedRecordings) 
   std::string heard;
   for (const auto& name : files) {
     int rate = 0;
-    auto pcm = readWav(KEFU_SOURCE_DIR "/../shared/data/speech/digits/" + name + ".wav", rate);
+    auto pcm = readWav(KEFU_SOURCE_DIR "/tests/data/speech/digits/" + name + ".wav", rate);
     ASSERT_FALSE(pcm.empty()) << name;
     ASSERT_EQ(rate, 8000);
     Answers answers;

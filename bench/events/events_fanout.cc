@@ -8,8 +8,6 @@
 // prints: bench: events_fanout_p99_ms_1000_subscribers VALUE ms (and p50 on stderr)
 
 // Before Asio: Boost 1.74 with g++ 12 in C++20 needs std::exchange declared.
-#include <utility>
-
 #include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
@@ -22,6 +20,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace {

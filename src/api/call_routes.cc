@@ -58,9 +58,9 @@ Result<call::Target> targetFromJson(const Json& json, const std::string& field) 
 }
 
 Result<call::EntryPoint> entryPointFromJson(const Json& body, call::EntryPoint base) {
-  static constexpr std::array<std::string_view, 9> Known{
-      "id", "number", "name", "target", "greeting", "priority", "enabled", "created_at",
-      "updated_at"};
+  static constexpr std::array<std::string_view, 9> Known{"id",      "number",     "name",
+                                                         "target",  "greeting",   "priority",
+                                                         "enabled", "created_at", "updated_at"};
   for (auto it = body.begin(); it != body.end(); ++it) {
     if (std::find(Known.begin(), Known.end(), it.key()) == Known.end()) {
       return Error::invalid(it.key(), "is not a known field");
@@ -145,7 +145,11 @@ void writeJson(JsonWriter& out, const call::CallSnapshot& c) {
   }
   out.key("recording").raw(c.recording ? "true" : "false").key("legs").beginArray();
   for (const auto& leg : c.legs) {
-    out.beginObject().key("role").value(leg.role).key("answered").raw(leg.answered ? "true" : "false");
+    out.beginObject()
+        .key("role")
+        .value(leg.role)
+        .key("answered")
+        .raw(leg.answered ? "true" : "false");
     out.key("agent_id").valueOrNull(leg.agent_id).key("target").valueOrNull(leg.target).endObject();
   }
   out.endArray().endObject();
@@ -158,7 +162,11 @@ void writeJson(JsonWriter& out, const call::CallEvent& e) {
   out.key("target").valueOrNull(e.target).key("cause").valueOrNull(e.cause);
   out.key("detail").valueOrNull(e.detail).key("quality");
   if (e.quality) {
-    out.beginObject().key("mos").value(e.quality->mos).key("loss_percent").value(e.quality->loss_pct);
+    out.beginObject()
+        .key("mos")
+        .value(e.quality->mos)
+        .key("loss_percent")
+        .value(e.quality->loss_pct);
     out.key("jitter_ms").value(e.quality->jitter_ms).endObject();
   } else {
     out.null();
@@ -325,7 +333,8 @@ void RestApi::addCallRoutes() {
                   }
                   auto found = calls->call(ctx.params[0]);
                   // The call may have ended (hang-up): then there is nothing more to show.
-                  return found ? jsonResponse(200, toJson(*found)) : HttpResponse{204, "", "application/json"};
+                  return found ? jsonResponse(200, toJson(*found))
+                               : HttpResponse{204, "", "application/json"};
                 });
   }
   addCtiRoutes(router_, deps_);

@@ -185,9 +185,7 @@ class CallControl final : public sip::SipCallListener,
    *  Loop. */
   void setIvr(Ivr* ivr) { ivr_ = ivr; }
   /** Changes where Flow calls go when the IVR cannot take them (a queue id). Loop. */
-  void setIvrDefaultQueue(std::string queue_id) {
-    config_.ivr_default_queue = std::move(queue_id);
-  }
+  void setIvrDefaultQueue(std::string queue_id) { config_.ivr_default_queue = std::move(queue_id); }
   /** Replaces the entry points (the site swaps them when they change). Loop. */
   void setEntryPoints(std::vector<EntryPoint> entry_points);
 

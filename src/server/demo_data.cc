@@ -55,9 +55,15 @@ Result<void> seedBankLine(store::Store& store, const TimeSource& time, std::int6
       return {};
     }
   }
-  call::EntryPoint entry{newId("ep", time), std::string(BankLine),
-                         "Kefu Bank (IVR flow bank)", {call::TargetKind::Flow, "bank"},
-                         {}, 0, true, now, now};
+  call::EntryPoint entry{newId("ep", time),
+                         std::string(BankLine),
+                         "Kefu Bank (IVR flow bank)",
+                         {call::TargetKind::Flow, "bank"},
+                         {},
+                         0,
+                         true,
+                         now,
+                         now};
   return store.entryPoints().create(entry);
 }
 
@@ -148,8 +154,15 @@ Result<void> seedDemoData(store::Store& store, const TimeSource& time) {
       {"4002", "loans"},
   }};
   for (const auto& [number, queue] : numbers) {
-    call::EntryPoint entry{newId("ep", time), number,       std::string("Demo line ") + queue,
-                           {call::TargetKind::Queue, queue_ids[queue]}, {}, 0, true, now, now};
+    call::EntryPoint entry{newId("ep", time),
+                           number,
+                           std::string("Demo line ") + queue,
+                           {call::TargetKind::Queue, queue_ids[queue]},
+                           {},
+                           0,
+                           true,
+                           now,
+                           now};
     KEFU_TRY(store.entryPoints().create(entry));
   }
   return seedBankLine(store, time, now);
@@ -166,8 +179,9 @@ std::string demoLoginsText(const std::optional<std::string>& admin_password) {
     out += "  " + name + " / " + u.password + "\n";
   }
   out += "Demo SIP phones: extensions 1001-1006, password sip-<extension>-demo\n";
-  out += "Demo numbers: 4000 (general), 4001 (lost-cards), 4002 (loans), 4010 (the bank's IVR: "
-         "deploy/flows/bank.yaml)\n";
+  out +=
+      "Demo numbers: 4000 (general), 4001 (lost-cards), 4002 (loans), 4010 (the bank's IVR: "
+      "deploy/flows/bank.yaml)\n";
   return out;
 }
 

@@ -72,8 +72,8 @@ struct Call {
   // Queued callback: where the customer is called back and how far it got.
   std::string callback_uri;
   bool callback_via_gateway = false;
-  std::uint64_t callback_play = 0;         // the confirmation prompt playing, 0 when none
-  EventLoop::TimerId callback_timer = 0;   // the customer's ring timeout
+  std::uint64_t callback_play = 0;        // the confirmation prompt playing, 0 when none
+  EventLoop::TimerId callback_timer = 0;  // the customer's ring timeout
   // A supervisor's softphone monitoring the call (listen, whisper or barge) in its conference.
   media::SessionId monitor_session = 0;
   std::string monitor_user;

@@ -20,8 +20,8 @@ using Json = nlohmann::json;
 
 std::vector<short> readDigit(const std::string& name) {
   SF_INFO info{};
-  SNDFILE* file = sf_open(
-      (KEFU_SOURCE_DIR "/tests/data/speech/digits/" + name + ".wav").c_str(), SFM_READ, &info);
+  SNDFILE* file = sf_open((KEFU_SOURCE_DIR "/tests/data/speech/digits/" + name + ".wav").c_str(),
+                          SFM_READ, &info);
   if (file == nullptr || info.samplerate != 8000 || info.channels != 1) {
     if (file != nullptr) {
       sf_close(file);

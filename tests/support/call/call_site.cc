@@ -147,19 +147,24 @@ std::string CallSiteFixture::dial(const std::string& number) const {
   return "sip:" + number + "@127.0.0.1:" + std::to_string(sip_port_);
 }
 
-Json CallSiteFixture::onlyCall() {
+Json CallSiteFixture::onlyCall(std::string_view state) {
+  Json last;
   for (int i = 0; i < 50; ++i) {
     auto reply = client().get("/api/v1/calls");
     if (reply.status == 200) {
       const Json body = Json::parse(reply.body);
       if (body["items"].size() == 1) {
-        return body["items"][0];
+        last = body["items"][0];
+        if (state.empty() || last["state"] == std::string(state)) {
+          return last;
+        }
       }
     }
     std::this_thread::sleep_for(100ms);
   }
-  ADD_FAILURE() << "no single call in progress";
-  return {};
+  ADD_FAILURE() << "no single call in progress" << (state.empty() ? "" : " in state ") << state
+                << ": " << last.dump();
+  return last;
 }
 
 Json CallSiteFixture::callOf(const std::string& caller, const std::string& state,

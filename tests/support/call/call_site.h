@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "support/call/softphone.h"
@@ -58,7 +59,10 @@ class CallSiteFixture : public SiteFixture {
   std::string dial(const std::string& number) const;
 
   /** @return the only call in progress (polling up to 5 s), or null. */
-  Json onlyCall();
+  /** @return the one call in progress, once there is exactly one (and, when `state` is given, once
+   *  it is in that state: call control hears a phone's answer a moment after the phone says so);
+   *  fails the test after 5 s. */
+  Json onlyCall(std::string_view state = {});
   /** @return the call whose caller is `caller` once it is in `state` (polling up to `timeout`),
    *  or null (failing the test). */
   Json callOf(const std::string& caller, const std::string& state,

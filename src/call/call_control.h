@@ -334,7 +334,9 @@ class CallControl final : public sip::SipCallListener,
   void reanchorAnswered(Call& call, Leg& leg, const sip::DialogEvent& event);
   bool ringSoftphone(Call& call, const Target& target, LegRole role, const std::string& agent_id,
                      bool via_router, media::SessionId session);
-  Leg* ringingSoftphone(Call& call, std::string_view agent_id);
+  /** @return the call and its leg ringing on `agent_id`'s softphone; NotFound or Conflict. */
+  Result<std::pair<Call*, Leg*>> ringingSoftphone(std::string_view call_id,
+                                                  std::string_view agent_id);
   void sendNextDigit(const std::string& call_id, std::uint64_t dtmf_seq, std::string digits);
 
   // Shared helpers (call_control_legs.cc).

@@ -55,40 +55,36 @@ bool CallControl::ringSoftphone(Call& call, const Target& target, LegRole role,
   return true;
 }
 
-CallControl::Leg* CallControl::ringingSoftphone(Call& call, std::string_view agent_id) {
-  for (auto* slot : {&call.party, &call.consult}) {
-    if (*slot && (*slot)->softphone && !(*slot)->answered && (*slot)->agent_id == agent_id) {
-      return &**slot;
-    }
-  }
-  return nullptr;
-}
-
-Result<void> CallControl::answerSoftphone(std::string_view call_id, std::string_view agent_id) {
+Result<std::pair<CallControl::Call*, CallControl::Leg*>> CallControl::ringingSoftphone(
+    std::string_view call_id, std::string_view agent_id) {
   KEFU_ASSERT(loop_.isThisThread());
   auto* c = findCall(call_id);
   if (c == nullptr) {
     return Error::notFound("no call " + std::string(call_id));
   }
-  auto* leg = ringingSoftphone(*c, agent_id);
-  if (leg == nullptr) {
-    return conflict("the call is not ringing on agent " + std::string(agent_id) + "'s softphone");
+  for (auto* slot : {&c->party, &c->consult}) {
+    if (*slot && (*slot)->softphone && !(*slot)->answered && (*slot)->agent_id == agent_id) {
+      return std::pair{c, &**slot};
+    }
   }
-  legAnswered(*c, *leg, {});
+  return conflict("the call is not ringing on agent " + std::string(agent_id) + "'s softphone");
+}
+
+Result<void> CallControl::answerSoftphone(std::string_view call_id, std::string_view agent_id) {
+  auto ringing = ringingSoftphone(call_id, agent_id);
+  if (!ringing) {
+    return ringing.error();
+  }
+  legAnswered(*ringing->first, *ringing->second, {});
   return {};
 }
 
 Result<void> CallControl::declineSoftphone(std::string_view call_id, std::string_view agent_id) {
-  KEFU_ASSERT(loop_.isThisThread());
-  auto* c = findCall(call_id);
-  if (c == nullptr) {
-    return Error::notFound("no call " + std::string(call_id));
+  auto ringing = ringingSoftphone(call_id, agent_id);
+  if (!ringing) {
+    return ringing.error();
   }
-  auto* leg = ringingSoftphone(*c, agent_id);
-  if (leg == nullptr) {
-    return conflict("the call is not ringing on agent " + std::string(agent_id) + "'s softphone");
-  }
-  legFailed(*c, *leg, EndCause::Rejected, false);
+  legFailed(*ringing->first, *ringing->second, EndCause::Rejected, false);
   return {};
 }
 

@@ -63,13 +63,19 @@ Result<ivr::FlowDocument> SqlFlowRepository::save(std::string_view id, std::stri
                            saved_at_ms};
 }
 
-Result<ivr::FlowDocument> SqlFlowRepository::current(std::string_view id) {
+Result<std::optional<ivr::FlowDocument>> SqlFlowRepository::savedVersion(std::string_view id,
+                                                                         int version) {
   std::optional<ivr::FlowDocument> found;
-  KEFU_TRY(database_.read([&](SqlSession& session) -> Result<void> {
-    auto rows = session.query("SELECT " + std::string(Columns) +
-                                  " FROM flow_versions WHERE flow_id = $1 "
-                                  "ORDER BY version DESC LIMIT 1",
-                              {std::string(id)});
+  auto read = database_.read([&](SqlSession& session) -> Result<void> {
+    // Version 0: the newest row, which is a deletion when the flow was deleted last.
+    auto rows = version == 0
+                    ? session.query("SELECT " + std::string(Columns) +
+                                        " FROM flow_versions WHERE flow_id = $1 "
+                                        "ORDER BY version DESC LIMIT 1",
+                                    {std::string(id)})
+                    : session.query("SELECT " + std::string(Columns) +
+                                        " FROM flow_versions WHERE flow_id = $1 AND version = $2",
+                                    {std::string(id), std::int64_t{version}});
     if (!rows.ok()) {
       return rows.error();
     }
@@ -77,32 +83,34 @@ Result<ivr::FlowDocument> SqlFlowRepository::current(std::string_view id) {
       found = documentOf(rows->front());
     }
     return {};
-  }));
+  });
+  if (!read.ok()) {
+    return read.error();
+  }
+  return found;
+}
+
+Result<ivr::FlowDocument> SqlFlowRepository::current(std::string_view id) {
+  auto found = savedVersion(id, 0);
   if (!found) {
+    return found.error();
+  }
+  if (!*found) {
     return noFlow(id);
   }
-  return std::move(*found);
+  return std::move(**found);
 }
 
 Result<ivr::FlowDocument> SqlFlowRepository::version(std::string_view id, int version) {
-  std::optional<ivr::FlowDocument> found;
-  KEFU_TRY(database_.read([&](SqlSession& session) -> Result<void> {
-    auto rows = session.query("SELECT " + std::string(Columns) +
-                                  " FROM flow_versions WHERE flow_id = $1 AND version = $2",
-                              {std::string(id), std::int64_t{version}});
-    if (!rows.ok()) {
-      return rows.error();
-    }
-    if (!rows->empty() && !isDeletion(rows->front())) {
-      found = documentOf(rows->front());
-    }
-    return {};
-  }));
+  auto found = savedVersion(id, version);
   if (!found) {
+    return found.error();
+  }
+  if (!*found) {
     return Error::notFound("flow " + std::string(id) + " has no version " +
                            std::to_string(version));
   }
-  return std::move(*found);
+  return std::move(**found);
 }
 
 Result<std::vector<ivr::FlowDocument>> SqlFlowRepository::list() {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <optional>
+
 #include "ivr/flow_document.h"
 #include "store/internal/sql_database.h"
 
@@ -23,6 +25,9 @@ class SqlFlowRepository final : public ivr::FlowDocumentRepository {
                       std::int64_t removed_at_ms) override;
 
  private:
+  /** @return version `version` of the flow (0: the newest), or nullopt when it is not there or
+   *  is a deletion. */
+  Result<std::optional<ivr::FlowDocument>> savedVersion(std::string_view id, int version);
   /** Appends a row numbered one above the flow's last; @return its number. */
   Result<int> append(std::string_view id, std::string_view yaml, bool deleted, std::string_view by,
                      std::int64_t at_ms);

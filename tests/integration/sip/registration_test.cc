@@ -112,8 +112,7 @@ class RegistrationTest : public ::testing::Test {
     account.registrar_port = account.transport == "tls" ? tls_port_ : port_;
     const std::string agent_dir = dir_ + "/ua-" + account.user;
     std::filesystem::create_directories(agent_dir);
-    uint16_t sip_port = testing::freeSipPort();
-    agent_ = std::make_unique<BaresipAgent>(agent_dir, sip_port, account);
+    agent_ = std::make_unique<BaresipAgent>(agent_dir, account);
     ASSERT_TRUE(agent_->running());
   }
 

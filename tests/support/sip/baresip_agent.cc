@@ -17,12 +17,12 @@ std::string makeTempDir(const std::string& prefix) {
   return made != nullptr ? std::string(made) : std::string();
 }
 
-BaresipAgent::BaresipAgent(const std::string& dir, uint16_t sip_port, const BaresipAccount& account)
-    : dir_(dir), user_(account.user), sip_port_(sip_port) {
+BaresipAgent::BaresipAgent(const std::string& dir, const BaresipAccount& account)
+    : dir_(dir), user_(account.user), sip_port_(freeSipPortPair()) {
   {
     std::ofstream config(dir_ + "/config");
     config << "net_interface 127.0.0.1\n"
-           << "sip_listen 127.0.0.1:" << sip_port << "\n"
+           << "sip_listen 127.0.0.1:" << sip_port_ << "\n"
            << "audio_player aubridge,nil\naudio_alert aubridge,nil\naudio_source aubridge,nil\n"
            << "module_path /usr/lib/baresip/modules\n"
            << "module g711.so\nmodule aubridge.so\n"

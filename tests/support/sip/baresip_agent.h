@@ -22,9 +22,9 @@ struct BaresipAccount {
  */
 class BaresipAgent {
  public:
-  /** Writes the agent's directory under `dir` and starts baresip listening on `sip_port`
-   *  (baresip also takes sip_port + 1 for TLS). */
-  BaresipAgent(const std::string& dir, uint16_t sip_port, const BaresipAccount& account);
+  /** Writes the agent's directory under `dir` and starts baresip listening on a free port
+   *  whose next port is free too (baresip also binds port + 1 for TLS). */
+  BaresipAgent(const std::string& dir, const BaresipAccount& account);
   ~BaresipAgent();
   BaresipAgent(const BaresipAgent&) = delete;
   BaresipAgent& operator=(const BaresipAgent&) = delete;

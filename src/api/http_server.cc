@@ -23,6 +23,7 @@
 
 #include "api/error_mapping.h"
 #include "api/json_writer.h"
+#include "core/percent_decode.h"
 
 namespace kefu::api {
 namespace {
@@ -130,36 +131,12 @@ std::string_view contentTypeOf(const std::filesystem::path& file) {
 }
 
 /** @return the path with %XX escapes decoded, or nullopt for a malformed escape or a NUL. */
-std::optional<std::string> percentDecoded(std::string_view path) {
-  std::string out;
-  out.reserve(path.size());
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') {
-      return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-      return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-      return c - 'A' + 10;
-    }
-    return -1;
-  };
-  for (std::size_t i = 0; i < path.size(); ++i) {
-    char c = path[i];
-    if (c == '%') {
-      if (i + 2 >= path.size() || hex(path[i + 1]) < 0 || hex(path[i + 2]) < 0) {
-        return std::nullopt;
-      }
-      c = static_cast<char>(hex(path[i + 1]) * 16 + hex(path[i + 2]));
-      i += 2;
-    }
-    if (c == '\0') {
-      return std::nullopt;
-    }
-    out.push_back(c);
+std::optional<std::string> percentDecodedPath(std::string_view path) {
+  auto decoded = percentDecode(path);
+  if (!decoded || decoded->find('\0') != std::string::npos) {
+    return std::nullopt;
   }
-  return out;
+  return decoded;
 }
 
 /** @return whether `path` is answered by the API rather than by the web app's files. */
@@ -384,7 +361,7 @@ class HttpServer::Impl {
     bool keep_alive = request.keep_alive();
     bool head = request.method() == http::verb::head;
     auto work = [root = web_root_, path = std::move(path)]() -> HttpResponse {
-      auto decoded = percentDecoded(path);
+      auto decoded = percentDecodedPath(path);
       if (!decoded) {
         return errorResponse(400, "bad_request", "malformed path");
       }

@@ -107,8 +107,6 @@ class MediaEngineImpl final : public MediaEngine {
     if (!answer.ok()) {
       return answer.error();
     }
-    std::size_t thread = 0;
-    Negotiated negotiated;
     {
       std::lock_guard lock(mutex_);
       auto it = sessions_.find(id);
@@ -123,10 +121,8 @@ class MediaEngineImpl final : public MediaEngine {
         return accepted.error();
       }
       it->second.our_offer.reset();
-      thread = it->second.thread;
-      negotiated = std::move(accepted).value();
+      applyOnThread(it->second.thread, id, std::move(accepted).value());
     }
-    applyOnThread(thread, id, std::move(negotiated));
     return {};
   }
 
@@ -135,32 +131,29 @@ class MediaEngineImpl final : public MediaEngine {
     if (!offer.ok()) {
       return offer.error();
     }
-    std::size_t thread = 0;
-    Result<Answer> answer = Error::internal("unset");
-    {
-      std::lock_guard lock(mutex_);
-      auto it = sessions_.find(id);
-      if (it == sessions_.end()) {
-        return Error::notFound("no media session " + std::to_string(id));
-      }
-      LocalMedia& local = it->second.local;
-      ++local.session_version;
-      answer = answerOffer(*offer, local);
-      thread = it->second.thread;
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) {
+      return Error::notFound("no media session " + std::to_string(id));
     }
+    LocalMedia& local = it->second.local;
+    ++local.session_version;
+    auto answer = answerOffer(*offer, local);
     if (!answer.ok()) {
       return answer.error();
     }
-    applyOnThread(thread, id, std::move(answer->negotiated));
+    applyOnThread(it->second.thread, id, std::move(answer->negotiated));
     return writeSdp(answer->description);
   }
 
   Result<void> bridge(SessionId a, SessionId b) override {
-    auto thread = sameThread(a, b);
+    std::lock_guard lock(mutex_);
+    auto thread = gather(a, b);
     if (!thread.ok()) {
       return thread.error();
     }
-    threads_[*thread]->post([&media = *threads_[*thread], a, b] {
+    MediaThread& media = *threads_[*thread];
+    media.postFor({a, b}, [&media, a, b] {
       Leg* leg_a = media.findLeg(a);
       Leg* leg_b = media.findLeg(b);
       if (leg_a == nullptr || leg_b == nullptr) {
@@ -201,22 +194,28 @@ class MediaEngineImpl final : public MediaEngine {
   }
 
   Result<void> startRecording(SessionId left, SessionId right, const std::string& path) override {
-    auto thread = sameThread(left, right == 0 ? left : right);
-    if (!thread.ok()) {
-      return thread.error();
+    if (auto known = knows(left, right); !known.ok()) {
+      return known;
     }
+    // The file opens outside the lock; the sessions are looked up again after.
     auto recorder = recordings_.open(path);
     if (!recorder.ok()) {
       return recorder.error();
     }
-    threads_[*thread]->post([&media = *threads_[*thread], left, right,
-                             recorder = std::move(recorder).value()]() mutable {
-      Leg* leg_left = media.findLeg(left);
-      Leg* leg_right = media.findLeg(right);
-      if (leg_left != nullptr) {
-        leg_left->setRecorder(std::move(recorder), leg_right);
-      }
-    });
+    std::lock_guard lock(mutex_);
+    auto thread = gather(left, right);
+    if (!thread.ok()) {
+      return thread.error();
+    }
+    MediaThread& media = *threads_[*thread];
+    media.postFor({left, right},
+                  [&media, left, right, recorder = std::move(recorder).value()]() mutable {
+                    Leg* leg_left = media.findLeg(left);
+                    Leg* leg_right = media.findLeg(right);
+                    if (leg_left != nullptr) {
+                      leg_left->setRecorder(std::move(recorder), leg_right);
+                    }
+                  });
     return {};
   }
 
@@ -230,23 +229,17 @@ class MediaEngineImpl final : public MediaEngine {
 
   Result<void> joinConference(ConferenceId conference, SessionId id, Mixer::Role role,
                               SessionId whisper_target) override {
-    std::size_t thread = 0;
-    {
-      std::lock_guard lock(mutex_);
-      auto it = sessions_.find(id);
-      if (it == sessions_.end()) {
-        return Error::notFound("no media session " + std::to_string(id));
-      }
-      thread = it->second.thread;
-      auto [place, inserted] = conference_threads_.try_emplace(conference, thread);
-      if (place->second != thread) {
-        return Error{ErrorCode::Conflict,
-                     "the session lives on another media thread than the conference; create it "
-                     "with the conference's affinity",
-                     {}};
-      }
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) {
+      return Error::notFound("no media session " + std::to_string(id));
     }
-    threads_[thread]->post([&media = *threads_[thread], conference, id, role, whisper_target] {
+    // A conference lives on the thread of its first member; later members move there.
+    auto [place, inserted] = conference_threads_.try_emplace(conference, it->second.thread);
+    std::size_t thread = place->second;
+    moveSession(id, it->second, thread);
+    MediaThread& media = *threads_[thread];
+    media.postFor({id, whisper_target}, [&media, conference, id, role, whisper_target] {
       Leg* leg = media.findLeg(id);
       if (leg == nullptr) {
         return;
@@ -277,17 +270,15 @@ class MediaEngineImpl final : public MediaEngine {
   }
 
   void destroy(SessionId id) override {
-    std::size_t thread = 0;
-    {
-      std::lock_guard lock(mutex_);
-      auto it = sessions_.find(id);
-      if (it == sessions_.end()) {
-        return;
-      }
-      thread = it->second.thread;
-      sessions_.erase(it);
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) {
+      return;
     }
-    threads_[thread]->post([&media = *threads_[thread], id] { media.removeLeg(id); });
+    MediaThread& media = *threads_[it->second.thread];
+    sessions_.erase(it);
+    // A session on its way to the thread is removed when it arrives: its sockets close once.
+    media.postFor({id, 0}, [&media, id] { media.removeLeg(id); });
   }
 
   EngineCounters counters() const override {
@@ -367,10 +358,6 @@ class MediaEngineImpl final : public MediaEngine {
         options.affinity != 0
             ? options.affinity % threads_.size()
             : round_robin_.fetch_add(1, std::memory_order_relaxed) % threads_.size();
-    {
-      std::lock_guard lock(mutex_);
-      sessions_[id] = SessionRecord{thread, local, std::move(our_offer)};
-    }
     LegSetup setup{id,
                    std::move(sockets.first),
                    std::move(sockets.second),
@@ -378,6 +365,8 @@ class MediaEngineImpl final : public MediaEngine {
                    std::move(negotiated),
                    certificate_,
                    options.in_band_dtmf};
+    std::lock_guard lock(mutex_);
+    sessions_[id] = SessionRecord{thread, setup.local, std::move(our_offer)};
     MediaThread& media = *threads_[thread];
     media.post(
         [&media, &config = config_, &listener = listener_, setup = std::move(setup)]() mutable {
@@ -386,46 +375,79 @@ class MediaEngineImpl final : public MediaEngine {
         });
   }
 
+  /** Posts a negotiation to the session's thread; under mutex_. */
   void applyOnThread(std::size_t thread, SessionId id, Negotiated negotiated) {
-    threads_[thread]->post([&media = *threads_[thread], id, negotiated = std::move(negotiated)] {
+    MediaThread& media = *threads_[thread];
+    media.postFor({id, 0}, [&media, id, negotiated = std::move(negotiated)] {
       if (Leg* leg = media.findLeg(id); leg != nullptr) {
         leg->applyNegotiation(negotiated, media.nowMs());
       }
     });
   }
 
+  /** Posts `action` for the session to its thread. Posting under mutex_ keeps every task for a
+   *  session in the order of the calls, behind a move that a concurrent call started. */
   template <class F>
   void onLeg(SessionId id, F action) {
-    std::size_t thread = 0;
-    {
-      std::lock_guard lock(mutex_);
-      auto it = sessions_.find(id);
-      if (it == sessions_.end()) {
-        return;
-      }
-      thread = it->second.thread;
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) {
+      return;
     }
-    threads_[thread]->post([&media = *threads_[thread], id, action = std::move(action)]() mutable {
+    MediaThread& media = *threads_[it->second.thread];
+    media.postFor({id, 0}, [&media, id, action = std::move(action)]() mutable {
       if (Leg* leg = media.findLeg(id); leg != nullptr) {
         action(media, *leg);
       }
     });
   }
 
-  Result<std::size_t> sameThread(SessionId a, SessionId b) {
+  /** @return an error naming `a` or `b` (0: none) when the engine does not know it. */
+  Result<void> knows(SessionId a, SessionId b) {
     std::lock_guard lock(mutex_);
+    for (SessionId id : {a, b}) {
+      if (id != 0 && !sessions_.contains(id)) {
+        return Error::notFound("no media session " + std::to_string(id));
+      }
+    }
+    return {};
+  }
+
+  /** Brings `b` (0: none) to `a`'s thread; @return that thread, or an error naming an unknown
+   *  session. Under mutex_. */
+  Result<std::size_t> gather(SessionId a, SessionId b) {
     auto first = sessions_.find(a);
-    auto second = sessions_.find(b);
+    auto second = b == 0 ? first : sessions_.find(b);
     if (first == sessions_.end() || second == sessions_.end()) {
       return Error::notFound("no media session " +
                              std::to_string(first == sessions_.end() ? a : b));
     }
-    if (first->second.thread != second->second.thread) {
-      return Error{ErrorCode::Conflict,
-                   "the sessions live on different media threads; create them with one affinity",
-                   {}};
-    }
+    moveSession(b, second->second, first->second.thread);
     return first->second.thread;
+  }
+
+  /**
+   * Moves a session to media thread `to` (nothing when it lives there). Under mutex_, so that the
+   * arrival is announced on `to` before any task posted for the session after the move; the old
+   * thread runs the session's earlier tasks, then releases the leg and sends it over. Nothing here
+   * waits for a media thread.
+   */
+  void moveSession(SessionId id, SessionRecord& record, std::size_t to) {
+    if (record.thread == to) {
+      return;
+    }
+    MediaThread& source = *threads_[record.thread];
+    MediaThread& target = *threads_[to];
+    record.thread = to;
+    target.expectLeg(id);
+    source.postFor({id, 0}, [&source, &target, id] {
+      std::unique_ptr<Leg> leg = source.releaseLeg(id);
+      if (leg != nullptr) {
+        leg->moveCounters(target.mutableCounters());
+      }
+      target.post(
+          [&target, id, leg = std::move(leg)]() mutable { target.adoptLeg(id, std::move(leg)); });
+    });
   }
 
   EngineConfig config_;

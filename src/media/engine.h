@@ -64,8 +64,8 @@ class MediaEngineListener {
 /** Options of a new session. */
 struct SessionOptions {
   MediaSecurity security = MediaSecurity::None;
-  /** Sessions with the same affinity live on the same media thread (a call's legs, a conference).
-   */
+  /** Sessions with the same affinity start on the same media thread (a call's legs): bridging or
+   *  conferencing them then needs no move. 0: the threads in turn. */
   uint64_t affinity = 0;
   /** Whether keys sent as tones are looked for when the peer negotiated no telephone-event. Call
    *  control asks for it on the customer's leg only: detection is the costliest work on a relayed
@@ -128,8 +128,11 @@ class MediaEngine {
   /** Answers a new offer in an existing session (re-INVITE: hold, resume, codec change). */
   virtual Result<std::string> reanswer(SessionId id, std::string_view offer_sdp) = 0;
 
-  /** Joins two sessions' audio: packet relay when they share a codec, transcoding otherwise.
-   *  @return an error when either is unknown or they live on different media threads. */
+  /** Joins two sessions' audio: packet relay when they share a codec, transcoding otherwise. When
+   *  they live on different media threads, `b` moves to `a`'s (pass the call's caller leg as `a`):
+   *  `b` leaves its former partner, conference and recording links first, then the two are bridged
+   *  there; what is asked of `b` meanwhile runs after, in order. @return an error when either is
+   *  unknown. */
   virtual Result<void> bridge(SessionId a, SessionId b) = 0;
   /** Undoes bridge() for the session and its partner. */
   virtual void unbridge(SessionId id) = 0;
@@ -142,12 +145,15 @@ class MediaEngine {
   virtual void sendDtmf(SessionId id, char digit, int duration_ms) = 0;
 
   /** Records `left` (e.g. the caller) and `right` (the agent; 0 for none, the channel stays
-   *  silent) into one stereo WAV at `path`; @return an error naming the path it cannot write. */
+   *  silent) into one stereo WAV at `path`; `right` moves to `left`'s media thread as in bridge().
+   *  @return an error naming the path it cannot write, or the unknown session. */
   virtual Result<void> startRecording(SessionId left, SessionId right, const std::string& path) = 0;
   virtual void pauseRecording(SessionId left, bool paused) = 0;
   virtual void stopRecording(SessionId left) = 0;
 
-  /** Adds the session to a conference (created on first use) with a role (whisper: `target`). */
+  /** Adds the session to a conference (created on first use, on the session's media thread) with
+   *  a role (whisper: `target`); a session on another thread moves to the conference's first,
+   *  leaving its partner. @return an error when the session is unknown. */
   virtual Result<void> joinConference(ConferenceId conference, SessionId id, Mixer::Role role,
                                       SessionId whisper_target = 0) = 0;
   virtual void setConferenceMuted(SessionId id, bool muted) = 0;

@@ -33,7 +33,7 @@ Leg::Leg(LegSetup setup, const EngineConfig& config, MediaEngineListener& listen
          ThreadCounters& counters)
     : config_(config),
       listener_(listener),
-      counters_(counters),
+      counters_(&counters),
       id_(setup.id),
       rtp_(std::move(setup.rtp)),
       rtcp_(std::move(setup.rtcp)),
@@ -43,8 +43,8 @@ Leg::Leg(LegSetup setup, const EngineConfig& config, MediaEngineListener& listen
       next_sequence_(static_cast<uint16_t>(randomWord())),
       next_timestamp_(randomWord()),
       stats_(8000) {
-  bump(counters_.sessions_created);
-  counters_.sessions_active.fetch_add(1, std::memory_order_relaxed);
+  bump(counters_->sessions_created);
+  counters_->sessions_active.fetch_add(1, std::memory_order_relaxed);
   in_band_dtmf_ = setup.in_band_dtmf;
   if (setup.negotiated) {
     pending_negotiation_ = std::move(setup.negotiated);
@@ -53,7 +53,7 @@ Leg::Leg(LegSetup setup, const EngineConfig& config, MediaEngineListener& listen
 
 Leg::~Leg() {
   if (!finished_) {
-    counters_.sessions_active.fetch_sub(1, std::memory_order_relaxed);
+    counters_->sessions_active.fetch_sub(1, std::memory_order_relaxed);
   }
 }
 
@@ -137,7 +137,7 @@ void Leg::onDatagram(std::span<uint8_t> buffer, std::size_t size, const UdpAddre
   switch (classifyPacket(datagram)) {
     case PacketKind::Rtp:
       if (rtcp) {
-        bump(counters_.unknown_packets);
+        bump(counters_->unknown_packets);
         return;
       }
       onRtp(buffer, size, source, send, now_ms);
@@ -152,7 +152,7 @@ void Leg::onDatagram(std::span<uint8_t> buffer, std::size_t size, const UdpAddre
       onDtls(datagram, source, now_ms);
       return;
     case PacketKind::Unknown:
-      bump(counters_.unknown_packets);
+      bump(counters_->unknown_packets);
       return;
   }
 }
@@ -164,12 +164,12 @@ void Leg::onRtp(std::span<uint8_t> buffer, std::size_t size, const UdpAddress& s
   }
   if (negotiated_->security != MediaSecurity::None) {
     if (!srtp_) {
-      bump(counters_.srtp_failures);
+      bump(counters_->srtp_failures);
       return;
     }
     auto plain = srtp_->unprotectRtp(buffer, size);
     if (!plain) {
-      bump(counters_.srtp_failures);
+      bump(counters_->srtp_failures);
       return;
     }
     size = *plain;
@@ -177,10 +177,10 @@ void Leg::onRtp(std::span<uint8_t> buffer, std::size_t size, const UdpAddress& s
   auto packet = buffer.first(size);
   auto header = parseRtp(packet);
   if (!header) {
-    bump(counters_.malformed_rtp);
+    bump(counters_->malformed_rtp);
     return;
   }
-  bump(counters_.packets_received);
+  bump(counters_->packets_received);
   // Symmetric RTP: answer where the peer really sends from (NAT). With ICE, STUN decides.
   if (!remote_latched_ && negotiated_->security != MediaSecurity::DtlsSrtp) {
     remote_rtp_ = source;
@@ -243,7 +243,7 @@ void Leg::detectNarrowDtmf(std::span<const uint8_t> payload) {
       listener_.onDtmf(id_, digit, DtmfSource::InBand);
     }
   }
-  bump(counters_.frames_dtmf_narrow);
+  bump(counters_->frames_dtmf_narrow);
 }
 
 void Leg::relayTo(Leg& to, std::span<uint8_t> buffer, std::size_t size, const RtpHeader& header,
@@ -285,7 +285,7 @@ void Leg::relayTo(Leg& to, std::span<uint8_t> buffer, std::size_t size, const Rt
   to.last_sent_ms_ = now_ms;
   to.sent_any_ = true;
   to.sendRtp(buffer, size, header.payload_size, &send);
-  bump(counters_.packets_relayed);
+  bump(counters_->packets_relayed);
 }
 
 void Leg::transcodeTo(Leg& to, std::span<const uint8_t> payload, SendBatch& send, int64_t now_ms) {
@@ -297,11 +297,11 @@ void Leg::transcodeTo(Leg& to, std::span<const uint8_t> payload, SendBatch& send
   }
   AudioFrame frame;
   if (!transcode_decoder_->decode(payload, frame)) {
-    bump(counters_.malformed_rtp);
+    bump(counters_->malformed_rtp);
     return;
   }
   to.sendFrame(frame, &send, now_ms);
-  bump(counters_.packets_transcoded);
+  bump(counters_->packets_transcoded);
 }
 
 bool Leg::hearsPartner() const {
@@ -367,7 +367,7 @@ void Leg::sendRtp(std::span<uint8_t> buffer, std::size_t size, std::size_t paylo
   }
   ++packets_sent_;
   octets_sent_ += payload_size;
-  bump(counters_.packets_sent);
+  bump(counters_->packets_sent);
 }
 
 void Leg::onRtcp(std::span<uint8_t> buffer, std::size_t size, const UdpAddress& source,
@@ -381,14 +381,14 @@ void Leg::onRtcp(std::span<uint8_t> buffer, std::size_t size, const UdpAddress& 
     }
     auto plain = srtp_->unprotectRtcp(buffer, size);
     if (!plain) {
-      bump(counters_.srtp_failures);
+      bump(counters_->srtp_failures);
       return;
     }
     size = *plain;
   }
   auto report = parseRtcp(buffer.first(size));
   if (!report) {
-    bump(counters_.malformed_rtcp);
+    bump(counters_->malformed_rtcp);
     return;
   }
   if (on_rtcp_socket && negotiated_->security != MediaSecurity::DtlsSrtp) {
@@ -410,12 +410,12 @@ void Leg::onRtcp(std::span<uint8_t> buffer, std::size_t size, const UdpAddress& 
 
 void Leg::onStun(std::span<const uint8_t> datagram, const UdpAddress& source) {
   if (local_.ice_pwd.empty()) {
-    bump(counters_.unknown_packets);
+    bump(counters_->unknown_packets);
     return;
   }
   auto request = parseStun(datagram);
   if (!request) {
-    bump(counters_.malformed_stun);
+    bump(counters_->malformed_stun);
     return;
   }
   if (request->type != 0x0001) {
@@ -427,7 +427,7 @@ void Leg::onStun(std::span<const uint8_t> datagram, const UdpAddress& source) {
               username.substr(0, local_.ice_ufrag.size()) == local_.ice_ufrag &&
               username[local_.ice_ufrag.size()] == ':';
   if (!ours || !request->has_integrity || !checkStunIntegrity(datagram, local_.ice_pwd)) {
-    bump(counters_.malformed_stun);
+    bump(counters_->malformed_stun);
     std::size_t n = writeBindingError(*request, 401, "Unauthorized", "", response);
     if (n > 0) {
       rtp_.sendTo(std::span<const uint8_t>(response).first(n), source);
@@ -448,7 +448,7 @@ void Leg::onStun(std::span<const uint8_t> datagram, const UdpAddress& source) {
 
 void Leg::onDtls(std::span<const uint8_t> datagram, const UdpAddress& source, int64_t now_ms) {
   if (!dtls_) {
-    bump(counters_.malformed_dtls);
+    bump(counters_->malformed_dtls);
     return;
   }
   if (!remote_latched_) {
@@ -458,7 +458,7 @@ void Leg::onDtls(std::span<const uint8_t> datagram, const UdpAddress& source, in
   uint64_t malformed_before = dtls_->malformedDatagrams();
   dtls_->onDatagram(datagram, now_ms);
   if (dtls_->malformedDatagrams() != malformed_before) {
-    bump(counters_.malformed_dtls);
+    bump(counters_->malformed_dtls);
   }
   dtls_timer_ms_ = dtls_->onTimer(now_ms);
   flushDtls();

@@ -93,6 +93,11 @@ class Leg {
   void setRecordedBy(Leg* left) { recorded_by_ = left; }
   /** The right channel of the recording this leg owns, if any. */
   Leg* recordingRight() const { return recording_right_; }
+  /** Drops the links of recordings to legs of the thread this leg leaves: a recording it owns keeps
+   *  going with a silent right channel, and one it was the right channel of no longer hears it. */
+  void detachRecordings();
+  /** Counts this leg into `counters` (a new thread's) from now on; the open session moves along. */
+  void moveCounters(ThreadCounters& counters);
   void setTap(std::shared_ptr<AudioTap> tap);
   void play(PromptPtr prompt, bool loop, uint64_t play_id);
   void stopPlay();
@@ -141,7 +146,7 @@ class Leg {
   // not owned, outlive this
   const EngineConfig& config_;
   MediaEngineListener& listener_;
-  ThreadCounters& counters_;
+  ThreadCounters* counters_;  // the owning thread's; changes when the leg moves
   // owned
   SessionId id_;
   UdpSocket rtp_;

@@ -63,11 +63,11 @@ void Leg::tickReceive(int64_t now_ms) {
   switch (out.kind) {
     case JitterBuffer::Output::Kind::Frame:
       decoder_->decode(out.payload, received_audio_);
-      bump(counters_.frames_decoded);
+      bump(counters_->frames_decoded);
       break;
     case JitterBuffer::Output::Kind::Lost:
       decoder_->conceal(received_audio_);
-      bump(counters_.frames_decoded);
+      bump(counters_->frames_decoded);
       break;
     case JitterBuffer::Output::Kind::Empty:
       break;
@@ -172,7 +172,7 @@ void Leg::finish(int64_t now_ms) {
   // (and then the counters) must not still see it.
   if (!finished_) {
     finished_ = true;
-    counters_.sessions_active.fetch_sub(1, std::memory_order_relaxed);
+    counters_->sessions_active.fetch_sub(1, std::memory_order_relaxed);
   }
   if (negotiated_) {
     sendRtcpReport(true, now_ms);
@@ -272,6 +272,27 @@ void Leg::stopRecording() {
   }
   recording_right_ = nullptr;
   recorder_.reset();
+}
+
+void Leg::detachRecordings() {
+  if (recording_right_ != nullptr) {
+    recording_right_->setRecordedBy(nullptr);
+    recording_right_ = nullptr;
+  }
+  if (recorded_by_ != nullptr) {
+    recorded_by_->recording_right_ = nullptr;
+    recorded_by_ = nullptr;
+  }
+}
+
+void Leg::moveCounters(ThreadCounters& counters) {
+  if (!finished_) {
+    // Both changes are atomic read-modify-writes, as every change of sessions_active is: the sum
+    // over the threads may count the session twice for a moment, never zero times.
+    counters.sessions_active.fetch_add(1, std::memory_order_relaxed);
+    counters_->sessions_active.fetch_sub(1, std::memory_order_relaxed);
+  }
+  counters_ = &counters;
 }
 
 void Leg::setConference(Conference* conference) {

@@ -59,6 +59,28 @@ void MediaThread::post(Task task) {
   [[maybe_unused]] auto written = ::write(wake_fd_, &one, sizeof one);
 }
 
+void MediaThread::postFor(std::array<SessionId, 2> ids, Task task) {
+  post([this, ids, task = std::move(task)]() mutable { runOrPark(ids, std::move(task), false); });
+}
+
+void MediaThread::expectLeg(SessionId id) {
+  post([this, id] { arriving_[id].emplace_back(); });
+}
+
+void MediaThread::runOrPark(std::array<SessionId, 2> ids, Task task, bool oldest) {
+  for (SessionId id : ids) {
+    if (id == 0 || legs_.contains(id)) {
+      continue;
+    }
+    if (auto it = arriving_.find(id); it != arriving_.end()) {
+      auto& waiting = oldest ? it->second.front() : it->second.back();
+      waiting.push_back(Parked{ids, std::move(task)});
+      return;
+    }
+  }
+  task();
+}
+
 void MediaThread::stop() {
   {
     std::lock_guard lock(mutex_);
@@ -204,6 +226,47 @@ void MediaThread::removeLeg(SessionId id) {
   leg.finish(nowMs());
   unlink(leg);
   legs_.erase(it);
+}
+
+std::unique_ptr<Leg> MediaThread::releaseLeg(SessionId id) {
+  auto it = legs_.find(id);
+  if (it == legs_.end()) {
+    return nullptr;
+  }
+  std::unique_ptr<Leg> leg = std::move(it->second);
+  legs_.erase(it);
+  // Datagrams that arrive from now on wait in the socket's buffer for the new thread's epoll.
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, leg->rtpFd(), nullptr);
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, leg->rtcpFd(), nullptr);
+  if (Leg* partner = leg->partner(); partner != nullptr) {
+    partner->setPartner(nullptr);
+    leg->setPartner(nullptr);
+  }
+  leaveConference(*leg);
+  leg->detachRecordings();
+  return leg;
+}
+
+void MediaThread::adoptLeg(SessionId id, std::unique_ptr<Leg> leg) {
+  if (leg != nullptr) {
+    addToEpoll(epoll_fd_, leg->rtpFd(), leg->tag(false));
+    addToEpoll(epoll_fd_, leg->rtcpFd(), leg->tag(true));
+    legs_[id] = std::move(leg);
+  }
+  auto it = arriving_.find(id);
+  if (it == arriving_.end()) {
+    KEFU_BUG("media: a leg arrived unannounced");
+    return;
+  }
+  std::vector<Parked> waiting = std::move(it->second.front());
+  it->second.pop_front();
+  if (it->second.empty()) {
+    arriving_.erase(it);
+  }
+  // In order; a task may send the leg on again, and the ones after it then wait for its return.
+  for (Parked& parked : waiting) {
+    runOrPark(parked.ids, std::move(parked.task), true);
+  }
 }
 
 Conference& MediaThread::conference(ConferenceId id) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <array>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -29,6 +31,12 @@ class MediaThread {
 
   /** Queues `task` to run on the thread. Any thread. */
   void post(Task task);
+  /** Queues `task`, which acts on the sessions `ids` (0: none), to run on the thread once none of
+   *  them is on its way here from another thread (see expectLeg). Any thread. */
+  void postFor(std::array<SessionId, 2> ids, Task task);
+  /** Announces that session `id` moves here: until adoptLeg() brings it, tasks posted with
+   *  postFor() for it wait, in order. Any thread; the caller orders it before those tasks. */
+  void expectLeg(SessionId id);
   /** Stops and joins the thread; legs still open are finished. Any thread but this one. */
   void stop();
   const ThreadCounters& counters() const { return counters_; }
@@ -37,6 +45,13 @@ class MediaThread {
   void addLeg(std::unique_ptr<Leg> leg);
   Leg* findLeg(SessionId id);
   void removeLeg(SessionId id);
+  /** Takes a leg out of this thread for a move: out of epoll and the map, unlinked from its
+   *  partner, conference and other legs' recordings; its sockets stay open, nothing is sent.
+   *  @return nullptr when the leg is not here. */
+  std::unique_ptr<Leg> releaseLeg(SessionId id);
+  /** Takes in a leg that releaseLeg() gave up on another thread (nullptr: it was gone there), then
+   *  runs the tasks that waited for it. */
+  void adoptLeg(SessionId id, std::unique_ptr<Leg> leg);
   Conference& conference(ConferenceId id);
   void leaveConference(Leg& leg);
   ThreadCounters& mutableCounters() { return counters_; }
@@ -48,6 +63,15 @@ class MediaThread {
   void onReadable(Leg::SocketTag& tag);
   void tick();
   void unlink(Leg& leg);
+  /** Runs `task` unless one of `ids` is on its way here; then it waits for that leg (in the oldest
+   *  pending arrival when `oldest`, else the newest: a fresh task follows every expectLeg()). */
+  void runOrPark(std::array<SessionId, 2> ids, Task task, bool oldest);
+
+  /** A task waiting for a leg on its way here. */
+  struct Parked {
+    std::array<SessionId, 2> ids;
+    Task task;
+  };
 
   // not owned, outlive this
   const EngineConfig& config_;
@@ -62,6 +86,9 @@ class MediaThread {
   bool stopping_ = false;    // guarded by mutex_
   std::unordered_map<SessionId, std::unique_ptr<Leg>> legs_;
   std::unordered_map<ConferenceId, std::unique_ptr<Conference>> conferences_;
+  // Legs on their way here, one entry per announced arrival (a leg may leave and come back before
+  // the first arrival ran), each with the tasks waiting for it.
+  std::unordered_map<SessionId, std::deque<std::vector<Parked>>> arriving_;
   std::unique_ptr<DatagramBatch> batch_;
   std::unique_ptr<SendBatch> send_;
   std::thread thread_;

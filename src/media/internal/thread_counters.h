@@ -6,8 +6,9 @@
 namespace kefu::media {
 
 /**
- * One media thread's counters. Only the owning thread writes (sessions_active excepted, which is
- * changed where legs are created and destroyed, also on that thread); any thread reads.
+ * One media thread's counters. Only the owning thread writes, except sessions_active: it changes
+ * by atomic read-modify-writes where legs are created and destroyed, and where a leg moves to
+ * another thread (on the thread it leaves, for both threads' counters). Any thread reads.
  */
 struct ThreadCounters {
   std::atomic<uint64_t> sessions_active{0};

@@ -111,7 +111,7 @@ async function rest(method, route, token, body) {
 
 /** One party's browser: its own Chromium (the fake microphone is per process), one page. */
 async function openBrowser(name, hz, viewport) {
-  const browser = await launchChromium({ micWav: wav(name, hz) });
+  const browser = await launchChromium({ micWav: wav(name, hz), ownSignals: true });
   browsers.push(browser);
   const context = await browser.newContext({ viewport, locale: 'en-US' });
   // Test-only hook: keep the app's remote stream where the analyser can find it.

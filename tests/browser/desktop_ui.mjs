@@ -7,13 +7,11 @@
 //   and deletes a skill; the language switch is kept across a reload.
 // A PNG of each screen goes to OUTPUT_DIR. kefu is always stopped.
 // usage: node desktop_ui.mjs KEFU_BINARY SOURCE_DIR OUTPUT_DIR [CONFIG (default deploy/all-in-one.yaml)]
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium, sanitizerReports, sleep, startKefu } from './support.mjs';
 
 const [kefuArg, sourceArg, outputArg, configArg] = process.argv.slice(2);
 if (!kefuArg || !sourceArg || !outputArg) {
@@ -28,19 +26,6 @@ if (!fs.existsSync(path.join(webRoot, 'index.html'))) {
 }
 fs.mkdirSync(outputDir, { recursive: true });
 
-/** @return a port free on the loopback now. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const results = [];
 const check = (condition, what) => {
   if (!condition) throw new Error(`FAILED: ${what}`);
@@ -48,36 +33,14 @@ const check = (condition, what) => {
   console.log(`ok - ${what}`);
 };
 
-const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kefu-web-ui-'));
-const httpPort = await freePort();
-const sipPort = await freePort();
-const kefuLog = fs.openSync(path.join(outputDir, 'kefu.log'), 'w');
-const config = configArg ? path.resolve(configArg) : path.join(sourceDir, 'deploy', 'all-in-one.yaml');
-const kefu = spawn(kefuBinary, ['serve', '--config', config], {
-  cwd: workDir,
-  env: {
-    ...process.env,
-    KEFU_HTTP_LISTEN: `127.0.0.1:${httpPort}`,
-    KEFU_SIP_LISTEN: `127.0.0.1:${sipPort}`,
-    KEFU_STORAGE_URL: `sqlite:${path.join(workDir, 'kefu.db')}`,
-    KEFU_WEB_ROOT: webRoot,
-    KEFU_DEMO_SEED: 'true',
-    // The configuration's relative paths are meant for the source directory; kefu runs in workDir.
-    KEFU_IVR_FLOWS_DIR: path.join(sourceDir, 'deploy', 'flows'),
-    KEFU_IVR_TTS_CACHE_DIR: path.join(workDir, 'tts'),
-  },
-  stdio: ['ignore', kefuLog, kefuLog],
+const kefu = await startKefu({
+  binary: kefuBinary,
+  sourceDir,
+  outputDir,
+  name: 'web-ui',
+  config: configArg ? path.resolve(configArg) : null,
 });
-let kefuExited = false;
-let kefuExit = '';
-kefu.on('exit', (code, signal) => {
-  kefuExited = true;
-  kefuExit = signal ? `signal ${signal}` : `code ${code}`;
-});
-kefu.on('error', (e) => {
-  console.error(`desktop_ui: cannot start ${kefuBinary}: ${e.message}`);
-  kefuExited = true;
-});
+const httpPort = kefu.httpPort;
 
 let proxy = null;
 let browser = null;
@@ -89,12 +52,7 @@ function cleanup() {
   cleaned ??= (async () => {
     await browser?.close().catch(() => undefined);
     proxy?.close();
-    if (!kefuExited) {
-      kefu.kill('SIGTERM');
-      for (let i = 0; i < 50 && !kefuExited; i++) await sleep(100);
-      if (!kefuExited) kefu.kill('SIGKILL');
-    }
-    fs.rmSync(workDir, { recursive: true, force: true });
+    await kefu.stop();
   })();
   return cleaned;
 }
@@ -111,13 +69,7 @@ const fetchSoon = (url) => fetch(url, { signal: AbortSignal.timeout(2000) });
 
 try {
   const api = `http://127.0.0.1:${httpPort}`;
-  for (let i = 0; ; i++) {
-    if (kefuExited) throw new Error(`kefu exited at start, ${kefuExit} (see kefu.log)`);
-    const up = await fetchSoon(`${api}/healthz`).then((r) => r.ok, () => false);
-    if (up) break;
-    if (i > 150) throw new Error('kefu did not answer /healthz within 20 s');
-    await sleep(100);
-  }
+  await kefu.waitHealthy();
   let base = api;
   const index = await fetchSoon(`${api}/`).then((r) => (r.ok ? r.text() : ''), () => '');
   if (!index.includes('<div id="root">')) {
@@ -127,16 +79,8 @@ try {
     console.log(`# kefu does not serve web/dist: a local proxy serves it on ${base}`);
   }
 
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    // The script's own signal handlers stop kefu and then the browser; Playwright's would kill
-    // the browser first and leave kefu running.
-    handleSIGINT: false,
-    handleSIGTERM: false,
-    handleSIGHUP: false,
-    args: ['--no-sandbox', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
-  });
+  // The script's own signal handlers stop kefu and then the browser.
+  browser = await launchChromium({ ownSignals: true });
   const shot = async (page, name) => {
     await page.screenshot({ path: path.join(outputDir, `${name}.png`) });
     console.log(`# screenshot ${path.join(outputDir, `${name}.png`)}`);
@@ -279,17 +223,38 @@ try {
   check(agentSocket !== null, "the agent's event socket is open");
   agentSocket.send(JSON.stringify({
     type: 'softphone.alerting', call_id: 'call_ui_test', caller: '138****5678', queue_id: null, entry_point_id: null,
-    customer: { id: 'cu_ui', name: '张**', phones: ['138****5678'], id_number: '110***********1234', accounts: ['****5678'] },
+    customer: { id: 'cu_ui', name: '张**', phones: ['138****5678', '010****1234'], unavailable: false },
+    history: [
+      { call_id: 'call_old_1', at_ms: Date.now() - 86_400_000, queue_id: null, agent_id: null, cause: 'caller_hangup', disposition: 'resolved', notes: 'Card blocked.' },
+      { call_id: 'call_old_2', at_ms: Date.now() - 3_600_000, queue_id: null, agent_id: null, cause: 'rtp_timeout', disposition: null, notes: null },
+    ],
   }));
   await agent.waitForSelector('[data-testid=call-panel][data-phase=alerting]', { timeout: 2000 });
   check((await agent.textContent('[data-testid=caller]')) === '138****5678', 'the alert shows the masked caller');
-  check((await agent.textContent('[data-testid=customer-card]')).includes('张**'), 'the screen pop shows the customer card');
+  check((await agent.textContent('[data-testid=customer-name]')) === '张**', 'the screen pop shows the customer card');
+  check((await agent.textContent('[data-testid=customer-phones]')) === '138****5678, 010****1234', "the card lists the customer's masked phones");
+  const interactions = await agent.locator('[data-testid=interaction]').allTextContents();
+  check(
+    interactions.length === 2 && /Audio lost/.test(interactions[0]) && /Caller hung up/.test(interactions[1]) && /Resolved/.test(interactions[1]) && /Card blocked/.test(interactions[1]),
+    `the pop lists the last interactions newest first with cause, disposition and notes (${interactions.map((i) => i.trim()).join(' | ')})`,
+  );
   check(await agent.isEnabled('[data-testid=call-answer]'), 'answer is offered while alerting');
   check(!(await agent.isEnabled('[data-testid=call-hold]')), 'hold is not offered before answering');
   await shot(agent, 'desktop-alerting');
   agentSocket.send(JSON.stringify({ type: 'softphone.released', call_id: 'call_ui_test', cause: 'cancelled' }));
   await agent.waitForSelector('[data-testid=call-panel][data-phase=idle]', { timeout: 2000 });
   check(true, 'a call released before answering leaves no wrap-up');
+  check((await agent.textContent('[data-testid=call-panel]')).includes('Last call ended: Cancelled'), 'the end cause is shown by name');
+  // The CRM could not be read: the card says so instead of "no record".
+  agentSocket.send(JSON.stringify({
+    type: 'softphone.alerting', call_id: 'call_ui_crm', caller: '137****0000', queue_id: null, entry_point_id: null,
+    customer: { id: null, name: null, phones: [], unavailable: true }, history: [],
+  }));
+  await agent.waitForSelector('[data-testid=customer-unavailable]', { timeout: 2000 });
+  check(/Customer data unavailable/.test(await agent.textContent('[data-testid=customer-card]')), 'an unreadable CRM shows "customer data unavailable"');
+  await shot(agent, 'desktop-alerting-crm-unavailable');
+  agentSocket.send(JSON.stringify({ type: 'softphone.released', call_id: 'call_ui_crm', cause: 'not_answered' }));
+  await agent.waitForSelector('[data-testid=call-panel][data-phase=idle]', { timeout: 2000 });
   // Connected, then released by the far end: the controls of a call in talk, then wrap-up.
   const send = (message) => agentSocket.send(JSON.stringify(message));
   // The call's way so far, as the stream showed it (an agent may not read GET /calls/{id}/events).
@@ -301,6 +266,7 @@ try {
   await agent.waitForSelector('[data-testid=call-history] li', { timeout: 2000 });
   check((await agent.textContent('[data-testid=call-history]')).includes('created'), "the screen pop lists the call's events so far");
   check((await agent.textContent('[data-testid=customer-card]')).includes('No customer record'), 'an unknown caller pops no customer card');
+  check((await agent.textContent('[data-testid=customer-card]')).includes('No earlier calls'), 'an alert without history lists no interactions');
   send({ type: 'softphone.connected', call_id: 'call_ui_2' });
   await agent.waitForSelector('[data-testid=call-panel][data-phase=talking]', { timeout: 2000 });
   check((await agent.isEnabled('[data-testid=call-hold]')) && !(await agent.isEnabled('[data-testid=call-answer]')), 'in talk: hold offered, answer not');
@@ -348,13 +314,12 @@ try {
   clearTimeout(deadline);
 }
 // What the sanitizers (an ASan/UBSan build) said while kefu served the UI counts too.
-const log = fs.readFileSync(path.join(outputDir, 'kefu.log'), 'utf8');
-const reports = log.split('\n').filter((line) => /ERROR: (Address|Leak)Sanitizer|runtime error:/.test(line));
+const reports = sanitizerReports(kefu.logPath);
 if (reports.length > 0) {
   failed = true;
-  console.error(`desktop_ui: FAILED: kefu.log holds sanitizer reports:\n${reports.slice(0, 5).join('\n')}`);
+  console.error(`desktop_ui: FAILED: kefu.log holds sanitizer reports:\n${reports.join('\n')}`);
 } else if (!failed) {
-  console.log(`desktop_ui: kefu stopped with ${kefuExit}, no sanitizer reports`);
+  console.log(`desktop_ui: kefu stopped with ${kefu.exitText()}, no sanitizer reports`);
 }
 process.exit(failed ? 1 : 0);
 

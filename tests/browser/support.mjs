@@ -3,9 +3,11 @@
 // that measures what a browser hears.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import { chromium } from 'playwright-core';
 
 /** @return a promise resolved after `ms` milliseconds. */
@@ -25,17 +27,18 @@ export function freePort() {
 
 /**
  * Starts Debian's Chromium (or $CHROMIUM) headless with a fake camera and microphone; the
- * microphone plays `micWav` when given. The caller's own signal handlers must close it: Playwright's
- * would kill the browser before the caller can stop what else it started.
+ * microphone plays `micWav` when given. With `ownSignals` the caller's own signal handlers must
+ * close it (a script that starts kefu: Playwright's handlers would kill the browser first and
+ * leave kefu running); without, Playwright closes it on SIGINT, SIGTERM and SIGHUP.
  * @return the Playwright Browser
  */
-export function launchChromium({ micWav = null, extraArgs = [] } = {}) {
+export function launchChromium({ micWav = null, extraArgs = [], ownSignals = false } = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
-    handleSIGINT: false,
-    handleSIGTERM: false,
-    handleSIGHUP: false,
+    handleSIGINT: !ownSignals,
+    handleSIGTERM: !ownSignals,
+    handleSIGHUP: !ownSignals,
     args: [
       '--no-sandbox',
       '--use-fake-ui-for-media-stream',
@@ -46,6 +49,62 @@ export function launchChromium({ micWav = null, extraArgs = [] } = {}) {
       ...extraArgs,
     ],
   });
+}
+
+/**
+ * Serves one empty page on a free loopback port: getUserMedia needs a secure context, and
+ * http://127.0.0.1 is one.
+ * @return {url, close()}
+ */
+export async function blankPage(title) {
+  const server = http.createServer((request, response) => {
+    response.writeHead(200, { 'Content-Type': 'text/html' });
+    response.end(`<!doctype html><title>${title}</title>`);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() };
+}
+
+/**
+ * The line protocol of the peer scripts: one JSON object per line on stdout and stdin. A line
+ * that comes while nobody waits is kept; when stdin closes, waiting gets {"quit": true}.
+ * @return {say(object), nextLine(): Promise<string>, close()}
+ */
+export function stdioLines() {
+  const lines = readline.createInterface({ input: process.stdin });
+  const queued = [];
+  let waiting = null;
+  let closed = false;
+  const quit = JSON.stringify({ quit: true });
+  lines.on('line', (line) => (waiting ? (waiting(line), (waiting = null)) : queued.push(line)));
+  lines.on('close', () => {
+    closed = true;
+    if (waiting) waiting(quit);
+    waiting = null;
+  });
+  return {
+    say: (object) => process.stdout.write(JSON.stringify(object) + '\n'),
+    nextLine: () =>
+      queued.length ? Promise.resolve(queued.shift()) : closed ? Promise.resolve(quit) : new Promise((resolve) => (waiting = resolve)),
+    close: () => lines.close(),
+  };
+}
+
+/**
+ * Runs in the page (pass to page.evaluate): the audio statistics of window.pc.
+ * @return {packets_received, packets_lost, packets_sent, codec_id} (those known)
+ */
+export async function rtpStatsInPage() {
+  const result = {};
+  (await window.pc.getStats()).forEach((report) => {
+    if (report.type === 'inbound-rtp' && report.kind === 'audio') {
+      result.packets_received = report.packetsReceived;
+      result.packets_lost = report.packetsLost;
+      result.codec_id = report.codecId;
+    }
+    if (report.type === 'outbound-rtp' && report.kind === 'audio') result.packets_sent = report.packetsSent;
+  });
+  return result;
 }
 
 /**

@@ -8,7 +8,8 @@ const alert: CallAction = {
   caller: '138****5678',
   queueId: 'q_general',
   entryPointId: 'ep_4000',
-  customer: { id: 'cu_1', name: '张**', phones: ['138****5678'], id_number: null, accounts: [] },
+  customer: { id: 'cu_1', name: '张**', phones: ['138****5678'], idNumber: null, accounts: [], unavailable: false },
+  history: [{ callId: 'call_0', atMs: 500, queueId: 'q_general', agentId: 'ag_x', cause: 'caller_hangup', disposition: 'resolved', notes: null }],
   atMs: 1000,
 };
 
@@ -86,7 +87,7 @@ describe('stream messages to call actions', () => {
       null,
       5,
     );
-    expect(action).toEqual({ type: 'alerting', callId: 'call_9', caller: '139****0000', queueId: 'q_1', entryPointId: 'ep_1', customer: null, atMs: 5 });
+    expect(action).toEqual({ type: 'alerting', callId: 'call_9', caller: '139****0000', queueId: 'q_1', entryPointId: 'ep_1', customer: null, history: [], atMs: 5 });
     expect(callActionFromMessage({ type: 'softphone.alerting' }, Me, null, 5)).toBeNull();
     expect(callActionFromMessage({ type: 'softphone.released', call_id: 'call_9', cause: 'transferred' }, Me, 'call_9', 5)).toEqual({
       type: 'released',

@@ -1,7 +1,7 @@
 // The agent's call as the desktop shows it: a state machine fed by the softphone's messages
 // (softphone.alerting / connected / released), the call.* events of the agent's call and the
 // agent's own actions. Pure: no I/O, no clock (times come in the actions).
-import type { Customer } from '../api';
+import { parseCustomer, parseHistory, type PopCustomer, type PopInteraction } from './screen_pop';
 
 /** Where the agent's call is. */
 export type CallPhase = 'idle' | 'alerting' | 'talking' | 'held' | 'consulting' | 'conferenced' | 'wrap_up';
@@ -14,7 +14,9 @@ export interface CallState {
   caller: string | null;
   queueId: string | null;
   entryPointId: string | null;
-  customer: Customer | null;
+  customer: PopCustomer | null;
+  /** The caller's last interactions (newest first), from the alert. */
+  history: PopInteraction[];
   alertedAtMs: number | null;
   answeredAtMs: number | null;
   muted: boolean;
@@ -32,7 +34,8 @@ export type CallAction =
       caller: string | null;
       queueId: string | null;
       entryPointId: string | null;
-      customer: Customer | null;
+      customer: PopCustomer | null;
+      history: PopInteraction[];
       atMs: number;
     }
   | { type: 'connected'; callId: string; atMs: number }
@@ -70,6 +73,7 @@ export const IdleCall: CallState = {
   queueId: null,
   entryPointId: null,
   customer: null,
+  history: [],
   alertedAtMs: null,
   answeredAtMs: null,
   muted: false,
@@ -88,6 +92,7 @@ export function callReducer(state: CallState, action: CallAction): CallState {
     case 'alerting':
       // A new call alerts only an agent without one; a repeat of the same alert keeps what is known.
       if (state.phase === 'idle' || (state.phase === 'alerting' && state.callId === action.callId)) {
+        const sameCall = state.callId === action.callId;
         return {
           ...IdleCall,
           phase: 'alerting',
@@ -95,7 +100,9 @@ export function callReducer(state: CallState, action: CallAction): CallState {
           caller: action.caller ?? state.caller,
           queueId: action.queueId ?? state.queueId,
           entryPointId: action.entryPointId ?? state.entryPointId,
-          customer: action.customer ?? state.customer,
+          customer: action.customer ?? (sameCall ? state.customer : null),
+          // call.ringing (the fallback) carries no history: a repeat keeps the alert's.
+          history: action.history.length > 0 || !sameCall ? action.history : state.history,
           alertedAtMs: state.callId === action.callId ? state.alertedAtMs : action.atMs,
         };
       }
@@ -188,14 +195,14 @@ export function callActionFromMessage(
     case 'softphone.alerting': {
       const callId = str(message, 'call_id');
       if (!callId) return null;
-      const customer = message.customer;
       return {
         type: 'alerting',
         callId,
         caller: str(message, 'caller'),
         queueId: str(message, 'queue_id'),
         entryPointId: str(message, 'entry_point_id'),
-        customer: typeof customer === 'object' && customer !== null ? (customer as Customer) : null,
+        customer: parseCustomer(message.customer),
+        history: parseHistory(message.history),
         atMs,
       };
     }
@@ -228,6 +235,7 @@ export function callActionFromMessage(
             queueId: str(data, 'queue_id'),
             entryPointId: str(data, 'entry_point_id'),
             customer: null,
+            history: [],
             atMs,
           }
         : null;

@@ -2,6 +2,7 @@
 import { useEffect, useState, type Dispatch } from 'react';
 import { Api, ApiError, api, type Agent, type CallEvent, type Queue } from '../../api';
 import { useI18n } from '../../i18n_context';
+import { causeLabel } from '../../lib/causes';
 import { allowedOps, formatDuration, type CallAction, type CallOp, type CallState } from '../../state/call';
 import { addRecentCall, loadRecentCalls, type RecentCall } from '../../state/recent';
 
@@ -86,6 +87,7 @@ export function CallPanel(props: {
   const notesBytes = new TextEncoder().encode(notes).length;
   const notesTooLong = notesBytes > MaxNotesBytes;
   const queueName = (id: string | null) => queues.find((q) => q.id === id)?.name ?? id ?? '—';
+  const agentName = (id: string) => agents.find((a) => a.id === id)?.name ?? id;
   const duration = call.answeredAtMs !== null ? formatDuration(now - call.answeredAtMs) : call.alertedAtMs !== null ? formatDuration(now - call.alertedAtMs) : '';
   const sameCaller = recent.filter((r) => call.caller && r.caller === call.caller);
 
@@ -96,7 +98,7 @@ export function CallPanel(props: {
         {duration && <span className="since"> {duration}</span>}
         {call.muted && <span className="muted-flag"> · {t('call.mute')}</span>}
       </h2>
-      {call.phase === 'idle' && call.endCause && <p className="notice">{t('call.lastEnded', { cause: call.endCause })}</p>}
+      {call.phase === 'idle' && call.endCause && <p className="notice">{t('call.lastEnded', { cause: causeLabel(t, call.endCause) })}</p>}
       {call.callId && (
         <div className="pop" data-testid="screen-pop">
           <dl>
@@ -107,19 +109,46 @@ export function CallPanel(props: {
           </dl>
           <div className="customer" data-testid="customer-card">
             <h3>{t('pop.customer')}</h3>
-            {call.customer ? (
+            {call.customer === null ? (
+              <p className="notice">{t('pop.unknownCustomer')}</p>
+            ) : call.customer.unavailable ? (
+              <p className="notice" data-testid="customer-unavailable">
+                {t('pop.unavailable')}
+              </p>
+            ) : (
               <dl>
                 <dt>{t('pop.name')}</dt>
-                <dd>{call.customer.name}</dd>
+                <dd data-testid="customer-name">{call.customer.name ?? '—'}</dd>
                 <dt>{t('pop.phones')}</dt>
-                <dd>{call.customer.phones.join(', ') || '—'}</dd>
-                <dt>{t('pop.idNumber')}</dt>
-                <dd>{call.customer.id_number ?? '—'}</dd>
-                <dt>{t('pop.accounts')}</dt>
-                <dd>{call.customer.accounts.join(', ') || '—'}</dd>
+                <dd data-testid="customer-phones">{call.customer.phones.join(', ') || '—'}</dd>
+                {call.customer.idNumber !== null && (
+                  <>
+                    <dt>{t('pop.idNumber')}</dt>
+                    <dd>{call.customer.idNumber}</dd>
+                  </>
+                )}
+                {call.customer.accounts.length > 0 && (
+                  <>
+                    <dt>{t('pop.accounts')}</dt>
+                    <dd>{call.customer.accounts.join(', ')}</dd>
+                  </>
+                )}
               </dl>
+            )}
+            <h3>{t('pop.lastInteractions')}</h3>
+            {call.history.length === 0 ? (
+              <p className="notice">{t('pop.noInteractions')}</p>
             ) : (
-              <p className="notice">{t('pop.unknownCustomer')}</p>
+              <ol className="interactions" data-testid="last-interactions">
+                {call.history.map((h) => (
+                  <li key={h.callId} data-testid="interaction">
+                    <span className="when">{new Date(h.atMs).toLocaleString()}</span> · {queueName(h.queueId)}
+                    {h.agentId && ` · ${agentName(h.agentId)}`} · {t('pop.endedBy', { cause: causeLabel(t, h.cause) })}
+                    {h.disposition && ` · ${dispositionLabel(t, h.disposition)}`}
+                    {h.notes && <span className="notes"> · {h.notes}</span>}
+                  </li>
+                ))}
+              </ol>
             )}
           </div>
           <div className="history">
@@ -132,7 +161,7 @@ export function CallPanel(props: {
                   <li key={i}>
                     {new Date(e.at).toLocaleTimeString()} {e.type}
                     {e.target ? ` → ${e.target}` : ''}
-                    {e.cause ? ` (${e.cause})` : ''}
+                    {e.cause ? ` (${causeLabel(t, e.cause)})` : ''}
                   </li>
                 ))}
               </ol>

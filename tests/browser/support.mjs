@@ -108,18 +108,32 @@ export async function rtpStatsInPage() {
 }
 
 /**
- * Starts `kefu serve` with `config` (default deploy/all-in-one.yaml) in a temporary directory:
- * free HTTP and SIP ports, a fresh SQLite file, the demo data, web/dist as web.root. Its output
- * goes to OUTPUT_DIR/`logName`.
+ * Starts `kefu serve` in a temporary directory: free HTTP and SIP ports, a fresh SQLite file, the
+ * demo data, web/dist as web.root, with `config` (default deploy/all-in-one.yaml; false: none, for
+ * a caller that passes flags in `args`). `env` and `args` override those settings (flags win over
+ * the environment). Its output goes to `logPath` (default OUTPUT_DIR/`logName`, else the
+ * temporary directory, which stop() removes: `keepLogAs` names a copy kept then).
  * @return {api, httpPort, sipPort, workDir, logPath, exited(), exitText(), waitHealthy(), stop()}
  */
-export async function startKefu({ binary, sourceDir, outputDir, config = null, env = {}, name = 'kefu', logName = 'kefu.log' }) {
+export async function startKefu({
+  binary,
+  sourceDir,
+  outputDir = null,
+  config = null,
+  args = [],
+  env = {},
+  name = 'kefu',
+  logName = 'kefu.log',
+  logPath = null,
+  keepLogAs = null,
+}) {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `kefu-${name}-`));
   const httpPort = await freePort();
   const sipPort = await freePort();
-  const logPath = path.join(outputDir, logName);
+  logPath ??= path.join(outputDir ?? workDir, logName);
   const log = fs.openSync(logPath, 'w');
-  const child = spawn(binary, ['serve', '--config', config ?? path.join(sourceDir, 'deploy', 'all-in-one.yaml')], {
+  const configArgs = config === false ? [] : ['--config', config ?? path.join(sourceDir, 'deploy', 'all-in-one.yaml')];
+  const child = spawn(binary, ['serve', ...configArgs, ...args], {
     cwd: workDir,
     env: {
       ...process.env,
@@ -174,6 +188,7 @@ export async function startKefu({ binary, sourceDir, outputDir, config = null, e
           for (let i = 0; i < 50 && !exited; i++) await sleep(100);
           if (!exited) child.kill('SIGKILL');
         }
+        if (keepLogAs) fs.copyFileSync(logPath, keepLogAs);
         fs.rmSync(workDir, { recursive: true, force: true });
       })();
       return stopped;

@@ -37,7 +37,10 @@
 //   WALLBOARD_QUEUES (50), WALLBOARD_SHOW_AGENTS (0), WALLBOARD_BLOCK_LIVE (0: 1 aborts the page's
 //   queue live reads, a diagnostic of where frames go), WALLBOARD_CONTROL (0: 1 empties the page
 //   before the steps, a diagnostic: the frames the REST load alone costs), CHROMIUM (/usr/bin/chromium),
-//   WALLBOARD_KEEP_LOG (a file to copy kefu's log to).
+//   WALLBOARD_KEEP_LOG (a file to copy kefu's log to), WALLBOARD_SCREENSHOT (the PNG of the board at the
+//   end; default $TMPDIR/kefu-wallboard-bench.png), WALLBOARD_PROFILE (a directory: trace and CPU-profile
+//   the step at WALLBOARD_PROFILE_RATE, default 100, for bench/web/trace_summary.mjs; a diagnostic, the
+//   profiler costs the page time; WALLBOARD_PROFILE_JS=0 traces without the JS sampling profiler).
 // kefu and the browser are always stopped (also on SIGINT / SIGTERM and after 600 s).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -172,6 +175,40 @@ async function each(n, parallel, work) {
   await Promise.all(Array.from({ length: parallel }, async () => {
     while (next < n) await work(next++);
   }));
+}
+
+const profileDir = process.env.WALLBOARD_PROFILE ? path.resolve(process.env.WALLBOARD_PROFILE) : '';
+const profileRate = Number(process.env.WALLBOARD_PROFILE_RATE ?? 100);
+/** The V8 sampling profiler costs the page far more than the trace: WALLBOARD_PROFILE_JS=0 leaves it out. */
+const profileJs = process.env.WALLBOARD_PROFILE_JS !== '0';
+
+/**
+ * Starts a Chromium trace (main-thread tasks, style, layout, paint, GC) and a sampling CPU profile
+ * of the page, a diagnostic (WALLBOARD_PROFILE): both cost the page time, so a profiled step's
+ * figures are not the bench's. @return what stopProfile needs.
+ */
+async function startProfile(page) {
+  fs.mkdirSync(profileDir, { recursive: true });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 250 });
+  await browser.startTracing(page, {
+    categories: ['-*', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame',
+      'toplevel', 'v8', 'v8.execute', 'blink.user_timing', 'disabled-by-default-v8.gc'],
+  });
+  if (profileJs) await cdp.send('Profiler.start');
+  return { cdp };
+}
+
+/** Stops what startProfile started and writes trace-RATE.json and profile-RATE.cpuprofile. */
+async function stopProfile({ cdp }, rate) {
+  const profile = profileJs ? (await cdp.send('Profiler.stop')).profile : null;
+  const trace = await browser.stopTracing();
+  if (profile) fs.writeFileSync(path.join(profileDir, `profile-${rate}.cpuprofile`), JSON.stringify(profile));
+  fs.writeFileSync(path.join(profileDir, `trace-${rate}.json`), trace);
+  await cdp.detach();
+  log(`profile of the ${rate}/s step: ${profileDir}/trace-${rate}.json and profile-${rate}.cpuprofile ` +
+    `(node bench/web/trace_summary.mjs ${profileDir}/trace-${rate}.json ${profileDir}/profile-${rate}.cpuprofile)`);
 }
 
 /** @return the q-quantile of sorted `values`. */
@@ -465,8 +502,10 @@ try {
   const outcomes = [];
   for (const rate of rates) {
     liveReads = 0;
+    const profiling = profileDir && rate === profileRate ? await startProfile(page) : null;
     const driven = await drive(rate, stepS, agents, stateOf);
     await sleep(LagLimitMs + 1000); // late renders of the step still land in this step
+    if (profiling) await stopProfile(profiling, rate);
     const outcome = analyse(rate, driven, await drain(), frameMs);
     outcomes.push(outcome);
     const liveRate = liveReads / ((wallNow() - driven.start) / 1000);
@@ -476,8 +515,11 @@ try {
   }
   const conn = await page.textContent('[data-testid=conn]').catch(() => '?');
   log(`connection indicator at the end: "${conn?.trim()}"`);
-  await page.screenshot({ path: path.join(os.tmpdir(), 'kefu-wallboard-bench.png') });
-  log(`screenshot ${path.join(os.tmpdir(), 'kefu-wallboard-bench.png')}`);
+  if (process.env.WALLBOARD_CONTROL !== '1') {
+    const shotPath = process.env.WALLBOARD_SCREENSHOT || path.join(os.tmpdir(), 'kefu-wallboard-bench.png');
+    await page.screenshot({ path: shotPath });
+    log(`screenshot ${shotPath}`);
+  }
 
   let figure = 0;
   for (const o of outcomes) {

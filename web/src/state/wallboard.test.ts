@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Agent, Queue, QueueInterval, QueueLive } from '../api';
-import { Batcher, EmptyWallboard, mergeIntervals, messagesAction, queuesTouchedBy, stateCounts, totalsOf, wallboardReducer, type QueueTile, type WallboardAction, type WallboardState } from './wallboard';
+import { Batcher, EmptyWallboard, mergeIntervals, messagesAction, queuesTouchedBy, readInSlices, stateCounts, totalsOf, wallboardReducer, type QueueTile, type WallboardAction, type WallboardState } from './wallboard';
 
 const agent = (id: string, extension: string) => ({ id, name: `Agent ${extension}`, extension, user_id: null, skills: [] }) as unknown as Agent;
 const queue = (id: string, name: string) => ({ id, name, required_skills: [] }) as unknown as Queue;
@@ -205,5 +205,45 @@ describe('wallboard batching', () => {
     expect(next.queues.q_b?.live?.waiting).toBe(5);
     expect(next.queues.q_gone).toBeUndefined();
     expect(wallboardReducer(next, { type: 'lives', lives: [live('q_a', { waiting: 1 }), live('q_b', { waiting: 5 })] })).toBe(next);
+    // A change deep in today's figures, or a null becoming a number, is a change.
+    const answered = wallboardReducer(next, { type: 'lives', lives: [live('q_a', { waiting: 1, today: { answered: 1, service_level: 1 } })] });
+    expect(answered.queues.q_a?.live?.today).toMatchObject({ answered: 1, service_level: 1 });
+    expect(answered.queues.q_b).toBe(next.queues.q_b);
+  });
+
+  it('starts reads a slice at a time and answers in the order of the ids', async () => {
+    const started: string[] = [];
+    const ticks: (() => void)[] = [];
+    const ids = ['q1', 'q2', 'q3', 'q4', 'q5'];
+    const { answers } = readInSlices(ids, async (id) => {
+      started.push(id);
+      return `live-${id}`;
+    }, 2, (next) => {
+      ticks.push(next);
+      return () => undefined;
+    });
+    expect(started).toEqual(['q1', 'q2']);
+    ticks[0]?.();
+    expect(started).toEqual(['q1', 'q2', 'q3', 'q4']);
+    ticks[1]?.();
+    expect(started).toEqual(ids);
+    expect(ticks).toHaveLength(2);
+    await expect(answers).resolves.toEqual(ids.map((id) => `live-${id}`));
+  });
+
+  it('starts no further slice once cancelled', () => {
+    const started: string[] = [];
+    let cancelledTick = 0;
+    const ticks: (() => void)[] = [];
+    const read = readInSlices(['a', 'b', 'c'], async (id) => started.push(id), 1, (next) => {
+      ticks.push(next);
+      return () => {
+        cancelledTick += 1;
+      };
+    });
+    read.cancel();
+    expect(cancelledTick).toBe(1);
+    ticks[0]?.(); // a timer that fired anyway
+    expect(started).toEqual(['a']);
   });
 });

@@ -146,9 +146,23 @@ function applyMessage(state: WallboardState, message: StreamMessage): WallboardS
   }
 }
 
-/** @return whether two queues' live figures are the same (they are small, flat records). */
+/** @return whether two plain values (numbers, strings, null, records of them) are equal. */
+function samePlain(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let keys = 0;
+  for (const key in ra) {
+    keys++;
+    if (!(key in rb) || !samePlain(ra[key], rb[key])) return false;
+  }
+  return keys === Object.keys(rb).length;
+}
+
+/** @return whether two queues' live figures are the same (compared without serialising them). */
 function sameLive(a: QueueLive | null, b: QueueLive): boolean {
-  return a !== null && JSON.stringify(a) === JSON.stringify(b);
+  return a !== null && samePlain(a, b);
 }
 
 /**
@@ -276,6 +290,46 @@ export class Batcher<T> {
   get pending(): number {
     return this.items_.length;
   }
+}
+
+/** Schedules `next` after a pause (e.g. a timer); returns a cancel function. */
+export type SliceScheduler = (next: () => void) => () => void;
+
+/**
+ * Starts `read` for `ids` a slice of `perSlice` at a time, the first slice at once and each next
+ * one when `schedule` calls back: starting every read in one task holds the page's main thread
+ * for tens of milliseconds. @return the answers in the order of `ids` (when all are in), and a
+ * function that stops starting further slices (the answers then never settle).
+ */
+export function readInSlices<T>(
+  ids: readonly string[],
+  read: (id: string) => Promise<T>,
+  perSlice: number,
+  schedule: SliceScheduler,
+): { answers: Promise<T[]>; cancel: () => void } {
+  const reads: Promise<T>[] = [];
+  let cancelNext: (() => void) | null = null;
+  let cancelled = false;
+  const answers = new Promise<T[]>((resolve, reject) => {
+    let next = 0;
+    const slice = () => {
+      cancelNext = null;
+      if (cancelled) return;
+      const end = Math.min(ids.length, next + Math.max(1, perSlice));
+      for (; next < end; next++) reads.push(read(ids[next] as string));
+      if (next < ids.length) cancelNext = schedule(slice);
+      else Promise.all(reads).then(resolve, reject);
+    };
+    slice();
+  });
+  return {
+    answers,
+    cancel: () => {
+      cancelled = true;
+      cancelNext?.();
+      cancelNext = null;
+    },
+  };
 }
 
 /** @return the batch action for stream `messages`, to dispatch as one update. */

@@ -290,6 +290,7 @@ class MediaEngineImpl final : public MediaEngine {
       };
       total.sessions_active += get(c.sessions_active);
       total.sessions_created += get(c.sessions_created);
+      total.sessions_moved += get(c.sessions_moved);
       total.packets_received += get(c.packets_received);
       total.packets_sent += get(c.packets_sent);
       total.packets_relayed += get(c.packets_relayed);

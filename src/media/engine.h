@@ -91,6 +91,8 @@ class AudioTap {
 struct EngineCounters {
   uint64_t sessions_active = 0;
   uint64_t sessions_created = 0;
+  // Sessions moved to another media thread by a bridge, a recording or a conference join.
+  uint64_t sessions_moved = 0;
   uint64_t packets_received = 0;
   uint64_t packets_sent = 0;
   uint64_t packets_relayed = 0;

@@ -252,6 +252,8 @@ void MediaThread::adoptLeg(SessionId id, std::unique_ptr<Leg> leg) {
     addToEpoll(epoll_fd_, leg->rtpFd(), leg->tag(false));
     addToEpoll(epoll_fd_, leg->rtcpFd(), leg->tag(true));
     legs_[id] = std::move(leg);
+    counters_.sessions_moved.store(counters_.sessions_moved.load(std::memory_order_relaxed) + 1,
+                                   std::memory_order_relaxed);
   }
   auto it = arriving_.find(id);
   if (it == arriving_.end()) {

@@ -13,6 +13,7 @@ namespace kefu::media {
 struct ThreadCounters {
   std::atomic<uint64_t> sessions_active{0};
   std::atomic<uint64_t> sessions_created{0};
+  std::atomic<uint64_t> sessions_moved{0};  // legs that arrived here from another thread
   std::atomic<uint64_t> packets_received{0};
   std::atomic<uint64_t> packets_sent{0};
   std::atomic<uint64_t> packets_relayed{0};

@@ -135,8 +135,9 @@ class BrowserPhone {
 class SoftphoneTest : public CallSiteFixture {
  protected:
   void configureCalls(server::Config& config) override {
-    // Bridged sessions share a media thread; one thread keeps every call's legs together.
-    config.media.threads = 1;
+    // Four media threads: the browsers' sessions (the engine's round robin) land on other threads
+    // than the caller's (the call's affinity), so the bridges and the conference move them.
+    config.media.threads = 4;
     caller_wav_ = writeToneWav((dir_ / "caller.wav").string(), CallerHz, 90);
     out_dir_ = std::filesystem::path(::testing::TempDir()) /
                ("kefu-softphone-" + std::to_string(::getpid()));
@@ -297,6 +298,9 @@ TEST_P(SoftphoneTest, BrowserAgentsAnswerTransferAndHearTheCallerAndOnlyTheAgent
   EXPECT_GT(shareOfTone(audio, AgentAHz), 0.05) << "see " << out_dir_;
   EXPECT_GT(shareOfTone(audio, AgentBHz), 0.05) << "see " << out_dir_;
   EXPECT_EQ(shareOfTone(audio, SupervisorHz), 0) << "see " << out_dir_;
+
+  EXPECT_GT(site_->mediaForTest().counters().sessions_moved, 0u)
+      << "no softphone's session crossed media threads: the test proves nothing";
 
   // The softphones outlive the call: the next call could ring on them at once.
   auto live = client().get("/metrics");

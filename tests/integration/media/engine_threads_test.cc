@@ -114,6 +114,7 @@ TEST_F(MediaEngineThreadsTest, BridgesSessionsOfTwoThreadsAndRelaysBothWays) {
   EngineCounters counters = engine_->counters();
   EXPECT_EQ(counters.sessions_active, 2u);
   EXPECT_EQ(counters.sessions_created, 2u);
+  EXPECT_EQ(counters.sessions_moved, 1u) << "b, and only b, moved to a's thread";
   EXPECT_GT(counters.packets_relayed, 80u);
   EXPECT_LE(counters.packets_relayed, counters.packets_received);
   EXPECT_EQ(counters.packets_transcoded, 0u);
@@ -195,6 +196,7 @@ TEST_F(MediaEngineThreadsTest, ASessionOfAnotherThreadJoinsAConferenceAndHearsTh
   EXPECT_GT(powerRatio(at_agent, 1300, 800), 100);
   EXPECT_GT(powerRatio(at_caller, 800, 1300), 100);
   EXPECT_EQ(engine_->counters().sessions_active, 3u);
+  EXPECT_EQ(engine_->counters().sessions_moved, 1u);
 }
 
 TEST_F(MediaEngineThreadsTest, RecordingMovesTheRightChannelToTheLeftsThread) {
@@ -299,6 +301,7 @@ TEST_F(MediaEngineThreadsTest, RapidBridgesPlaysAndDestroysOverFourThreadsLeakNo
   }
   ASSERT_TRUE(waitForActive(0)) << engine_->counters().sessions_active << " sessions still open";
   EXPECT_EQ(engine_->counters().sessions_created, created);
+  EXPECT_GT(engine_->counters().sessions_moved, 100u);
   EXPECT_EQ(bugCount(), bugs) << "a broken invariant was reported";
   std::this_thread::sleep_for(50ms);
   EXPECT_EQ(openDescriptors(), descriptors) << "every socket closes once";

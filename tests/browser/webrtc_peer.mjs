@@ -3,39 +3,18 @@
 //   out {"offer": SDP}       the browser's offer, ICE gathering complete
 //   in  {"answer": SDP}      the engine's answer
 //   out {"state": S}         the connection state reached ("connected" or what it was instead)
-//   out {"heard": {...}}     the strongest frequency in what the browser received, and its stats
+//   out {"heard": {...}}     the strongest frequency in what the browser received over LISTEN_MS,
+//                            and its RTP statistics
 // usage: node webrtc_peer.mjs FAKE_MIC.wav [LISTEN_MS]
-import http from 'node:http';
-import readline from 'node:readline';
-import { chromium } from 'playwright-core';
+import { attachAnalyser, blankPage, launchChromium, listenInPage, rtpStatsInPage, stdioLines } from './support.mjs';
 
 const [micWav, listenMs = '1500'] = process.argv.slice(2);
-const say = (object) => process.stdout.write(JSON.stringify(object) + '\n');
-const lines = readline.createInterface({ input: process.stdin });
-const nextLine = () => new Promise((resolve) => lines.once('line', resolve));
-
-// getUserMedia needs a secure context: http://127.0.0.1 is one.
-const server = http.createServer((request, response) => {
-  response.writeHead(200, { 'Content-Type': 'text/html' });
-  response.end('<!doctype html><title>kefu webrtc peer</title>');
-});
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--use-fake-ui-for-media-stream',
-    '--use-fake-device-for-media-stream',
-    `--use-file-for-fake-audio-capture=${micWav}`,
-    '--allow-loopback-in-peer-connection',
-    '--autoplay-policy=no-user-gesture-required',
-  ],
-});
+const { say, nextLine, close } = stdioLines();
+const server = await blankPage('kefu webrtc peer');
+const browser = await launchChromium({ micWav });
 try {
   const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  await page.goto(server.url);
   const offer = await page.evaluate(async () => {
     const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
@@ -65,38 +44,13 @@ try {
   }, answer);
   say({ state });
   if (state === 'connected') {
-    const heard = await page.evaluate(async (ms) => {
-      const stream = await window.remoteStream;
-      // Chromium feeds a remote stream to Web Audio only while a media element plays it.
-      const element = new Audio();
-      element.srcObject = stream;
-      element.muted = true;
-      await element.play().catch(() => {});
-      const context = new AudioContext();
-      const analyser = context.createAnalyser();
-      analyser.fftSize = 16384;
-      context.createMediaStreamSource(stream).connect(analyser);
-      await new Promise((resolve) => setTimeout(resolve, ms));
-      const bins = new Float32Array(analyser.frequencyBinCount);
-      analyser.getFloatFrequencyData(bins);
-      let best = 1;
-      for (let i = 2; i < bins.length; i++) if (bins[i] > bins[best]) best = i;
-      const result = { peak_hz: (best * context.sampleRate) / analyser.fftSize, peak_db: bins[best] };
-      (await window.pc.getStats()).forEach((report) => {
-        if (report.type === 'inbound-rtp' && report.kind === 'audio') {
-          result.packets_received = report.packetsReceived;
-          result.packets_lost = report.packetsLost;
-        }
-        if (report.type === 'outbound-rtp' && report.kind === 'audio') {
-          result.packets_sent = report.packetsSent;
-        }
-      });
-      return result;
-    }, Number(listenMs));
-    say({ heard });
+    await page.evaluate(async () => (window.kefuRemoteStream = await window.remoteStream));
+    await page.evaluate(attachAnalyser);
+    const heard = await page.evaluate(listenInPage, { ms: Number(listenMs), hz: [] });
+    say({ heard: { ...heard, ...(await page.evaluate(rtpStatsInPage)) } });
   }
 } finally {
   await browser.close();
   server.close();
-  lines.close();
+  close();
 }

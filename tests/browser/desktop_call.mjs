@@ -149,10 +149,11 @@ const shot = async (party, screen) => {
 };
 
 /** Logs in through the login page; @return once the app shows who is logged in. */
-async function login(party, username, password) {
+async function login(party, username, password, screenshot = null) {
   await party.page.goto(`${kefu.api}/`);
   await party.page.fill('input[name=username]', username);
   await party.page.fill('input[name=password]', password);
+  if (screenshot) await shot(party, screenshot);
   await party.page.click('button[type=submit]');
   await party.page.waitForSelector('[data-testid=who]');
 }
@@ -223,7 +224,7 @@ try {
   const answeredBefore = await answeredShown(sup.page);
 
   // A: logs in, softphone on, ready.
-  await login(a, 'agent1001', 'agent-demo');
+  await login(a, 'agent1001', 'agent-demo', '0-login');
   await shot(a, '1-desktop-logged-in');
   await deskOn(a);
   if ((await a.page.getAttribute('[data-testid=agent-state]', 'data-state')) !== 'ready') {

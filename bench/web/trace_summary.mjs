@@ -8,7 +8,10 @@
 // profile); and the functions with the most self time over the whole trace.
 import fs from 'node:fs';
 
-const [tracePath, profilePath, longArg] = process.argv.slice(2);
+const args = process.argv.slice(2);
+// The last argument is LONG_MS when it is a number (the profile may be left out).
+const longArg = args.length > 1 && /^\d+$/.test(args[args.length - 1]) ? args.pop() : undefined;
+const [tracePath, profilePath] = args;
 if (!tracePath) {
   console.error('usage: node bench/web/trace_summary.mjs TRACE.json [PROFILE.cpuprofile] [LONG_MS]');
   process.exit(2);

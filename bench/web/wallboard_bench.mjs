@@ -509,6 +509,15 @@ try {
     const outcome = analyse(rate, driven, await drain(), frameMs);
     outcomes.push(outcome);
     const liveRate = liveReads / ((wallNow() - driven.start) / 1000);
+    if (process.env.WALLBOARD_DOM_COUNT === '1') {
+      const nodes = await page.evaluate(() => {
+        const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_ALL);
+        let n = 0;
+        while (walker.nextNode()) n++;
+        return n;
+      });
+      log(`DOM nodes after the ${rate}/s step: ${nodes}`);
+    }
     console.error(`# wallboard: ${outcome.line}; the page read queue live figures ${fmt(liveRate)}/s` +
       ` -> ${outcome.pass ? 'pass' : `FAIL (${outcome.reasons.join('; ')})`}`);
     if (kefuExited) throw new Error(`kefu exited during the bench, ${kefuExit}`);

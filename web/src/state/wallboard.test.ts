@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Agent, Queue, QueueInterval, QueueLive } from '../api';
-import { Batcher, EmptyWallboard, mergeIntervals, messagesAction, queuesTouchedBy, readInSlices, stateCounts, totalsOf, wallboardReducer, type QueueTile, type WallboardAction, type WallboardState } from './wallboard';
+import { Batcher, EmptyWallboard, liveReadSet, mergeIntervals, messagesAction, queuesTouchedBy, readInSlices, stateCounts, totalsOf, wallboardReducer, type QueueTile, type WallboardAction, type WallboardState } from './wallboard';
 
 const agent = (id: string, extension: string) => ({ id, name: `Agent ${extension}`, extension, user_id: null, skills: [] }) as unknown as Agent;
 const queue = (id: string, name: string) => ({ id, name, required_skills: [] }) as unknown as Queue;
@@ -229,6 +229,20 @@ describe('wallboard batching', () => {
     expect(started).toEqual(ids);
     expect(ticks).toHaveLength(2);
     await expect(answers).resolves.toEqual(ids.map((id) => `live-${id}`));
+  });
+
+  it('reads the queues on screen, waiting, named by an event or never read, and all on a full refresh', () => {
+    const queues: Record<string, QueueTile> = {
+      q_on: { id: 'q_on', name: 'on screen', live: live('q_on') },
+      q_off: { id: 'q_off', name: 'off screen, quiet', live: live('q_off') },
+      q_wait: { id: 'q_wait', name: 'off screen, a call waiting', live: live('q_wait', { waiting: 1 }) },
+      q_call: { id: 'q_call', name: 'off screen, a call answered', live: live('q_call') },
+      q_new: { id: 'q_new', name: 'not read yet', live: null },
+    };
+    const all = Object.keys(queues);
+    const input = { all, visible: new Set(['q_on']), touched: new Set(['q_call']), full: false, queues };
+    expect(liveReadSet(input)).toEqual(['q_on', 'q_wait', 'q_call', 'q_new']);
+    expect(liveReadSet({ ...input, full: true })).toEqual(all);
   });
 
   it('starts no further slice once cancelled', () => {

@@ -292,6 +292,35 @@ export class Batcher<T> {
   }
 }
 
+/** What the wallboard knows when it picks the queues whose live figures to read this second. */
+export interface LiveReadInput {
+  /** Every queue shown. */
+  all: readonly string[];
+  /** The queues whose tiles are on screen now. */
+  visible: ReadonlySet<string>;
+  /** The queues a stream message named since the last read (calls, interactions). */
+  touched: ReadonlySet<string>;
+  /** Whether every queue is due (a full refresh). */
+  full: boolean;
+  /** The tiles as shown (a queue with calls waiting has a longest wait that grows). */
+  queues: Readonly<Record<string, QueueTile>>;
+}
+
+/**
+ * @return the queues to read this second, in the order of `all`: every queue on a full refresh;
+ * else those on screen (their ready / staffed counts move with every agent change), those with
+ * calls waiting (the longest wait grows), those a stream message named (a call or interaction
+ * changed their figures) and those never read. An off-screen queue with no such news changes
+ * only its tile's ready / staffed counts, which nobody sees until the next full refresh.
+ */
+export function liveReadSet({ all, visible, touched, full, queues }: LiveReadInput): string[] {
+  if (full) return [...all];
+  return all.filter((id) => {
+    const live = queues[id]?.live;
+    return visible.has(id) || touched.has(id) || !live || live.waiting > 0;
+  });
+}
+
 /** Schedules `next` after a pause (e.g. a timer); returns a cancel function. */
 export type SliceScheduler = (next: () => void) => () => void;
 

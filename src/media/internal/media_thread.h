@@ -20,7 +20,8 @@ namespace kefu::media {
 /**
  * One media thread: it owns its legs, their sockets and their conferences; it waits on epoll for
  * datagrams, runs a 20 ms tick for terminated audio, and runs the tasks the control side posts.
- * Only post() may be called from other threads; every other method runs on the thread.
+ * Only post(), postFor(), expectLeg() and mutableCounters() (a leg moving here is counted here) may
+ * be called from other threads; every other method runs on the thread.
  */
 class MediaThread {
  public:

@@ -88,6 +88,14 @@ export function CallPanel(props: {
   const notesTooLong = notesBytes > MaxNotesBytes;
   const queueName = (id: string | null) => queues.find((q) => q.id === id)?.name ?? id ?? '—';
   const agentName = (id: string) => agents.find((a) => a.id === id)?.name ?? id;
+  // An event's target is `kind:id`: agents (by id or extension) and queues by name, the rest as they come.
+  const targetName = (target: string) => {
+    const [kind, id] = [target.slice(0, target.indexOf(':')), target.slice(target.indexOf(':') + 1)];
+    if (kind === 'agent') return agentName(id);
+    if (kind === 'queue') return queueName(id);
+    if (kind === 'extension') return agents.find((a) => a.extension === id)?.name ?? target;
+    return target;
+  };
   const duration = call.answeredAtMs !== null ? formatDuration(now - call.answeredAtMs) : call.alertedAtMs !== null ? formatDuration(now - call.alertedAtMs) : '';
   const sameCaller = recent.filter((r) => call.caller && r.caller === call.caller);
 
@@ -160,7 +168,7 @@ export function CallPanel(props: {
                 {history.map((e, i) => (
                   <li key={i}>
                     {new Date(e.at).toLocaleTimeString()} {e.type}
-                    {e.target ? ` → ${e.target}` : ''}
+                    {e.target ? ` → ${targetName(e.target)}` : ''}
                     {e.cause ? ` (${causeLabel(t, e.cause)})` : ''}
                   </li>
                 ))}

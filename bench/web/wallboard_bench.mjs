@@ -7,10 +7,12 @@
 // qualified agents), logs every agent in and creates a supervisor user. Debian's Chromium
 // (playwright-core, headless, 1920×1080) logs in as the supervisor and opens the wallboard.
 //
-// The wallboard does not scroll: at 1920×1080 the 50 queue tiles take the screen and the agent grid
-// gets no height, so the changing cards are in the DOM but not on screen (the bench says how many
-// are visible; WALLBOARD_SHOW_AGENTS=1 caps the tiles at 25vh with a style of its own to paint them).
-// For reference the bench first counts the frames an empty page drops on this machine.
+// The wallboard does not scroll: at 1920×1080 the tiles' area is capped and the agent grid shows
+// about 100 of the 500 cards; the others change in the DOM without being painted (the bench says how
+// many are visible; WALLBOARD_SHOW_AGENTS=1 caps the tiles at 25vh with a style of its own). For
+// reference the bench first counts the frames an empty page drops on this machine; on a shared
+// machine compare with a run of WALLBOARD_CONTROL=1 just before or after (the same REST load, the
+// page emptied), and repeat runs.
 //
 // Then, after a quiet baseline, node changes agent states by REST (POST .../not-ready and
 // .../ready, the agents taken in turn) at each rate of WALLBOARD_RATES for WALLBOARD_STEP_S

@@ -300,6 +300,27 @@ void addAuditCommand(CLI::App& app, int& exit_code) {
   verify->callback([options, &exit_code] { exit_code = verifyAudit(*options); });
 }
 
+/**
+ * @return what of a site's `checksums` the link carries, for a site of `role` (core or edge):
+ * customers, and the call records the edge owns: on the edge its own calls (which the store names
+ * `call_event:own`), on the core its copies of them (`call_event`). The core's own calls stay home.
+ */
+std::vector<store::EntityChecksum> replicatedView(std::vector<store::EntityChecksum> checksums,
+                                                  SiteRole role) {
+  std::vector<store::EntityChecksum> out;
+  for (auto& c : checksums) {
+    if (c.entity_type == "call_event:own") {
+      if (role == SiteRole::Edge) {
+        c.entity_type = "call_event";
+        out.push_back(std::move(c));
+      }
+    } else if (c.entity_type != "call_event" || role == SiteRole::Core) {
+      out.push_back(std::move(c));
+    }
+  }
+  return out;
+}
+
 /** Prints the outbox (what the peer has not acknowledged) and how far the inbox got. */
 int syncStatus(const ConfigOptions& options) {
   auto config = loadAndWarn(options);
@@ -331,7 +352,8 @@ int syncStatus(const ConfigOptions& options) {
   }
   std::cout << fmt::format("\nacknowledged through change {}; last change {}\n",
                            stats->acked_through, stats->last_seq);
-  std::cout << fmt::format("replicated entities held: {}\n", checksums->size());
+  std::cout << fmt::format("replicated entities held: {}\n",
+                           replicatedView(std::move(checksums).value(), config->site.role).size());
   std::cout << "link state, lag and rejections: GET /api/v1/sync/status or /metrics\n";
   return ExitOk;
 }
@@ -341,6 +363,13 @@ int syncVerify(const ConfigOptions& options, const std::string& peer_url) {
   auto config = loadAndWarn(options);
   if (!config.ok()) {
     printError(config.error());
+    return ExitUsage;
+  }
+  const SiteRole role = config->site.role;
+  if (role != SiteRole::Core && role != SiteRole::Edge) {
+    printError(Error::invalid("site.role",
+                              "sync verify compares a core and an edge site: set "
+                              "site.role (core or edge) for this site"));
     return ExitUsage;
   }
   auto store = openMigratedStore(*config);
@@ -353,18 +382,21 @@ int syncVerify(const ConfigOptions& options, const std::string& peer_url) {
     printError(peer.error());
     return ExitFailure;
   }
-  auto here = (*store)->replication().checksums();
-  auto there = (*peer)->replication().checksums();
-  if (!here || !there) {
-    printError(!here ? here.error() : there.error());
+  auto here_all = (*store)->replication().checksums();
+  auto there_all = (*peer)->replication().checksums();
+  if (!here_all || !there_all) {
+    printError(!here_all ? here_all.error() : there_all.error());
     return ExitFailure;
   }
+  const auto here = replicatedView(std::move(here_all).value(), role);
+  const auto there = replicatedView(std::move(there_all).value(),
+                                    role == SiteRole::Core ? SiteRole::Edge : SiteRole::Core);
   std::map<std::pair<std::string, std::string>, std::string> local;
-  for (const auto& c : *here) {
+  for (const auto& c : here) {
     local[{c.entity_type, c.entity_id}] = c.checksum;
   }
   std::size_t differences = 0;
-  for (const auto& c : *there) {
+  for (const auto& c : there) {
     auto it = local.find({c.entity_type, c.entity_id});
     if (it == local.end()) {
       std::cout << fmt::format("{} {}: only on the peer\n", c.entity_type, c.entity_id);
@@ -382,7 +414,7 @@ int syncVerify(const ConfigOptions& options, const std::string& peer_url) {
     ++differences;
   }
   if (differences == 0) {
-    std::cout << fmt::format("sync verify: {} entities, no difference\n", here->size());
+    std::cout << fmt::format("sync verify: {} entities, no difference\n", here.size());
     return ExitOk;
   }
   std::cout << fmt::format("sync verify: {} difference(s)\n", differences);

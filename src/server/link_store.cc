@@ -265,9 +265,14 @@ Result<void> LinkStore::retire(std::int64_t up_to_seq) {
 }
 
 Result<bool> LinkStore::apply(const sync::LinkMessage& message) {
-  // One owner per entity type: a change to customers is accepted only from the site that owns
-  // them (the core site); an edge site cannot rewrite the core's customers through the link.
-  if (message.origin != peer_ || (message.entity_type == "customer" && !peer_owns_customers_)) {
+  // One owner per entity type: customers belong to the core site, the call records of calls
+  // taken on the edge to the edge site. A change is accepted only from the peer, and only to an
+  // entity type the peer owns: an edge cannot rewrite the core's customers through the link, nor
+  // the core the edge's call records; a change claiming to come from this site itself is forged.
+  const bool peer_owns = message.entity_type == "customer"     ? peer_is_core_
+                         : message.entity_type == "call_event" ? !peer_is_core_
+                                                               : false;
+  if (message.origin != peer_ || !peer_owns) {
     return Error::invalid(
         "origin", message.origin + " does not own " + message.entity_type + " on this link");
   }

@@ -8,15 +8,15 @@ namespace kefu::server {
 
 /**
  * The site link's view of the store: the outbox it publishes and the inbox it applies. Changes from
- * the peer must come from the site that owns their entity type (customers: the core site);
- * anything else is refused as a forged or misrouted change. Thread-safe.
+ * the peer must come from the site that owns their entity type (customers: the core site; call
+ * events of calls taken on the edge: the edge site); anything else is refused as a forged or
+ * misrouted change. Thread-safe.
  */
 class LinkStore final : public sync::LinkStore {
  public:
-  LinkStore(store::Replication& replication, std::string peer, bool peer_owns_customers)
-      : replication_(replication),
-        peer_(std::move(peer)),
-        peer_owns_customers_(peer_owns_customers) {}
+  /** `peer_is_core`: this is the edge site and its peer the core (which owns customers). */
+  LinkStore(store::Replication& replication, std::string peer, bool peer_is_core)
+      : replication_(replication), peer_(std::move(peer)), peer_is_core_(peer_is_core) {}
 
   Result<std::vector<sync::LinkMessage>> pending(std::int64_t after_seq,
                                                  std::size_t limit) override;
@@ -28,7 +28,7 @@ class LinkStore final : public sync::LinkStore {
   // Not owned, outlives this.
   store::Replication& replication_;
   std::string peer_;
-  bool peer_owns_customers_;
+  bool peer_is_core_;
 };
 
 /**

@@ -49,7 +49,8 @@ class SqlStore final : public Store {
         entry_points_(*database_),
         flows_(*database_),
         call_records_(*database_, options.cipher, options.tokenizer,
-                      mayStoreInClear(options.residency, "call_events", "caller")),
+                      mayStoreInClear(options.residency, "call_events", "caller"),
+                      options.outbox && options.residency.site() == privacy::SiteKind::Edge),
         routing_log_(*database_),
         audit_(*database_),
         replication_(*database_) {}

@@ -20,6 +20,9 @@ constexpr std::int64_t PeerSilenceMs = 3000;
  * drain instead of being published again whole. */
 constexpr std::int64_t ResendGracePerChangeUs = 700;
 
+/** When a change that arrived before an earlier change of its entity is delivered again. */
+constexpr std::int64_t EarlyRedeliveryMs = 200;
+
 /** How long stop() waits for a message handler still running on cnats's threads. */
 constexpr auto HandlerDrain = std::chrono::seconds(10);
 
@@ -66,6 +69,7 @@ struct SiteLink::State {
   std::atomic<std::int64_t> applied{0};
   std::atomic<std::int64_t> duplicates{0};
   std::atomic<std::int64_t> rejected{0};
+  std::atomic<std::int64_t> early{0};
   std::atomic<std::int64_t> last_lag_ms{0};
   std::atomic<std::int64_t> last_pong_ms{0};
   std::atomic<std::int64_t> last_ack_progress_ms{0};
@@ -364,6 +368,13 @@ struct SiteLink::State {
           continue;
         }
         auto applied_now = store.apply(*message);
+        if (!applied_now && applied_now.error().code == ErrorCode::Conflict) {
+          // Early: an earlier change of its entity is still on its way (redelivered after a cut
+          // or a restart). It comes back after that one; the rest of the batch goes on.
+          natsMsg_NakWithDelay(msg, EarlyRedeliveryMs, nullptr);
+          ++early;
+          continue;
+        }
         if (!applied_now && applied_now.error().code != ErrorCode::InvalidArgument) {
           // The database is unavailable: leave this and the rest for a redelivery.
           natsMsg_Nak(msg, nullptr);
@@ -564,6 +575,7 @@ LinkStatus SiteLink::status() const {
   out.applied = s.applied;
   out.duplicates = s.duplicates;
   out.rejected = s.rejected;
+  out.early = s.early;
   out.last_lag_ms = s.last_lag_ms;
   return out;
 }

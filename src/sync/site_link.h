@@ -26,7 +26,8 @@ class LinkStore {
   /** Retires the outbox up to `up_to_seq`, acknowledged end to end. */
   virtual Result<void> retire(std::int64_t up_to_seq) = 0;
   /** Applies a change from the far site, idempotently; @return whether it changed anything;
-   * InvalidArgument when it can never be applied. */
+   * InvalidArgument when it can never be applied; Conflict when it must wait for an earlier
+   * change of its entity (it is delivered again later). */
   virtual Result<bool> apply(const LinkMessage& message) = 0;
 };
 
@@ -51,10 +52,11 @@ struct LinkStatus {
   bool connected = false;       // to this site's nats-server
   bool peer_reachable = false;  // the far site's link answered a ping within the last 3 s
   std::int64_t published_seq = 0;
-  std::int64_t acked_seq = 0;    // retired up to here
-  std::int64_t applied = 0;      // changes from the far site applied here
-  std::int64_t duplicates = 0;   // … received again and skipped
-  std::int64_t rejected = 0;     // … that could never be applied (malformed, forged, foreign)
+  std::int64_t acked_seq = 0;   // retired up to here
+  std::int64_t applied = 0;     // changes from the far site applied here
+  std::int64_t duplicates = 0;  // … received again and skipped
+  std::int64_t rejected = 0;    // … that could never be applied (malformed, forged, foreign)
+  std::int64_t early = 0;  // … that came before an earlier change of their entity, so came again
   std::int64_t last_lag_ms = 0;  // age of the last change applied here when it was applied
 };
 

@@ -412,9 +412,9 @@ TEST_F(HybridChaosTest, TenThousandChangesThroughCutKillAndRestartArriveExactlyO
   auto core_sums = core_store.replication().checksums();
   ASSERT_TRUE(core_sums.ok());
   EXPECT_EQ(core_sums->size(), static_cast<std::size_t>(Creates - Deletes));
-  auto verified =
-      runKefu({"sync", "verify", "--storage-url", core_storage_, "--privacy-key-file", core_keys_,
-               "--peer-storage-url", edge_config_.storage.url, "--log-level", "warn"});
+  auto verified = runKefu({"sync", "verify", "--storage-url", core_storage_, "--privacy-key-file",
+                           core_keys_, "--site-role", "core", "--peer-storage-url",
+                           edge_config_.storage.url, "--log-level", "warn"});
   EXPECT_EQ(verified.first, 0) << verified.second.substr(0, 2000);
   EXPECT_THAT(
       verified.second.substr(verified.second.size() > 200 ? verified.second.size() - 200 : 0),

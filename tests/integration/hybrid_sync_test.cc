@@ -14,10 +14,12 @@
 #include <chrono>
 #include <thread>
 
+#include "call/call_record.h"
 #include "store/store.h"
 #include "support/nats_server.h"
 #include "support/postgres_cluster.h"
 #include "support/site_fixture.h"
+#include "sync/link_message.h"
 
 namespace kefu::test {
 namespace {
@@ -488,6 +490,106 @@ TEST_F(HybridSyncTest, ACreationOrDeletionOnTheEdgeIsACommandToTheCore) {
   }
 }
 
+/** Call events of edge call `call_id` as the edge's call control appends them. */
+std::vector<call::CallEvent> edgeCall(const std::string& call_id, const std::string& caller,
+                                      std::int64_t at_ms) {
+  using T = call::CallEventType;
+  std::vector<call::CallEvent> events;
+  auto add = [&](T type) -> call::CallEvent& {
+    call::CallEvent& e = events.emplace_back();
+    e.type = type;
+    e.call_id = call_id;
+    e.at_ms = at_ms + static_cast<std::int64_t>(events.size()) * 10;
+    e.caller = caller;
+    e.dialed = "4008001000";
+    e.entry_point_id = "ep_overflow";
+    return e;
+  };
+  add(T::Created);
+  add(T::Ringing).target = "queue:q_overflow";
+  add(T::Answered).agent_id = "ag_cloud_7";
+  auto& dtmf = add(T::Dtmf);
+  dtmf.detail = "5";
+  dtmf.cause = "rfc4733";
+  add(T::RecordingStarted).detail = "rec/" + call_id + "\\part\n1.wav";  // escapes cross intact
+  auto& ended = add(T::Ended);
+  ended.cause = "caller_hangup";
+  ended.quality = call::CallQuality{4.12, 0.25, 3.5, 41.0};
+  return events;
+}
+
+class HybridCallRecordTest : public HybridSyncTest {
+ protected:
+  /** Gives the edge the core's token key (as `kefu keys export-token` does) and restarts it, so it
+   * recognises callers by token; opens the edge's store as its site does (residency, outbox). */
+  void SetUp() override {
+    HybridSyncTest::SetUp();
+    if (HasFatalFailure()) {
+      return;
+    }
+    ASSERT_TRUE(eventually([&] { return syncStatus(coreClient())["link"] == "up"; }));
+    auto exported =
+        runKefuTool({"keys", "export-token", "--privacy-key-file", core_config_.privacy.key_file,
+                     "--out", edge_config_.privacy.key_file, "--log-level", "warn"});
+    ASSERT_EQ(exported.first, 0) << exported.second;
+    edge_->stop(1s);
+    edge_ = startSite(edge_config_);
+    ASSERT_NE(edge_, nullptr);
+    edge_token_ = login(*edge_);
+    auto options = server::privacyStoreOptions(edge_config_);
+    ASSERT_TRUE(options.ok()) << options.error().message;
+    ASSERT_NE(options->tokenizer, nullptr);
+    auto opened = store::openStore(edge_config_.storage.url, *options);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    edge_store_ = std::move(opened).value();
+    auto core_options = server::privacyStoreOptions(core_config_);
+    ASSERT_TRUE(core_options.ok());
+    core_tokenizer_ = core_options->tokenizer;
+  }
+
+  void TearDown() override {
+    edge_store_.reset();
+    HybridSyncTest::TearDown();
+  }
+
+  /** Appends `events` through the edge's call record repository. */
+  void appendOnEdge(const std::vector<call::CallEvent>& events) {
+    for (const auto& e : events) {
+      auto appended = edge_store_->callRecords().append(e);
+      ASSERT_TRUE(appended.ok()) << appended.error().message;
+    }
+  }
+
+  /** @return the core's history of call `id` (GET /api/v1/calls/{id}/events). */
+  Json coreEvents(const std::string& id) {
+    return Json::parse(coreClient().get("/api/v1/calls/" + id + "/events").body);
+  }
+
+  static std::vector<std::string> typesOf(const Json& list) {
+    std::vector<std::string> out;
+    for (const auto& e : list["items"]) {
+      out.push_back(e.value("type", ""));
+    }
+    return out;
+  }
+
+  static std::vector<std::string> typesOf(const std::vector<call::CallEvent>& events) {
+    std::vector<std::string> out;
+    for (const auto& e : events) {
+      out.emplace_back(call::toString(e.type));
+    }
+    return out;
+  }
+
+  std::string tokenOf(const std::string& phone) { return *core_tokenizer_->phoneToken(phone); }
+
+  /** @return the kefu binary's exit code and output (runKefu, declared further down). */
+  static std::pair<int, std::string> runKefuTool(const std::vector<std::string>& args);
+
+  store::StorePtr edge_store_;
+  privacy::TokenizerPtr core_tokenizer_;
+};
+
 /** @return the exit code and output of the kefu binary run with `args`. */
 std::pair<int, std::string> runKefu(const std::vector<std::string>& args) {
   std::string command = std::string("'") + KEFU_BINARY + "'";
@@ -502,6 +604,173 @@ std::pair<int, std::string> runKefu(const std::vector<std::string>& args) {
   }
   int status = pipe == nullptr ? -1 : ::pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+std::pair<int, std::string> HybridCallRecordTest::runKefuTool(
+    const std::vector<std::string>& args) {
+  return runKefu(args);
+}
+
+TEST_F(HybridCallRecordTest, EdgeCallRecordsReachTheCoreWithTheCallerAsATokenOnly) {
+  const std::string phone = plantedPhone(500);
+  const auto first = edgeCall("call_edge_1", phone, 1'700'000'000'000);
+  const auto second = edgeCall("call_edge_2", plantedPhone(501), 1'700'000'100'000);
+  appendOnEdge(first);
+  appendOnEdge(second);
+  const std::size_t total = first.size() + second.size();
+
+  ASSERT_TRUE(eventually([&] {
+    return coreEvents("call_edge_1")["items"].size() == first.size() &&
+           coreEvents("call_edge_2")["items"].size() == second.size();
+  })) << coreEvents("call_edge_1").dump()
+      << "\ncore: " << syncStatus(coreClient()).dump()
+      << "\nedge: " << syncStatus(edgeClient()).dump();
+
+  // The core's history holds the edge's calls in order, every operational field as the edge had
+  // it, and the caller only as its token: the core cannot even open a number it never received.
+  const Json history = coreEvents("call_edge_1");
+  EXPECT_EQ(typesOf(history), typesOf(first));
+  for (const auto& e : history["items"]) {
+    EXPECT_EQ(e["caller"], tokenOf(phone)) << e.dump();
+    EXPECT_EQ(e["dialed"], "4008001000");
+  }
+  const Json& answered = history["items"][2];
+  EXPECT_EQ(answered["agent_id"], "ag_cloud_7");
+  EXPECT_EQ(history["items"][1]["target"], "queue:q_overflow");
+  EXPECT_EQ(history["items"][3]["detail"], "5");
+  EXPECT_EQ(history["items"][4]["detail"], first[4].detail);
+  const Json& ended = history["items"][5];
+  EXPECT_EQ(ended["cause"], "caller_hangup");
+  EXPECT_DOUBLE_EQ(ended["quality"]["mos"].get<double>(), 4.12);
+  EXPECT_DOUBLE_EQ(ended["quality"]["loss_percent"].get<double>(), 0.25);
+  EXPECT_DOUBLE_EQ(ended["quality"]["jitter_ms"].get<double>(), 3.5);
+  EXPECT_THAT(history.dump(), ::testing::Not(HasSubstr(phone)));
+  // The edge shows the same history, with the same token in place of the number.
+  EXPECT_EQ(Json::parse(edgeClient().get("/api/v1/calls/call_edge_1/events").body)["items"],
+            history["items"]);
+
+  // Every event applied once; the edge's outbox empties on the core's acknowledgement.
+  EXPECT_TRUE(eventually([&] { return syncStatus(edgeClient()).value("backlog", -1) == 0; }))
+      << syncStatus(edgeClient()).dump();
+  EXPECT_EQ(syncStatus(coreClient())["applied"], static_cast<int>(total));
+  EXPECT_EQ(syncStatus(coreClient())["rejected"], 0);
+
+  // A duplicate delivery (the edge's stream replayed into itself under new message ids, as a
+  // resend after a lost acknowledgement does) is skipped, not applied again.
+  natsConnection* nc = nullptr;
+  ASSERT_EQ(natsConnection_ConnectTo(&nc, edge_nats_->clientUrl().c_str()), NATS_OK);
+  jsCtx* js = nullptr;
+  ASSERT_EQ(natsConnection_JetStream(&js, nc, nullptr), NATS_OK);
+  for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+    natsMsg* stored = nullptr;
+    ASSERT_EQ(js_GetMsg(&stored, js, "KEFU_OUT_edge", seq, nullptr, nullptr), NATS_OK);
+    ASSERT_EQ(js_Publish(nullptr, js, "kefu.out.edge", natsMsg_GetData(stored),
+                         natsMsg_GetDataLength(stored), nullptr, nullptr),
+              NATS_OK);
+    natsMsg_Destroy(stored);
+  }
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+  EXPECT_TRUE(eventually([&] { return syncStatus(coreClient()).value("duplicates", 0) >= 3; }))
+      << syncStatus(coreClient()).dump();
+  EXPECT_EQ(coreEvents("call_edge_1")["items"].size(), first.size());
+  EXPECT_EQ(syncStatus(coreClient())["applied"], static_cast<int>(total));
+
+  // `kefu sync verify` compares the edge's call records with the core's copies of them.
+  edge_->stop(1s);
+  auto verified =
+      runKefu({"sync", "verify", "--storage-url", core_config_.storage.url, "--privacy-key-file",
+               core_config_.privacy.key_file, "--site-role", "core", "--peer-storage-url",
+               edge_config_.storage.url, "--log-level", "warn"});
+  EXPECT_EQ(verified.first, 0) << verified.second;
+  EXPECT_THAT(verified.second, HasSubstr("2 entities, no difference"));
+
+  // The planted numbers are nowhere on the edge (its database holds the token, its outbox and
+  // stream the token) nor in the core's nats-server.
+  edge_store_.reset();
+  for (const auto& value : {phone, plantedPhone(501)}) {
+    EXPECT_THAT(filesContaining(edgeDatabaseDir(), value), ::testing::IsEmpty()) << value;
+    EXPECT_THAT(filesContaining(edge_nats_->dir(), value), ::testing::IsEmpty()) << value;
+    EXPECT_THAT(filesContaining(core_nats_->dir(), value), ::testing::IsEmpty()) << value;
+  }
+  EXPECT_THAT(filesContaining(edge_nats_->dir(), tokenOf(phone)),
+              ::testing::Not(::testing::IsEmpty()));
+}
+
+TEST_F(HybridCallRecordTest, WithTheLinkCutCallRecordsWaitInTheOutboxAndArriveOnceInOrder) {
+  const auto before = edgeCall("call_cut_0", plantedPhone(600), 1'700'000'000'000);
+  appendOnEdge({before.begin(), before.begin() + 2});  // its first two events cross at once
+  ASSERT_TRUE(eventually([&] { return coreEvents("call_cut_0")["items"].size() == 2; }));
+  ASSERT_TRUE(eventually([&] { return syncStatus(edgeClient()).value("backlog", -1) == 0; }));
+
+  edge_nats_->kill();
+  ASSERT_TRUE(eventually([&] { return syncStatus(edgeClient())["link"] == "down"; }));
+  // The edge keeps taking calls: the rest of the first call and three new ones, interleaved.
+  std::vector<std::vector<call::CallEvent>> calls;
+  for (int i = 1; i <= 3; ++i) {
+    calls.push_back(edgeCall("call_cut_" + std::to_string(i), plantedPhone(600 + i),
+                             1'700'000'000'000 + i * 1000));
+  }
+  std::size_t queued = before.size() - 2;
+  appendOnEdge({before.begin() + 2, before.end()});
+  for (std::size_t k = 0; k < calls[0].size(); ++k) {
+    for (const auto& c : calls) {
+      appendOnEdge({c[k]});
+      ++queued;
+    }
+  }
+  EXPECT_EQ(syncStatus(edgeClient())["backlog"], static_cast<int>(queued));
+  EXPECT_EQ(coreEvents("call_cut_0")["items"].size(), 2u);
+  EXPECT_EQ(coreEvents("call_cut_1")["items"].size(), 0u);
+
+  ASSERT_TRUE(edge_nats_->restart());
+  EXPECT_TRUE(eventually([&] { return syncStatus(edgeClient()).value("backlog", -1) == 0; }, 30s))
+      << syncStatus(edgeClient()).dump() << "\n"
+      << syncStatus(coreClient()).dump();
+  // Exactly once, in order per call.
+  EXPECT_EQ(typesOf(coreEvents("call_cut_0")), typesOf(before));
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    EXPECT_EQ(typesOf(coreEvents("call_cut_" + std::to_string(i + 1))), typesOf(calls[i])) << i;
+  }
+  EXPECT_EQ(syncStatus(coreClient())["applied"], static_cast<int>(queued + 2));
+  EXPECT_EQ(syncStatus(coreClient())["rejected"], 0);
+}
+
+TEST_F(HybridCallRecordTest, ForgedCallEventsAreRejectedByOwnership) {
+  appendOnEdge(edgeCall("call_real", plantedPhone(700), 1'700'000'000'000));
+  ASSERT_TRUE(eventually([&] { return coreEvents("call_real")["items"].size() == 6; }));
+  auto publish = [](const std::string& url, const char* subject, const sync::LinkMessage& m) {
+    natsConnection* nc = nullptr;
+    ASSERT_EQ(natsConnection_ConnectTo(&nc, url.c_str()), NATS_OK);
+    jsCtx* js = nullptr;
+    ASSERT_EQ(natsConnection_JetStream(&js, nc, nullptr), NATS_OK);
+    const std::string bytes = sync::encodeLinkMessage(m);
+    EXPECT_EQ(js_Publish(nullptr, js, subject, bytes.data(), static_cast<int>(bytes.size()),
+                         nullptr, nullptr),
+              NATS_OK);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+  };
+  const std::string payload = "n=0\ntype=created\nat_ms=1\ncaller_token=tk_ph_forged";
+  // From the core's side to the edge: the edge owns its call records, the core may not write them.
+  publish(core_nats_->clientUrl(), "kefu.out.core",
+          {"core", 900001, "call_event", "call_forged", "upsert", payload, 1, 0});
+  EXPECT_TRUE(eventually([&] { return syncStatus(edgeClient()).value("rejected", 0) == 1; }))
+      << syncStatus(edgeClient()).dump();
+  EXPECT_EQ(edgeClient().get("/api/v1/calls/call_forged/events").status, 404);
+  // Into the edge's stream, claiming to be the core's own (and a customer change from the edge):
+  // the core refuses both.
+  publish(edge_nats_->clientUrl(), "kefu.out.edge",
+          {"core", 900002, "call_event", "call_forged", "upsert", payload, 1, 0});
+  publish(edge_nats_->clientUrl(), "kefu.out.edge",
+          {"edge", 900003, "customer", "cu_forged", "upsert", "created_at=1\nupdated_at=1", 1, 0});
+  EXPECT_TRUE(eventually([&] { return syncStatus(coreClient()).value("rejected", 0) == 2; }))
+      << syncStatus(coreClient()).dump();
+  EXPECT_EQ(coreClient().get("/api/v1/calls/call_forged/events").status, 404);
+  EXPECT_EQ(coreClient().get("/api/v1/customers/cu_forged").status, 404);
+  // The link goes on: a real event still crosses.
+  appendOnEdge(edgeCall("call_after", plantedPhone(701), 1'700'000'100'000));
+  EXPECT_TRUE(eventually([&] { return coreEvents("call_after")["items"].size() == 6; }));
 }
 
 TEST_F(HybridSyncTest, ChaosCutKillAndRestartLoseNothingAndApplyNothingTwice) {
@@ -575,9 +844,10 @@ TEST_F(HybridSyncTest, ChaosCutKillAndRestartLoseNothingAndApplyNothingTwice) {
   ASSERT_TRUE(core_sums.ok() && edge_sums.ok());
   EXPECT_EQ(core_sums->size(), static_cast<std::size_t>(N));
   EXPECT_TRUE(*core_sums == *edge_sums);
-  auto verified = runKefu({"sync", "verify", "--storage-url", core_config_.storage.url,
-                           "--privacy-key-file", core_config_.privacy.key_file,
-                           "--peer-storage-url", edge_config_.storage.url, "--log-level", "warn"});
+  auto verified =
+      runKefu({"sync", "verify", "--storage-url", core_config_.storage.url, "--privacy-key-file",
+               core_config_.privacy.key_file, "--site-role", "core", "--peer-storage-url",
+               edge_config_.storage.url, "--log-level", "warn"});
   EXPECT_EQ(verified.first, 0) << verified.second;
   EXPECT_THAT(verified.second, HasSubstr("3000 entities, no difference"));
   // Nothing applied twice: each entity's inbox position is its last change, and a duplicate

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "store/internal/sql_replication.h"
+
 namespace kefu::store::internal {
 namespace {
 
@@ -75,7 +77,29 @@ Result<void> SqlCallRecordRepository::append(const call::CallEvent& event) {
     if (!inserted.ok()) {
       return inserted.error();
     }
-    return {};
+    if (!outbox_) {
+      return {};
+    }
+    // An edge site owns the calls it takes: the event and its outbox entry commit together. The
+    // outbox number is taken first (its row stays locked until commit), so the count below sees
+    // every earlier event of the call and numbers this one after them.
+    auto seq = reserveOutboxSeq(session);
+    if (!seq) {
+      return seq.error();
+    }
+    auto held =
+        session.query("SELECT COUNT(*) FROM call_events WHERE call_id = $1", {event.call_id});
+    if (!held) {
+      return held.error();
+    }
+    const std::int64_t ordinal = held->front().int64(0) - 1;  // this event is counted too
+    // What crosses is what this site stored: never the caller's number, only its token.
+    return insertOutbox(session, *seq, CallEventEntity, event.call_id, "upsert",
+                        callEventLinkPayload(ordinal, event,
+                                             std::holds_alternative<std::string>(caller_token)
+                                                 ? std::get<std::string>(caller_token)
+                                                 : std::string()),
+                        event.at_ms);
   });
 }
 

@@ -21,12 +21,16 @@ std::string callerContext(std::string_view call_id);
  */
 class SqlCallRecordRepository final : public call::CallRecordRepository {
  public:
+  /** With `outbox` (an edge site: it owns the calls it takes) each event is also written to the
+   * site link's outbox, in the same transaction. */
   SqlCallRecordRepository(SqlDatabase& database, privacy::FieldCipherPtr cipher,
-                          privacy::TokenizerPtr tokenizer, bool caller_in_clear)
+                          privacy::TokenizerPtr tokenizer, bool caller_in_clear,
+                          bool outbox = false)
       : database_(database),
         cipher_(std::move(cipher)),
         tokenizer_(std::move(tokenizer)),
-        caller_in_clear_(caller_in_clear) {}
+        caller_in_clear_(caller_in_clear),
+        outbox_(outbox) {}
 
   /** Appends one event; InvalidArgument naming `call_id` when it has none. */
   Result<void> append(const call::CallEvent& event) override;
@@ -49,6 +53,7 @@ class SqlCallRecordRepository final : public call::CallRecordRepository {
   privacy::FieldCipherPtr cipher_;
   privacy::TokenizerPtr tokenizer_;
   bool caller_in_clear_;
+  bool outbox_;
 };
 
 }  // namespace kefu::store::internal

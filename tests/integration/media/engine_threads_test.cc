@@ -249,7 +249,7 @@ TEST_F(MediaEngineThreadsTest, RapidBridgesPlaysAndDestroysOverFourThreadsLeakNo
   std::size_t descriptors = openDescriptors();
   uint64_t bugs = bugCount();
   // Sessions offered and answered by the engine itself, so each pair exchanges prompts' RTP.
-  auto makePair = [&](uint64_t first_affinity, uint64_t second_affinity) {
+  auto new_pair = [&](uint64_t first_affinity, uint64_t second_affinity) {
     auto offer = engine_->offer({.affinity = first_affinity});
     EXPECT_TRUE(offer.ok());
     auto answer = engine_->answer(offer->sdp, {.affinity = second_affinity});
@@ -260,13 +260,13 @@ TEST_F(MediaEngineThreadsTest, RapidBridgesPlaysAndDestroysOverFourThreadsLeakNo
   std::vector<SessionId> sessions;
   uint64_t created = 0;
   for (uint64_t i = 1; i <= 8; ++i) {
-    auto [x, y] = makePair(i, i + 1);
+    auto [x, y] = new_pair(i, i + 1);
     sessions.push_back(x);
     sessions.push_back(y);
   }
   std::mt19937 random(1234);
   auto pick = [&] { return sessions[random() % sessions.size()]; };
-  auto pickOther = [&](SessionId one) {
+  auto pick_other = [&](SessionId one) {
     SessionId other = pick();
     while (other == one) {
       other = pick();
@@ -279,7 +279,7 @@ TEST_F(MediaEngineThreadsTest, RapidBridgesPlaysAndDestroysOverFourThreadsLeakNo
       case 0:
       case 1: {
         SessionId one = pick();
-        EXPECT_TRUE(engine_->bridge(one, pickOther(one)).ok());
+        EXPECT_TRUE(engine_->bridge(one, pick_other(one)).ok());
         break;
       }
       case 2:
@@ -298,7 +298,7 @@ TEST_F(MediaEngineThreadsTest, RapidBridgesPlaysAndDestroysOverFourThreadsLeakNo
         // Destroy one and make a new pair right away: the rest keeps moving around it.
         std::size_t index = random() % sessions.size();
         engine_->destroy(sessions[index]);
-        auto [x, y] = makePair(random(), random());
+        auto [x, y] = new_pair(random(), random());
         sessions[index] = x;
         sessions.push_back(y);
         created += 2;

@@ -7,15 +7,20 @@
 // Changes are customers created on the core with fresh tokens (what the link carries today), each
 // stamped with the steady clock just before its transaction; the edge notes when it applied it.
 //
-// Prints `bench: sync_changes_per_sec`, `sync_lag_p99_ms_at_1000_per_sec` and
-// `sync_drain_seconds_after_60s_cut`. Environment: SYNC_BENCH_BURST (5000), SYNC_BENCH_STEADY_S
-// (20), SYNC_BENCH_CUT_S (60), SYNC_BENCH_RATE (1000).
+// Then the other direction: call events appended on the edge (the call records it owns), applied
+// into the core's call_events.
+//
+// Prints `bench: sync_changes_per_sec`, `sync_lag_p99_ms_at_1000_per_sec`,
+// `sync_drain_seconds_after_60s_cut` and `sync_call_events_per_sec_edge_to_core`. Environment:
+// SYNC_BENCH_BURST (5000), SYNC_BENCH_STEADY_S (20), SYNC_BENCH_CUT_S (60), SYNC_BENCH_RATE (1000),
+// SYNC_BENCH_EVENTS (5000).
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -25,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "call/call_record.h"
 #include "core/time_source.h"
 #include "server/config.h"
 #include "server/link_store.h"
@@ -48,11 +54,12 @@ int envInt(const char* name, int fallback) {
 /** Change number n's id; the edge parses n back to find its write time. */
 std::string changeId(int n) { return "cu_bench_" + std::to_string(n); }
 
-/** The edge's LinkStore, noting when each change was applied (by change number). */
+/** A site's LinkStore, noting when each change to an entity whose id starts with `prefix` and
+ * ends with its change number was applied. */
 class StampingLinkStore final : public sync::LinkStore {
  public:
-  StampingLinkStore(sync::LinkStore& inner, std::size_t capacity)
-      : inner_(inner), applied_at_(capacity) {}
+  StampingLinkStore(sync::LinkStore& inner, std::size_t capacity, std::string prefix)
+      : inner_(inner), applied_at_(capacity), prefix_(std::move(prefix)) {}
 
   Result<std::vector<sync::LinkMessage>> pending(std::int64_t after, std::size_t limit) override {
     return inner_.pending(after, limit);
@@ -61,8 +68,8 @@ class StampingLinkStore final : public sync::LinkStore {
   Result<void> retire(std::int64_t up_to) override { return inner_.retire(up_to); }
   Result<bool> apply(const sync::LinkMessage& message) override {
     auto applied = inner_.apply(message);
-    if (applied && *applied && message.entity_id.starts_with("cu_bench_")) {
-      const std::size_t n = std::stoul(message.entity_id.substr(9));
+    if (applied && *applied && message.entity_id.starts_with(prefix_)) {
+      const std::size_t n = std::stoul(message.entity_id.substr(prefix_.size()));
       if (n < applied_at_.size()) {
         applied_at_[n] = Clock::now().time_since_epoch().count();
       }
@@ -79,6 +86,7 @@ class StampingLinkStore final : public sync::LinkStore {
   sync::LinkStore& inner_;
   std::vector<std::atomic<std::int64_t>> applied_at_;
   std::atomic<std::int64_t> applied_count_{0};
+  std::string prefix_;
 };
 
 /** Writes customers into the core's store, stamping each change's time. */
@@ -198,9 +206,11 @@ int run() {
   if (!core_store || !edge_store) {
     return 1;
   }
-  server::LinkStore core_link_store(core_store->replication(), "edge", false);
+  server::LinkStore core_inner(core_store->replication(), "edge", false);
+  const int events = envInt("SYNC_BENCH_EVENTS", 5000);
+  StampingLinkStore core_link_store(core_inner, static_cast<std::size_t>(events), "call_bench_");
   server::LinkStore edge_inner(edge_store->replication(), "core", true);
-  StampingLinkStore edge_link_store(edge_inner, capacity);
+  StampingLinkStore edge_link_store(edge_inner, capacity, "cu_bench_");
   const RealTimeSource time;
   auto core_link =
       sync::SiteLink::start({"core", "edge", core_nats->clientUrl()}, core_link_store, time);
@@ -296,13 +306,52 @@ int run() {
       cut_seconds, rate, backlog_at_cut ? backlog_at_cut->backlog : -1, drain_s);
   std::cout << fmt::format("bench: sync_drain_seconds_after_60s_cut {:.2f} s\n", drain_s);
 
+  // 4. Edge → core: call events appended on the edge (calls of five events each: created,
+  // ringing, answered, dtmf, ended) as fast as one writer can; the clock stops when the core has
+  // applied the last.
+  const auto events_start = Clock::now();
+  for (int n = 0; n < events; ++n) {
+    call::CallEvent e;
+    e.call_id = "call_bench_" + std::to_string(n / 5);
+    e.type = std::array{call::CallEventType::Created, call::CallEventType::Ringing,
+                        call::CallEventType::Answered, call::CallEventType::Dtmf,
+                        call::CallEventType::Ended}[n % 5];
+    e.at_ms = toUnixMillis(std::chrono::system_clock::now());
+    e.dialed = "4008001000";
+    e.queue_id = "q_bench";
+    e.agent_id = "ag_bench";
+    if (!edge_store->callRecords().append(e)) {
+      std::cerr << "sync bench: a call event append failed\n";
+      return 1;
+    }
+  }
+  const double events_write_s = std::chrono::duration<double>(Clock::now() - events_start).count();
+  const auto events_deadline = Clock::now() + 120s;
+  while (core_link_store.appliedCount() < events && Clock::now() < events_deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  if (core_link_store.appliedCount() < events) {
+    std::cerr << "sync bench: the call events did not arrive: " << core_link_store.appliedCount()
+              << " applied\n";
+    return 1;
+  }
+  const double events_s = std::chrono::duration<double>(Clock::now() - events_start).count();
+  std::cerr << fmt::format(
+      "sync bench: {} call events appended on the edge (SQLite) in {:.2f} s ({:.0f}/s), all "
+      "applied on the core (PostgreSQL) after {:.2f} s\n",
+      events, events_write_s, events / events_write_s, events_s);
+  std::cout << fmt::format("bench: sync_call_events_per_sec_edge_to_core {:.0f} events/s\n",
+                           events / events_s);
+
   const auto core_status = (*core_link)->status();
   const auto edge_status = (*edge_link)->status();
   std::cerr << fmt::format("sync bench: edge applied {}, duplicates {}, rejected {}\n",
                            edge_status.applied, edge_status.duplicates, edge_status.rejected);
+  std::cerr << fmt::format("sync bench: core applied {}, duplicates {}, rejected {}, early {}\n",
+                           core_status.applied, core_status.duplicates, core_status.rejected,
+                           core_status.early);
   (*core_link)->stop();
   (*edge_link)->stop();
-  (void)core_status;
   std::error_code ignored;
   std::filesystem::remove_all(dir, ignored);
   return 0;

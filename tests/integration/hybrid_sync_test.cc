@@ -773,6 +773,80 @@ TEST_F(HybridCallRecordTest, ForgedCallEventsAreRejectedByOwnership) {
   EXPECT_TRUE(eventually([&] { return coreEvents("call_after")["items"].size() == 6; }));
 }
 
+// The core's side of call records without the link: whatever order and how often the events of
+// a call are delivered (a resend gives a change a new outbox number), the core appends each once
+// and in the order the edge took them, and refuses anything but the link form.
+TEST(HybridCallRecordApplyTest, TheCoreAppendsEachCallEventOnceAndInOrderWhateverTheDelivery) {
+  store::StoreOptions edge_options;
+  edge_options.residency = {privacy::SiteKind::Edge, {}};
+  edge_options.outbox = true;
+  auto edge = store::openStore(freshStorageUrl(Backend::Sqlite), edge_options);
+  ASSERT_TRUE(edge.ok() && (*edge)->migrate().ok());
+  store::StoreOptions core_options;
+  core_options.residency = {privacy::SiteKind::Core, {}};
+  core_options.outbox = true;
+  auto core = store::openStore(freshStorageUrl(Backend::Postgres), core_options);
+  ASSERT_TRUE(core.ok() && (*core)->migrate().ok());
+
+  const auto events = edgeCall("call_order", "", 1'700'000'000'000);
+  for (const auto& e : events) {
+    ASSERT_TRUE((*edge)->callRecords().append(e).ok());
+  }
+  auto outbox = (*edge)->replication().pendingOutbox(0, 100);
+  ASSERT_TRUE(outbox.ok());
+  ASSERT_EQ(outbox->size(), events.size());
+  auto change = [&](std::size_t i, std::int64_t seq) {
+    const auto& e = (*outbox)[i];
+    EXPECT_EQ(e.entity_type, "call_event");
+    EXPECT_EQ(e.entity_id, "call_order");
+    return store::InboundChange{"edge", seq, e.entity_type, e.entity_id, e.op, e.payload};
+  };
+  auto& inbox = (*core)->replication();
+  auto early = inbox.applyInbound(change(1, (*outbox)[1].seq));
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.error().code, ErrorCode::Conflict);  // waits for event 0
+  EXPECT_EQ(*inbox.applyInbound(change(0, (*outbox)[0].seq)), true);
+  EXPECT_EQ(*inbox.applyInbound(change(0, (*outbox)[0].seq)), false);  // the same change again
+  EXPECT_EQ(*inbox.applyInbound(change(1, (*outbox)[1].seq)), true);
+  EXPECT_EQ(*inbox.applyInbound(change(1, (*outbox)[1].seq)), false);  // resent
+  for (std::size_t i = 2; i < events.size(); ++i) {
+    EXPECT_EQ(*inbox.applyInbound(change(i, (*outbox)[i].seq)), true) << i;
+  }
+  auto held = (*core)->callRecords().eventsOf("call_order");
+  ASSERT_TRUE(held.ok());
+  auto stored = (*edge)->callRecords().eventsOf("call_order");
+  ASSERT_EQ(held->size(), events.size());
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ((*held)[i].type, events[i].type) << i;
+    EXPECT_EQ((*held)[i].detail, events[i].detail) << i;
+    EXPECT_EQ((*held)[i].target, events[i].target) << i;
+    EXPECT_EQ((*held)[i].quality.has_value(), events[i].quality.has_value()) << i;
+  }
+  EXPECT_DOUBLE_EQ((*held)[5].quality->mos, 4.12);
+  EXPECT_EQ((*held)[5].quality->round_trip_ms, 41.0);
+
+  // A clear caller is not part of the link form: refused, not stored.
+  auto forged = change(0, 5000);
+  forged.entity_id = "call_forged";
+  forged.payload += "\ncaller=13912341000";
+  auto refused = inbox.applyInbound(forged);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::InvalidArgument);
+  EXPECT_TRUE((*core)->callRecords().eventsOf("call_forged")->empty());
+
+  // Checksums: the edge's own call equals the core's copy of it.
+  auto edge_sums = (*edge)->replication().checksums();
+  auto core_sums = (*core)->replication().checksums();
+  ASSERT_TRUE(edge_sums.ok() && core_sums.ok());
+  ASSERT_EQ(edge_sums->size(), 1u);
+  ASSERT_EQ(core_sums->size(), 1u);
+  EXPECT_EQ((*edge_sums)[0].entity_type, "call_event:own");
+  EXPECT_EQ((*core_sums)[0].entity_type, "call_event");
+  EXPECT_EQ((*edge_sums)[0].checksum, (*core_sums)[0].checksum);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->size(), events.size());
+}
+
 TEST_F(HybridSyncTest, ChaosCutKillAndRestartLoseNothingAndApplyNothingTwice) {
   // Changes are written straight through the core's store (the API adds nothing the link sees),
   // so the test makes thousands in seconds. Meanwhile the link is cut, a nats-server is killed and

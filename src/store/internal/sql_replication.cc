@@ -540,17 +540,19 @@ Result<bool> SqlReplication::applyCallEvent(const InboundChange& change) {
   const CallEventLink& link = *parsed;
   bool applied = false;
   KEFU_TRY(database_.transact([&](SqlSession& session) -> Result<void> {
-    auto fresh = advanceInbox(session, change);
-    if (!fresh) {
-      return fresh.error();
+    auto last = session.query(
+        "SELECT last_seq FROM sync_inbox WHERE origin = $1 AND entity_type = $2 AND entity_id = $3",
+        {change.origin, change.entity_type, change.entity_id});
+    if (!last) {
+      return last.error();
     }
-    if (!*fresh) {
+    if (!last->empty() && last->front().int64(0) >= change.seq) {
       return {};  // a duplicate: applied already
     }
-    // The origin numbers each call's events 0, 1, 2, …: an event the core holds already is a
-    // duplicate (redelivered under a new outbox number after a resend), one beyond the next is
-    // early (an earlier event of the call is still on its way) and must wait for it, since the
-    // log is append-only and a skipped event could never be put back in its place.
+    // The origin numbers each call's events 0, 1, 2, …: one beyond the next is early (an
+    // earlier event of the call is still on its way, redelivered after a cut or a restart) and
+    // must wait for it, since the log is append-only and a skipped event could never be put back
+    // in its place; one the core holds already is never appended twice.
     auto held =
         session.query("SELECT COUNT(*) FROM call_events WHERE call_id = $1", {change.entity_id});
     if (!held) {
@@ -558,7 +560,7 @@ Result<bool> SqlReplication::applyCallEvent(const InboundChange& change) {
     }
     const std::int64_t count = held->front().int64(0);
     if (link.ordinal < count) {
-      return {};  // the inbox position moves on; nothing else changes
+      return {};  // held already: nothing changes, the inbox position included
     }
     if (link.ordinal > count) {
       return Error{ErrorCode::Conflict,
@@ -582,6 +584,16 @@ Result<bool> SqlReplication::applyCallEvent(const InboundChange& change) {
          q && q->round_trip_ms ? SqlValue{*q->round_trip_ms} : SqlValue{}});
     if (!inserted) {
       return inserted.error();
+    }
+    auto fresh = advanceInbox(session, change);
+    if (!fresh) {
+      return fresh.error();
+    }
+    if (!*fresh) {
+      // The inbox says this change (or a later one of the call) was applied, yet the event was
+      // missing: nothing to trust, so nothing changes.
+      return Error{ErrorCode::Internal,
+                   "the inbox of call " + change.entity_id + " is ahead of its events", "seq"};
     }
     applied = true;
     return {};

@@ -66,9 +66,9 @@ const kefu = await startKefu({
   outputDir,
   name: 'desktop-call',
   logName: 'call-kefu.log',
-  // Bridging needs the call's and the softphone's sessions on one media thread until sessions
-  // can move between threads (docs/cti.md).
-  env: { KEFU_MEDIA_THREADS: '1' },
+  // The default media threads (one per core): a bridge moves the softphone's session to the
+  // call's thread (docs/cti.md). DESKTOP_CALL_MEDIA_THREADS picks another count.
+  env: process.env.DESKTOP_CALL_MEDIA_THREADS ? { KEFU_MEDIA_THREADS: process.env.DESKTOP_CALL_MEDIA_THREADS } : {},
 });
 const callerDir = path.join(workDir, 'caller');
 fs.mkdirSync(callerDir);

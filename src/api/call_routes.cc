@@ -1,6 +1,7 @@
 // Routes for voice: registered phones, entry points (dialed numbers) and calls (the CTI
 // operations an agent desktop or a CRM uses).
 
+#include "api/call_desk.h"
 #include "api/call_service.h"
 #include "api/cti_routes.h"
 #include "api/rest_api.h"
@@ -155,6 +156,40 @@ void writeJson(JsonWriter& out, const call::CallSnapshot& c) {
   out.endArray().endObject();
 }
 
+/** A live call with the wrap-ups stored for it so far (an agent wraps up while a transfer goes on).
+ */
+struct CallWithWrapUps {
+  call::CallSnapshot call;
+  std::vector<call::WrapUpRecord> wrap_ups;
+};
+
+void writeJson(JsonWriter& out, const CallWithWrapUps& c) {
+  std::string call = toJson(c.call);
+  call.pop_back();  // the closing brace: the wrap-ups go inside the call's object
+  std::string wrap_ups;
+  JsonWriter w(wrap_ups);
+  w.beginArray();
+  for (const auto& wrap_up : c.wrap_ups) {
+    writeJson(w, wrap_up);
+  }
+  w.endArray();
+  out.raw(call + ",\"wrap_ups\":" + wrap_ups + "}");
+}
+
+/** @return the call desk of `calls` (the site's call service implements both), or null. */
+CallDesk* deskOf(CallService* calls) { return dynamic_cast<CallDesk*>(calls); }
+
+/** @return `snapshot` with its stored wrap-ups (none when they cannot be read now). */
+CallWithWrapUps withWrapUps(CallDesk* desk, call::CallSnapshot snapshot) {
+  CallWithWrapUps out{std::move(snapshot), {}};
+  if (desk != nullptr) {
+    if (auto stored = desk->wrapUps(out.call.id); stored) {
+      out.wrap_ups = std::move(stored).value();
+    }
+  }
+  return out;
+}
+
 void writeJson(JsonWriter& out, const call::CallEvent& e) {
   out.beginObject().key("type").value(call::toString(e.type)).key("at").value(formatTime(e.at_ms));
   out.key("caller").valueOrNull(e.caller).key("dialed").valueOrNull(e.dialed);
@@ -179,6 +214,7 @@ void RestApi::addCallRoutes() {
   const Roles admins{Role::Admin};
   const Roles desk{Role::Admin, Role::Supervisor, Role::Agent};
   const Roles history{Role::Admin, Role::Supervisor, Role::Auditor};
+  const Roles history_and_desk{Role::Admin, Role::Supervisor, Role::Agent, Role::Auditor};
   auto* calls = deps_.calls;
   auto unavailable = [] {
     return errorResponse(503, "unavailable", "this site runs without SIP (sip.enabled: false)");
@@ -268,15 +304,59 @@ void RestApi::addCallRoutes() {
     if (calls == nullptr || !calls->available()) {
       return unavailable();
     }
-    return listResponse(Result<std::vector<call::CallSnapshot>>(calls->calls()));
+    std::vector<CallWithWrapUps> items;
+    for (auto& snapshot : calls->calls()) {
+      items.push_back(withWrapUps(deskOf(calls), std::move(snapshot)));
+    }
+    return listResponse(Result<std::vector<CallWithWrapUps>>(std::move(items)));
   });
   router_.add("GET", "/api/v1/calls/{id}", desk, [calls, unavailable](const RouteContext& ctx) {
     if (calls == nullptr || !calls->available()) {
       return unavailable();
     }
     auto found = calls->call(ctx.params[0]);
-    return found ? jsonResponse(200, toJson(*found)) : errorResponse(found.error());
+    return found ? jsonResponse(200, toJson(withWrapUps(deskOf(calls), std::move(*found))))
+                 : errorResponse(found.error());
   });
+  // Ended calls too: the wrap-ups are stored after the call.
+  router_.add("GET", "/api/v1/calls/{id}/wrap-ups", history_and_desk,
+              [calls, unavailable](const RouteContext& ctx) {
+                CallDesk* call_desk = deskOf(calls);
+                if (call_desk == nullptr) {
+                  return unavailable();
+                }
+                auto wrap_ups = call_desk->wrapUps(ctx.params[0]);
+                if (!wrap_ups) {
+                  return errorResponse(wrap_ups.error());
+                }
+                // The call's field, as GET /api/v1/calls/{id} shows it.
+                std::string out;
+                JsonWriter w(out);
+                w.beginObject().key("call_id").value(ctx.params[0]).key("wrap_ups").beginArray();
+                for (const auto& wrap_up : *wrap_ups) {
+                  writeJson(w, wrap_up);
+                }
+                w.endArray().endObject();
+                return jsonResponse(200, std::move(out));
+              });
+  // The caller's customer card and last calls, as the softphone's alert carries them, for a
+  // third-party CRM desktop.
+  router_.add("GET", "/api/v1/calls/{id}/screen-pop", desk,
+              [calls, unavailable](const RouteContext& ctx) {
+                CallDesk* call_desk = deskOf(calls);
+                if (call_desk == nullptr) {
+                  return unavailable();
+                }
+                auto pop = call_desk->screenPop(ctx.params[0], ctx.principal->user_id,
+                                                auth::toString(ctx.principal->role));
+                if (!pop) {
+                  return errorResponse(pop.error());
+                }
+                std::string out;
+                JsonWriter w(out);
+                writeScreenPop(w, ctx.params[0], *pop);
+                return jsonResponse(200, std::move(out));
+              });
   router_.add("GET", "/api/v1/calls/{id}/events", history,
               [calls, unavailable](const RouteContext& ctx) {
                 if (calls == nullptr) {

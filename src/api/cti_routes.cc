@@ -19,7 +19,14 @@ namespace {
 
 using auth::Role;
 
-constexpr std::size_t MaxNotesBytes = 4000;
+constexpr std::size_t MaxNotesChars = 2000;
+
+/** @return the characters (UTF-8 code points) of `text`: what a person counts in the notes. */
+std::size_t charCount(std::string_view text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
 
 /** @return the id of the agent linked to `user_id`, or NotFound. */
 Result<std::string> agentOfUser(const RestDependencies& deps, const std::string& user_id) {
@@ -186,8 +193,9 @@ void addCtiRoutes(Router& router, const RestDependencies& deps) {
         wrap_up.disposition = *disposition;
         if (body->contains("notes")) {
           auto notes = text("notes");
-          if (!notes || notes->size() > MaxNotesBytes) {
-            return errorResponse(Error::invalid("notes", "must be a string of at most 4000 bytes"));
+          if (!notes || charCount(*notes) > MaxNotesChars) {
+            return errorResponse(
+                Error::invalid("notes", "must be a string of at most 2000 characters"));
           }
           wrap_up.notes = *notes;
         }

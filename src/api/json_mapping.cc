@@ -498,4 +498,45 @@ void writeJson(JsonWriter& out, const auth::User& user) {
 
 std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
+void writeJson(JsonWriter& out, const call::WrapUpRecord& wrap_up) {
+  out.beginObject().key("agent_id").value(wrap_up.agent_id).key("at_ms").value(wrap_up.at_ms);
+  out.key("disposition").value(wrap_up.disposition).key("notes").valueOrNull(wrap_up.notes);
+  out.endObject();
+}
+
+void writeJson(JsonWriter& out, const PastCall& past) {
+  out.beginObject().key("call_id").value(past.call_id).key("at_ms").value(past.at_ms);
+  out.key("queue_id").valueOrNull(past.queue_id).key("agent_id").valueOrNull(past.agent_id);
+  out.key("cause").valueOrNull(past.cause).key("disposition").valueOrNull(past.disposition);
+  out.key("notes").valueOrNull(past.notes).endObject();
+}
+
+void writeJson(JsonWriter& out, const std::optional<CustomerCard>& card) {
+  if (!card) {
+    out.null();
+    return;
+  }
+  out.beginObject().key("id").value(card->id).key("name");
+  if (card->name) {
+    out.value(*card->name);
+  } else {
+    out.null();
+  }
+  out.key("phones").beginArray();
+  for (const auto& phone : card->phones) {
+    out.value(phone);
+  }
+  out.endArray().key("unavailable").raw(card->unavailable ? "true" : "false").endObject();
+}
+
+void writeScreenPop(JsonWriter& out, std::string_view call_id, const ScreenPop& pop) {
+  out.beginObject().key("call_id").value(call_id).key("customer");
+  writeJson(out, pop.customer);
+  out.key("history").beginArray();
+  for (const auto& past : pop.history) {
+    writeJson(out, past);
+  }
+  out.endArray().endObject();
+}
+
 }  // namespace kefu::api

@@ -9,6 +9,7 @@
 #include "acd/erlang_c.h"
 #include "acd/queue.h"
 #include "acd/skill.h"
+#include "api/call_desk.h"
 #include "api/json_writer.h"
 #include "auth/user.h"
 #include "core/result.h"
@@ -47,6 +48,14 @@ void writeJson(JsonWriter& out, const acd::Agent& agent);  // without sip_passwo
 void writeJson(JsonWriter& out, const acd::Queue& queue);
 void writeJson(JsonWriter& out, const auth::User& user);  // without password_hash
 void writeJson(JsonWriter& out, const acd::erlang::StaffingFigures& figures);
+/** `{agent_id, at_ms, disposition, notes}`: a wrap-up as a call shows it (docs/cti.md). */
+void writeJson(JsonWriter& out, const call::WrapUpRecord& wrap_up);
+/** `{call_id, at_ms, queue_id, agent_id, cause, disposition, notes}`; empty strings are null. */
+void writeJson(JsonWriter& out, const PastCall& past);
+/** `{id, name, phones, unavailable}`, or null for an unknown caller. */
+void writeJson(JsonWriter& out, const std::optional<CustomerCard>& card);
+/** `{call_id, customer, history}`: GET /api/v1/calls/{id}/screen-pop. */
+void writeScreenPop(JsonWriter& out, std::string_view call_id, const ScreenPop& pop);
 
 /** @return `entity` serialized as its JSON object. */
 template <class T>

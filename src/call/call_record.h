@@ -69,6 +69,13 @@ class CallRecordRepository {
   virtual Result<std::vector<std::vector<CallEvent>>> calls(std::int64_t from_ms,
                                                             std::int64_t to_ms,
                                                             std::size_t limit) = 0;
+  /** @return the calls of the caller whose phone token is `caller_token` (as the tokenizer gives
+   *  it) created at or before `created_by_ms`, newest first by creation, at most `limit`, leaving
+   *  out `except_call_id`; each as its events in order. Empty for an empty token. */
+  virtual Result<std::vector<std::vector<CallEvent>>> callsOfCaller(std::string_view caller_token,
+                                                                    std::string_view except_call_id,
+                                                                    std::int64_t created_by_ms,
+                                                                    std::size_t limit) = 0;
 };
 
 }  // namespace kefu::call

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "api/json_mapping.h"
 #include "api/json_writer.h"
 #include "core/id.h"
 #include "interaction/call_flows.h"
@@ -19,6 +20,8 @@
 #include "ivr/pocketsphinx_recognizer.h"
 #include "ivr/tts.h"
 #include "media/prompt.h"
+#include "server/screen_pops.h"
+#include "server/site.h"
 #include "server/site_flows.h"
 #include "sip/sip_stack.h"
 
@@ -243,7 +246,26 @@ Result<std::vector<call::EntryPoint>> readEntryPointFile(const std::string& path
 
 class SiteCalls::Impl final : public sip::SipStackListener, public call::AgentDirectory {
  public:
-  Impl(const Config& config, Parts parts) : config_(config), parts_(parts) {}
+  Impl(const Config& config, Parts parts) : config_(config), parts_(parts) {
+    // The same keys as the store's: a token finds the customer, a data key means the names are
+    // held here in clear.
+    privacy::TokenizerPtr tokenizer;
+    bool names_held = false;
+    if (auto options = privacyStoreOptions(config); options) {
+      tokenizer = options->tokenizer;
+      names_held = options->cipher != nullptr;
+    } else {
+      spdlog::warn("calls: no screen pops: {}", options.error().message);
+    }
+    screen_pops_ = std::make_unique<ScreenPops>(
+        ScreenPops::Parts{parts.store.customers(), parts.store.callRecords(), parts.store.wrapUps(),
+                          std::move(tokenizer), names_held, config.site.name, &parts.pool});
+    if (parts.softphones != nullptr) {
+      parts.softphones->setScreenPop(alertLookup(*screen_pops_, parts.store.agents()), parts.pool);
+    }
+  }
+
+  ScreenPops& screenPops() { return *screen_pops_; }
 
   ~Impl() override {
     stopSignalling();
@@ -520,7 +542,12 @@ class SiteCalls::Impl final : public sip::SipStackListener, public call::AgentDi
   }
   sip::SipStack& sip() { return *sip_; }
 
-  /** Publishes the wrap-up on the bus (`call.wrap_up`) with the call's last known parties. */
+  Result<std::vector<call::WrapUpRecord>> wrapUps(std::string_view call_id) {
+    return parts_.store.wrapUps().ofCall(call_id);
+  }
+
+  /** Stores the wrap-up, then publishes it on the bus (`call.wrap_up`) with the call's queue. On
+   *  the blocking pool (the API's handler), never the control loop. */
   Result<void> recordWrapUp(const api::WrapUp& wrap_up) {
     auto events = parts_.store.callRecords().eventsOf(wrap_up.call_id);
     if (!events) {
@@ -530,6 +557,15 @@ class SiteCalls::Impl final : public sip::SipStackListener, public call::AgentDi
       return Error::notFound("call " + wrap_up.call_id);
     }
     call::CallEvent e = events->back();
+    for (const auto& event : *events) {
+      if (!event.queue_id.empty()) {
+        e.queue_id = event.queue_id;  // the last queue the call went through
+      }
+    }
+    call::WrapUpRecord record{
+        wrap_up.call_id, wrap_up.agent_id,    toUnixMillis(parts_.time.systemTime()),
+        e.queue_id,      wrap_up.disposition, wrap_up.notes};
+    KEFU_TRY(parts_.store.wrapUps().save(record));
     std::string payload;
     api::JsonWriter w(payload);
     w.beginObject().key("call_id").value(wrap_up.call_id).key("type").value("wrap_up");
@@ -539,7 +575,7 @@ class SiteCalls::Impl final : public sip::SipStackListener, public call::AgentDi
     DomainEvent event;
     event.type = "call.wrap_up";
     event.entity_id = wrap_up.call_id;
-    event.at_ms = toUnixMillis(parts_.time.systemTime());
+    event.at_ms = record.at_ms;
     event.payload_json = std::move(payload);
     parts_.events.publish(std::move(event));
     return {};
@@ -735,6 +771,7 @@ class SiteCalls::Impl final : public sip::SipStackListener, public call::AgentDi
 
   const Config config_;
   Parts parts_;
+  std::unique_ptr<ScreenPops> screen_pops_;
   sip::SipStackPtr sip_;
   std::unique_ptr<call::CallControl> calls_;
   // After calls_, so destroyed first: the IVR's runs name call control's calls.
@@ -851,6 +888,20 @@ Result<std::vector<call::CallEvent>> SiteCalls::history(std::string_view id) {
 
 Result<void> SiteCalls::recordWrapUp(const api::WrapUp& wrap_up) {
   return impl_->recordWrapUp(wrap_up);
+}
+
+Result<api::ScreenPop> SiteCalls::screenPop(std::string_view call_id, std::string_view user_id,
+                                            std::string_view role) {
+  crm::IdentityAsker asker{{}, std::string(user_id), std::string(role), "screen_pop"};
+  return impl_->screenPops().ofStoredCall(call_id, asker);
+}
+
+Result<std::vector<call::WrapUpRecord>> SiteCalls::wrapUps(std::string_view call_id) {
+  return impl_->wrapUps(call_id);
+}
+
+void SiteCalls::setIdentity(crm::IdentityService* identity) {
+  impl_->screenPops().setIdentity(identity);
 }
 
 void SiteCalls::entryPointsChanged() {

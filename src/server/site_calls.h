@@ -2,12 +2,14 @@
 
 #include <memory>
 
+#include "api/call_desk.h"
 #include "api/call_service.h"
 #include "api/flow_service.h"
 #include "core/blocking_pool.h"
 #include "core/event_bus.h"
 #include "core/result.h"
 #include "core/time_source.h"
+#include "crm/customer.h"
 #include "interaction/contact_center.h"
 #include "server/config.h"
 #include "server/site_media.h"
@@ -22,9 +24,10 @@ namespace kefu::server {
  * control loop, with the ACD as its router. Agents' extensions and SIP passwords come from
  * storage and follow every agent change; entry points likewise. Call events go to the bus
  * (`call.<type>`) and, in order, to storage; registrations to the bus (`sip.registration`);
- * counters to /metrics. It serves the API's call routes (api::CallService).
+ * counters to /metrics. It serves the API's call routes (api::CallService) and, as api::CallDesk,
+ * screen pops and stored wrap-ups; the browser softphones' alerts carry the same screen pop.
  */
-class SiteCalls final : public api::CallService {
+class SiteCalls final : public api::CallService, public api::CallDesk {
  public:
   struct Parts {
     const TimeSource& time;
@@ -60,7 +63,19 @@ class SiteCalls final : public api::CallService {
   Result<void> act(std::string_view id, const api::CallAction& action) override;
   Result<std::vector<call::CallEvent>> history(std::string_view id) override;
   void entryPointsChanged() override;
+  /** Stores the wrap-up (replacing the agent's earlier one of the same call), then publishes
+   *  `call.wrap_up`. */
   Result<void> recordWrapUp(const api::WrapUp& wrap_up) override;
+
+  // api::CallDesk (blocking: the blocking pool).
+  Result<api::ScreenPop> screenPop(std::string_view call_id, std::string_view user_id,
+                                   std::string_view role) override;
+  Result<std::vector<call::WrapUpRecord>> wrapUps(std::string_view call_id) override;
+
+  /** Sets who reveals customers' names on a site that does not hold them (an edge site: the core
+   *  over the link, crm::IdentityService); null: screen pops there say the name is unavailable.
+   *  Any thread. */
+  void setIdentity(crm::IdentityService* identity);
 
   class Impl;
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -47,6 +48,9 @@ class SiteSoftphones::Registry {
     std::string call_id;     // the call ringing or bridged on it; empty when idle
     bool answered = false;   // `call_id` was answered on it
     std::string monitoring;  // the call a supervisor's softphone takes part in
+    // The call whose alert waits for its screen pop, and that call's frames meanwhile.
+    std::string pending_alert;
+    std::vector<std::string> held;
   };
 
   Registry(media::MediaEngine& engine, acd::AgentRepository& agents)
@@ -75,8 +79,9 @@ class SiteSoftphones::Registry {
     if (phone == nullptr || phone->call_id.empty()) {
       return;
     }
-    phone->send(frame("softphone.released", phone->call_id,
-                      {{"cause", phone->answered ? "released" : "not_answered"}}));
+    sendFor(*phone, phone->call_id,
+            frame("softphone.released", phone->call_id,
+                  {{"cause", phone->answered ? "released" : "not_answered"}}));
     phone->call_id.clear();
     phone->answered = false;
   }
@@ -119,7 +124,7 @@ class SiteSoftphones::Registry {
         key_of_.erase(replaced->session);
         phones_.erase(it);
       }
-      phones_[key] = Phone{socket, answered->id, send, {}, false, {}};
+      phones_[key] = Phone{socket, answered->id, send, {}, false, {}, {}, {}};
       key_of_[answered->id] = key;
     }
     if (replaced) {
@@ -171,6 +176,11 @@ class SiteSoftphones::Registry {
 
   void setDroppedCall(DroppedCall dropped) { dropped_ = std::move(dropped); }
 
+  void setScreenPop(ScreenPopLookup lookup, BlockingPool& pool) {
+    lookup_ = std::move(lookup);
+    pool_ = &pool;
+  }
+
   /** Turns call events into the softphones' messages. On the publisher's thread. */
   void onCallEvent(const DomainEvent& event) {
     auto payload = Json::parse(event.payload_json, nullptr, false);
@@ -179,29 +189,16 @@ class SiteSoftphones::Registry {
     }
     const auto& call_id = event.entity_id;
     auto agent_id = stringField(payload, "agent_id");
-    std::lock_guard lock(mutex_);
     if (event.type == "call.ringing") {
-      auto it = phones_.find(agent_id);
-      if (it == phones_.end()) {
-        return;
-      }
-      auto& phone = it->second;
-      phone.call_id = call_id;
-      phone.answered = false;
-      std::string out;
-      api::JsonWriter w(out);
-      w.beginObject().key("type").value("softphone.alerting").key("call_id").value(call_id);
-      w.key("caller").valueOrNull(privacy::maskPhone(stringField(payload, "caller")));
-      w.key("queue_id").valueOrNull(stringField(payload, "queue_id"));
-      w.key("entry_point_id").valueOrNull(stringField(payload, "entry_point_id"));
-      w.key("consult").raw(stringField(payload, "detail") == "consult" ? "true" : "false");
-      w.key("customer").null().endObject();
-      phone.send(std::move(out));
-    } else if (event.type == "call.answered") {
+      ring(event, payload, agent_id);
+      return;
+    }
+    std::lock_guard lock(mutex_);
+    if (event.type == "call.answered") {
       auto it = phones_.find(agent_id);
       if (it != phones_.end() && it->second.call_id == call_id && !it->second.answered) {
         it->second.answered = true;
-        it->second.send(frame("softphone.connected", call_id));
+        sendFor(it->second, call_id, frame("softphone.connected", call_id));
       }
     } else if (event.type == "call.conferenced") {
       auto target = stringField(payload, "target");
@@ -223,8 +220,9 @@ class SiteSoftphones::Registry {
           phone.send(frame("softphone.released", call_id, {{"cause", "call_ended"}}));
         }
         if (phone.call_id == call_id) {
-          phone.send(frame("softphone.released", call_id,
-                           {{"cause", phone.answered ? "released" : "not_answered"}}));
+          sendFor(phone, call_id,
+                  frame("softphone.released", call_id,
+                        {{"cause", phone.answered ? "released" : "not_answered"}}));
           phone.call_id.clear();
           phone.answered = false;
         }
@@ -233,6 +231,94 @@ class SiteSoftphones::Registry {
   }
 
  private:
+  /** What an alert says besides its screen pop. */
+  struct AlertHead {
+    std::string call_id;
+    std::string caller;  // masked
+    std::string queue_id;
+    std::string entry_point_id;
+    bool consult = false;
+  };
+
+  /** A ring: the alert goes out now, or when its screen pop is ready (on the pool). */
+  void ring(const DomainEvent& event, const Json& payload, const std::string& agent_id) {
+    const std::string& call_id = event.entity_id;
+    const std::string caller = stringField(payload, "caller");
+    AlertHead head{call_id, privacy::maskPhone(caller), stringField(payload, "queue_id"),
+                   stringField(payload, "entry_point_id"),
+                   stringField(payload, "detail") == "consult"};
+    {
+      std::lock_guard lock(mutex_);
+      auto it = phones_.find(agent_id);
+      if (it == phones_.end()) {
+        return;
+      }
+      auto& phone = it->second;
+      phone.call_id = call_id;
+      phone.answered = false;
+      phone.held.clear();
+      if (!lookup_) {
+        phone.pending_alert.clear();
+        phone.send(alert(head, {}));
+        return;
+      }
+      phone.pending_alert = call_id;
+    }
+    // Storage is read on the pool, never on the control loop that published the ring nor under
+    // the mutex.
+    pool_->submit([this, head = std::move(head), caller, agent_id, rung_at_ms = event.at_ms] {
+      const auto started = std::chrono::steady_clock::now();
+      ScreenPopJson pop = lookup_(head.call_id, caller, agent_id);
+      const auto lookup_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::steady_clock::now() - started)
+                                 .count();
+      std::lock_guard lock(mutex_);
+      auto it = phones_.find(agent_id);
+      if (it == phones_.end() || it->second.pending_alert != head.call_id) {
+        return;  // the softphone reconnected or another call rings it: this alert is stale
+      }
+      auto& phone = it->second;
+      phone.pending_alert.clear();
+      std::vector<std::string> held = std::move(phone.held);
+      phone.held.clear();
+      if (phone.call_id != head.call_id) {
+        // The ring ended before the pop was ready: neither the alert nor its release is shown.
+        spdlog::debug("softphone: alert for call {} dropped, the ring ended", head.call_id);
+        return;
+      }
+      phone.send(alert(head, pop));
+      for (auto& held_frame : held) {
+        phone.send(std::move(held_frame));
+      }
+      const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+      spdlog::debug("softphone: alerted {} of call {}: screen pop {} ms, {} ms after the ring",
+                    agent_id, head.call_id, lookup_ms, now_ms - rung_at_ms);
+    });
+  }
+
+  /** @return the `softphone.alerting` frame of `head` with the screen pop's members. */
+  static std::string alert(const AlertHead& head, const ScreenPopJson& pop) {
+    std::string out;
+    api::JsonWriter w(out);
+    w.beginObject().key("type").value("softphone.alerting").key("call_id").value(head.call_id);
+    w.key("caller").valueOrNull(head.caller).key("queue_id").valueOrNull(head.queue_id);
+    w.key("entry_point_id").valueOrNull(head.entry_point_id);
+    w.key("consult").raw(head.consult ? "true" : "false");
+    w.key("customer").raw(pop.customer).key("history").raw(pop.history).endObject();
+    return out;
+  }
+
+  /** Sends `frame` of call `call_id` now, or after that call's alert while it is pending. */
+  static void sendFor(Phone& phone, const std::string& call_id, std::string frame) {
+    if (!phone.pending_alert.empty() && phone.pending_alert == call_id) {
+      phone.held.push_back(std::move(frame));
+    } else {
+      phone.send(std::move(frame));
+    }
+  }
+
   Phone* phoneOf(media::SessionId session) {
     auto key = key_of_.find(session);
     if (key == key_of_.end()) {
@@ -249,7 +335,9 @@ class SiteSoftphones::Registry {
   mutable std::mutex mutex_;
   std::map<std::string, Phone, std::less<>> phones_;  // by key: agent id or supervisor user id
   std::map<media::SessionId, std::string> key_of_;
-  DroppedCall dropped_;  // set before sockets connect
+  DroppedCall dropped_;           // set before sockets connect
+  ScreenPopLookup lookup_;        // set before sockets connect; empty: alerts without a pop
+  BlockingPool* pool_ = nullptr;  // where lookup_ runs
 };
 
 /** The engine as call control sees it: a softphone's session is never destroyed by a call. */
@@ -352,6 +440,10 @@ media::MediaEngine& SiteSoftphones::callMedia() { return *call_media_; }
 
 void SiteSoftphones::setDroppedCall(DroppedCall dropped) {
   registry_->setDroppedCall(std::move(dropped));
+}
+
+void SiteSoftphones::setScreenPop(ScreenPopLookup lookup, BlockingPool& pool) {
+  registry_->setScreenPop(std::move(lookup), pool);
 }
 
 std::optional<media::SessionId> SiteSoftphones::sessionOf(std::string_view key) const {

@@ -9,6 +9,7 @@
 
 #include "acd/agent.h"
 #include "api/socket_handler.h"
+#include "core/blocking_pool.h"
 #include "core/event_bus.h"
 #include "media/engine.h"
 
@@ -42,6 +43,22 @@ class SiteSoftphones final : public api::SocketHandler {
       std::function<void(const std::string& key, const std::string& call_id, bool answered)>;
   /** Sets who hears of dropped calls; call before sockets connect. */
   void setDroppedCall(DroppedCall dropped);
+  /** What a screen pop adds to `softphone.alerting`: the JSON of `customer` and of `history`. */
+  struct ScreenPopJson {
+    std::string customer = "null";
+    std::string history = "[]";
+  };
+  /** Looks up the screen pop of a call ringing `agent_id` from `caller`; blocks on storage (runs
+   *  on the blocking pool). */
+  using ScreenPopLookup = std::function<ScreenPopJson(
+      const std::string& call_id, const std::string& caller, const std::string& agent_id)>;
+  /**
+   * Sets the screen pop lookup and the pool it runs on; call before sockets connect. With one, a
+   * ring's `softphone.alerting` is sent when its lookup is done, the frames of that call that
+   * come meanwhile (connected, released) after it, and not at all when the ring ended first.
+   * Without one the alert carries `"customer": null, "history": []` at once.
+   */
+  void setScreenPop(ScreenPopLookup lookup, BlockingPool& pool);
   /** @return the connected softphone's session of `key` (agent id or supervisor user id). Any
    *  thread. */
   std::optional<media::SessionId> sessionOf(std::string_view key) const;

@@ -15,7 +15,7 @@ constexpr auto O = DataClass::Operational;
 // and audit records identify nobody without the core site's keys, so they are operational.
 constexpr auto C = DataClass::Core;
 
-constexpr std::array<ColumnClass, 129> Columns{{
+constexpr std::array<ColumnClass, 135> Columns{{
     {"users", "id", O},
     {"users", "username", O},
     {"users", "display_name", O},
@@ -152,6 +152,14 @@ constexpr std::array<ColumnClass, 129> Columns{{
     {"flow_versions", "deleted", O},
     {"flow_versions", "saved_by", O},
     {"flow_versions", "saved_at_ms", O},
+    // Version 7. A wrap-up's disposition is a code from the contact center's own list; its notes
+    // are the agent's free text about the customer's request: content, like transcripts.
+    {"wrap_ups", "call_id", O},
+    {"wrap_ups", "agent_id", O},
+    {"wrap_ups", "at_ms", O},
+    {"wrap_ups", "queue_id", O},
+    {"wrap_ups", "disposition", O},
+    {"wrap_ups", "notes", DataClass::Content},
 }};
 
 }  // namespace

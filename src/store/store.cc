@@ -15,6 +15,7 @@
 #include "store/internal/sql_session_repository.h"
 #include "store/internal/sql_skill_repository.h"
 #include "store/internal/sql_user_repository.h"
+#include "store/internal/sql_wrap_up_repository.h"
 #include "store/internal/sqlite_database.h"
 #include "store/schema.h"
 
@@ -51,6 +52,7 @@ class SqlStore final : public Store {
         call_records_(*database_, options.cipher, options.tokenizer,
                       mayStoreInClear(options.residency, "call_events", "caller"),
                       options.outbox && options.residency.site() == privacy::SiteKind::Edge),
+        wrap_ups_(*database_),
         routing_log_(*database_),
         audit_(*database_),
         replication_(*database_) {}
@@ -68,6 +70,7 @@ class SqlStore final : public Store {
   call::EntryPointRepository& entryPoints() override { return entry_points_; }
   ivr::FlowDocumentRepository& flows() override { return flows_; }
   call::CallRecordRepository& callRecords() override { return call_records_; }
+  call::WrapUpRepository& wrapUps() override { return wrap_ups_; }
   acd::RoutingLog& routingLog() override { return routing_log_; }
   privacy::AuditTrail& audit() override { return audit_; }
   Replication& replication() override { return replication_; }
@@ -99,6 +102,7 @@ class SqlStore final : public Store {
   internal::SqlEntryPointRepository entry_points_;
   internal::SqlFlowRepository flows_;
   internal::SqlCallRecordRepository call_records_;
+  internal::SqlWrapUpRepository wrap_ups_;
   internal::SqlRoutingLog routing_log_;
   internal::SqlAuditTrail audit_;
   internal::SqlReplication replication_;

@@ -12,6 +12,7 @@
 #include "auth/user.h"
 #include "call/call_record.h"
 #include "call/entry_point.h"
+#include "call/wrap_up.h"
 #include "core/result.h"
 #include "crm/customer.h"
 #include "ivr/flow_document.h"
@@ -116,6 +117,8 @@ class Store {
   virtual ivr::FlowDocumentRepository& flows() = 0;
   /** The append-only log of call events; the caller is kept as the residency policy allows. */
   virtual call::CallRecordRepository& callRecords() = 0;
+  /** Agents' wrap-ups of calls (disposition and notes), one per call and agent. */
+  virtual call::WrapUpRepository& wrapUps() = 0;
   /** The routing event log the contact-center figures are rebuilt from after a restart. */
   virtual acd::RoutingLog& routingLog() = 0;
   virtual privacy::AuditTrail& audit() = 0;

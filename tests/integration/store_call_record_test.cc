@@ -19,6 +19,7 @@ namespace {
 using test::Backend;
 
 constexpr const char* Phone = "+8613812345678";
+constexpr std::int64_t Now = 1'000'000'000;  // after every call of these tests
 
 #define ASSERT_OK(expr)                                          \
   do {                                                           \
@@ -219,6 +220,110 @@ TEST_P(StoreCallRecordTest, AnAllInOneSiteWithoutKeysKeepsTheCallerInClear) {
   ASSERT_OK(events);
   EXPECT_EQ((*events)[0].caller, "anonymous");
   EXPECT_EQ((*events)[1].caller, Phone);
+}
+
+TEST_P(StoreCallRecordTest, ACallersEarlierCallsComeBackByTokenNewestFirst) {
+  auto ring = privacy::KeyRing::generate();
+  StoreOptions options;
+  options.residency = {privacy::SiteKind::Edge, {}};
+  options.tokenizer = std::make_shared<privacy::Tokenizer>(ring.tokenKey());
+  Store& store = open(options);
+  // Seven calls from Phone (created at 1000 … 7000, each ended), one from another number between.
+  for (int i = 1; i <= 7; ++i) {
+    const std::string id = "call-" + std::to_string(i);
+    ASSERT_OK(store.callRecords().append(event(id, call::CallEventType::Created, i * 1000)));
+    auto ended = event(id, call::CallEventType::Ended, i * 1000 + 500);
+    ended.cause = i % 2 == 0 ? "agent_hangup" : "caller_hangup";
+    ASSERT_OK(store.callRecords().append(ended));
+  }
+  auto other = event("call-other", call::CallEventType::Created, 6500);
+  other.caller = "+8613900000000";
+  ASSERT_OK(store.callRecords().append(other));
+
+  const std::string token = *options.tokenizer->phoneToken(Phone);
+  auto history = store.callRecords().callsOfCaller(token, "call-7", Now, 5);
+  ASSERT_OK(history);
+  ASSERT_EQ(history->size(), 5u);
+  for (std::size_t i = 0; i < history->size(); ++i) {
+    const auto& events = (*history)[i];
+    EXPECT_EQ(events.front().call_id, "call-" + std::to_string(6 - i)) << i;
+    ASSERT_EQ(events.size(), 2u) << i;
+    EXPECT_EQ(events[0].type, call::CallEventType::Created);
+    EXPECT_EQ(events[1].type, call::CallEventType::Ended);
+    EXPECT_EQ(events[1].cause, (6 - i) % 2 == 0 ? "agent_hangup" : "caller_hangup");
+  }
+  auto all = store.callRecords().callsOfCaller(token, "", Now, 50);
+  ASSERT_OK(all);
+  EXPECT_EQ(all->size(), 7u);
+  EXPECT_EQ((*all)[0][0].call_id, "call-7");
+  // Only calls created by the given time: the screen pop of call-3 lists call-2 and call-1.
+  auto before = store.callRecords().callsOfCaller(token, "call-3", 3000, 5);
+  ASSERT_OK(before);
+  ASSERT_EQ(before->size(), 2u);
+  EXPECT_EQ((*before)[0][0].call_id, "call-2");
+  EXPECT_EQ((*before)[1][0].call_id, "call-1");
+  auto others = store.callRecords().callsOfCaller(*options.tokenizer->phoneToken("+8613900000000"),
+                                                  "", Now, 5);
+  ASSERT_OK(others);
+  ASSERT_EQ(others->size(), 1u);
+  EXPECT_EQ((*others)[0][0].call_id, "call-other");
+  EXPECT_TRUE(store.callRecords().callsOfCaller("", "", Now, 5)->empty());
+  EXPECT_TRUE(store.callRecords().callsOfCaller("tok_unknown", "", Now, 5)->empty());
+}
+
+TEST_P(StoreCallRecordTest, AWrapUpIsStoredAndASecondOneByTheSameAgentReplacesIt) {
+  Store& store = open();
+  call::WrapUpRecord first{"call-1", "ag_1", 5000, "q_sales", "resolved", "退款已处理"};
+  ASSERT_OK(store.wrapUps().save(first));
+  ASSERT_OK(store.wrapUps().save({"call-1", "ag_2", 6000, "q_sales", "escalated", ""}));
+  ASSERT_OK(store.wrapUps().save({"call-2", "ag_1", 7000, "", "callback", "after 18:00"}));
+
+  auto wrap_ups = store.wrapUps().ofCall("call-1");
+  ASSERT_OK(wrap_ups);
+  ASSERT_EQ(wrap_ups->size(), 2u);
+  EXPECT_EQ((*wrap_ups)[0].agent_id, "ag_1");
+  EXPECT_EQ((*wrap_ups)[0].at_ms, 5000);
+  EXPECT_EQ((*wrap_ups)[0].queue_id, "q_sales");
+  EXPECT_EQ((*wrap_ups)[0].disposition, "resolved");
+  EXPECT_EQ((*wrap_ups)[0].notes, "退款已处理");
+  EXPECT_EQ((*wrap_ups)[1].agent_id, "ag_2");
+  EXPECT_EQ((*wrap_ups)[1].disposition, "escalated");
+
+  // The agent corrects its wrap-up: one row, the new values.
+  ASSERT_OK(store.wrapUps().save({"call-1", "ag_1", 8000, "q_sales", "follow_up", "called back"}));
+  wrap_ups = store.wrapUps().ofCall("call-1");
+  ASSERT_OK(wrap_ups);
+  ASSERT_EQ(wrap_ups->size(), 2u);
+  EXPECT_EQ((*wrap_ups)[0].agent_id, "ag_2");
+  EXPECT_EQ((*wrap_ups)[1].agent_id, "ag_1");
+  EXPECT_EQ((*wrap_ups)[1].at_ms, 8000);
+  EXPECT_EQ((*wrap_ups)[1].disposition, "follow_up");
+  EXPECT_EQ((*wrap_ups)[1].notes, "called back");
+
+  auto both = store.wrapUps().ofCalls({"call-2", "call-unknown", "call-1"});
+  ASSERT_OK(both);
+  ASSERT_EQ(both->size(), 3u);
+  EXPECT_EQ((*both)[0].call_id, "call-2");
+  EXPECT_EQ((*both)[0].notes, "after 18:00");
+  EXPECT_EQ((*both)[1].call_id, "call-1");
+  EXPECT_TRUE(store.wrapUps().ofCall("call-unknown")->empty());
+
+  auto no_disposition = store.wrapUps().save({"call-3", "ag_1", 1, "", "", ""});
+  ASSERT_FALSE(no_disposition.ok());
+  EXPECT_EQ(no_disposition.error().field, "disposition");
+}
+
+TEST_P(StoreCallRecordTest, AnEdgeSiteStoresWrapUpNotesAsContent) {
+  // Notes are content-class: an edge site keeps them (only core-class values stay on the core).
+  StoreOptions options;
+  options.residency = {privacy::SiteKind::Edge, {}};
+  Store& store = open(options);
+  ASSERT_OK(
+      store.wrapUps().save({"call-1", "ag_1", 5000, "q_sales", "resolved", "asked for a refund"}));
+  auto wrap_ups = store.wrapUps().ofCall("call-1");
+  ASSERT_OK(wrap_ups);
+  ASSERT_EQ(wrap_ups->size(), 1u);
+  EXPECT_EQ((*wrap_ups)[0].notes, "asked for a refund");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreCallRecordTest,

@@ -445,13 +445,42 @@ CREATE TABLE flow_versions (
 );
 )sql";
 
-constexpr std::array<Migration, 6> All{{
+// Wrap-ups, one per call and agent (a second one replaces the first), and the index a screen
+// pop's history reads a returning caller's calls by.
+constexpr std::string_view V7Sqlite = R"sql(
+CREATE TABLE wrap_ups (
+  call_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  queue_id TEXT NOT NULL,
+  disposition TEXT NOT NULL,
+  notes TEXT NOT NULL,
+  PRIMARY KEY (call_id, agent_id)
+);
+CREATE INDEX call_events_caller_token ON call_events(caller_token, type, at_ms);
+)sql";
+
+constexpr std::string_view V7Postgres = R"sql(
+CREATE TABLE wrap_ups (
+  call_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  at_ms BIGINT NOT NULL,
+  queue_id TEXT NOT NULL,
+  disposition TEXT NOT NULL,
+  notes TEXT NOT NULL,
+  PRIMARY KEY (call_id, agent_id)
+);
+CREATE INDEX call_events_caller_token ON call_events(caller_token, type, at_ms);
+)sql";
+
+constexpr std::array<Migration, 7> All{{
     {1, "users, sessions, skills, agents, queues", V1Sqlite, V1Postgres},
     {2, "customers, customer tokens, audit trail", V2Sqlite, V2Postgres},
     {3, "site link outbox and inbox", V3Sqlite, V3Postgres},
     {4, "queue routing settings, chat capacity, entry points, call records", V4Sqlite, V4Postgres},
     {5, "routing event log", V5Sqlite, V5Postgres},
     {6, "IVR flow versions", V6Sqlite, V6Postgres},
+    {7, "wrap-ups, call records by caller token", V7Sqlite, V7Postgres},
 }};
 
 }  // namespace

@@ -40,6 +40,12 @@ class SqlCallRecordRepository final : public call::CallRecordRepository {
    *  MaxCalls), each as its events in order. */
   Result<std::vector<std::vector<call::CallEvent>>> calls(std::int64_t from_ms, std::int64_t to_ms,
                                                           std::size_t limit) override;
+  /** @return the caller's calls, newest first (capped at MaxCalls); in
+   *  sql_call_record_history.cc. */
+  Result<std::vector<std::vector<call::CallEvent>>> callsOfCaller(std::string_view caller_token,
+                                                                  std::string_view except_call_id,
+                                                                  std::int64_t created_by_ms,
+                                                                  std::size_t limit) override;
 
   /** The most calls one calls() returns. */
   static constexpr std::size_t MaxCalls = 10'000;

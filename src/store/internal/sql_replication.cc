@@ -204,7 +204,9 @@ Result<CallEventLink> parseCallEventLink(std::string_view payload) {
     }
     const std::string_view key = line.substr(0, equals);
     auto value = unescapeLinkText(line.substr(equals + 1));
-    if (!value || value->size() > 4096) {
+    // No limit per value beyond the link message's own (sync::MaxLinkMessageBytes): an event
+    // refused here would hold back every later event of its call for good.
+    if (!value) {
       return Error::invalid("payload", "a malformed value of " + std::string(key.substr(0, 32)));
     }
     auto real = [&](std::optional<double>& out) -> bool {

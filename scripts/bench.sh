@@ -20,6 +20,9 @@
 #                                            the site link between a core (PostgreSQL) and an
 #                                            edge (SQLite) over two nats-servers; see
 #                                            bench/sync_bench.cc
+#   sync_call_events_per_sec_edge_to_core  call events of edge calls applied on the core
+#   screen_pop_alert_delay_p{50,99}_ms       ring → softphone.alerting with the customer card and
+#                                            history; see bench/screen_pop_bench.cc
 #   tts_ms_{zh,en}_{cold,cached}, tts_ms_en_flite_cold, ivr_flow_steps_per_sec
 #                                            espeak-ng (and flite) TTS of a 20-character prompt to
 #                                            8 kHz, first time and from the cache, and the IVR
@@ -70,10 +73,11 @@ readonly FIGURES=(
   media_transcode_calls_per_core media_conference3_per_core
   sip_cps_prompt_2s sip_concurrent_calls kamailio_cps sip_cps_ratio_to_kamailio
   sync_changes_per_sec sync_lag_p99_ms_at_1000_per_sec sync_drain_seconds_after_60s_cut
+  sync_call_events_per_sec_edge_to_core
   tts_ms_zh_cold tts_ms_zh_cached tts_ms_en_cold tts_ms_en_cached tts_ms_en_flite_cold
   ivr_flow_steps_per_sec ivr_spoken_digit_accuracy_pct ivr_asr_rtf
   events_fanout_p99_ms_1000_subscribers webrtc_answer_to_audio_ms
-  wallboard_updates_per_sec
+  wallboard_updates_per_sec screen_pop_alert_delay_p50_ms screen_pop_alert_delay_p99_ms
 )
 # The routing engine's figures come from its own benchmark binary (bench/acd_bench.cc).
 readonly ACD_BENCH="${KEFU_ACD_BENCH:-$ROOT/build/bin/kefu_acd_bench}"
@@ -83,6 +87,8 @@ readonly MEDIA_BENCH="${KEFU_MEDIA_BENCH:-$ROOT/build/bin/kefu_media_bench}"
 readonly IVR_BENCH="${KEFU_IVR_BENCH:-$ROOT/build/bin/kefu_ivr_bench}"
 # The site link's figures (bench/sync_bench.cc); it measures all three in one run of ~3 minutes.
 readonly SYNC_BENCH="${KEFU_SYNC_BENCH:-$ROOT/build/bin/kefu_sync_bench}"
+# The screen pop's added alert delay (bench/screen_pop_bench.cc).
+readonly SCREEN_POP_BENCH="${KEFU_SCREEN_POP_BENCH:-$ROOT/build/bin/kefu_screen_pop_bench}"
 
 WORK=""          # the temporary directory of this run
 SERVER_PID=""    # the running `kefu serve`, if any
@@ -477,6 +483,10 @@ main() {
   if [[ $sync -eq 1 ]]; then
     log "site link: two nats-servers, core on PostgreSQL, edge on SQLite"
     "$SYNC_BENCH" || fail "the site link benchmark failed"
+  fi
+  if wanted screen_pop_alert_delay_p50_ms || wanted screen_pop_alert_delay_p99_ms; then
+    log "screen pop: SQLite, 10,000 customers with earlier calls and wrap-ups"
+    "$SCREEN_POP_BENCH" || fail "the screen pop benchmark failed"
   fi
   local sip=0
   for figure in sip_cps_prompt_2s sip_concurrent_calls kamailio_cps sip_cps_ratio_to_kamailio; do

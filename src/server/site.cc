@@ -263,6 +263,9 @@ Result<std::unique_ptr<Site>> Site::start(const Config& config) {
   if (parts->link_identity) {
     identity = parts->link_identity.get();
   }
+  if (parts->calls) {
+    parts->calls->setIdentity(identity);  // the screen pop's names (an edge asks the core)
+  }
   std::function<Result<api::SyncStatusView>()> sync_status =
       [link = parts->link.get(), &store, peer = config.sync.peer,
        time = &parts->time]() -> Result<api::SyncStatusView> {

@@ -160,6 +160,9 @@ Result<std::unique_ptr<SiteMedia>> SiteMedia::start(const Config& config, EventB
   metrics.addCallbackGauge("kefu_media_sessions", "Media sessions open now.",
                            [raw] { return static_cast<double>(raw->counters().sessions_active); });
   counter("kefu_media_sessions_created_total", "Media sessions created.", &C::sessions_created);
+  counter("kefu_media_sessions_moved_total",
+          "Media sessions moved to another media thread (bridge, recording, conference join).",
+          &C::sessions_moved);
   counter("kefu_media_packets_received_total", "RTP packets received (valid ones).",
           &C::packets_received);
   counter("kefu_media_packets_sent_total", "RTP packets sent.", &C::packets_sent);

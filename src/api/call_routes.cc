@@ -176,9 +176,6 @@ void writeJson(JsonWriter& out, const CallWithWrapUps& c) {
   out.raw(call + ",\"wrap_ups\":" + wrap_ups + "}");
 }
 
-/** @return the call desk of `calls` (the site's call service implements both), or null. */
-CallDesk* deskOf(CallService* calls) { return dynamic_cast<CallDesk*>(calls); }
-
 /** @return `snapshot` with its stored wrap-ups (none when they cannot be read now). */
 CallWithWrapUps withWrapUps(CallDesk* desk, call::CallSnapshot snapshot) {
   CallWithWrapUps out{std::move(snapshot), {}};
@@ -216,6 +213,7 @@ void RestApi::addCallRoutes() {
   const Roles history{Role::Admin, Role::Supervisor, Role::Auditor};
   const Roles history_and_desk{Role::Admin, Role::Supervisor, Role::Agent, Role::Auditor};
   auto* calls = deps_.calls;
+  auto* call_desk = deps_.call_desk;
   auto unavailable = [] {
     return errorResponse(503, "unavailable", "this site runs without SIP (sip.enabled: false)");
   };
@@ -300,28 +298,28 @@ void RestApi::addCallRoutes() {
                 });
   }
 
-  router_.add("GET", "/api/v1/calls", desk, [calls, unavailable](const RouteContext&) {
+  router_.add("GET", "/api/v1/calls", desk, [calls, call_desk, unavailable](const RouteContext&) {
     if (calls == nullptr || !calls->available()) {
       return unavailable();
     }
     std::vector<CallWithWrapUps> items;
     for (auto& snapshot : calls->calls()) {
-      items.push_back(withWrapUps(deskOf(calls), std::move(snapshot)));
+      items.push_back(withWrapUps(call_desk, std::move(snapshot)));
     }
     return listResponse(Result<std::vector<CallWithWrapUps>>(std::move(items)));
   });
-  router_.add("GET", "/api/v1/calls/{id}", desk, [calls, unavailable](const RouteContext& ctx) {
-    if (calls == nullptr || !calls->available()) {
-      return unavailable();
-    }
-    auto found = calls->call(ctx.params[0]);
-    return found ? jsonResponse(200, toJson(withWrapUps(deskOf(calls), std::move(*found))))
-                 : errorResponse(found.error());
-  });
+  router_.add("GET", "/api/v1/calls/{id}", desk,
+              [calls, call_desk, unavailable](const RouteContext& ctx) {
+                if (calls == nullptr || !calls->available()) {
+                  return unavailable();
+                }
+                auto found = calls->call(ctx.params[0]);
+                return found ? jsonResponse(200, toJson(withWrapUps(call_desk, std::move(*found))))
+                             : errorResponse(found.error());
+              });
   // Ended calls too: the wrap-ups are stored after the call.
   router_.add("GET", "/api/v1/calls/{id}/wrap-ups", history_and_desk,
-              [calls, unavailable](const RouteContext& ctx) {
-                CallDesk* call_desk = deskOf(calls);
+              [call_desk, unavailable](const RouteContext& ctx) {
                 if (call_desk == nullptr) {
                   return unavailable();
                 }
@@ -342,8 +340,7 @@ void RestApi::addCallRoutes() {
   // The caller's customer card and last calls, as the softphone's alert carries them, for a
   // third-party CRM desktop.
   router_.add("GET", "/api/v1/calls/{id}/screen-pop", desk,
-              [calls, unavailable](const RouteContext& ctx) {
-                CallDesk* call_desk = deskOf(calls);
+              [call_desk, unavailable](const RouteContext& ctx) {
                 if (call_desk == nullptr) {
                   return unavailable();
                 }

@@ -6,6 +6,7 @@
 #include "acd/agent.h"
 #include "acd/queue.h"
 #include "acd/skill.h"
+#include "api/call_desk.h"
 #include "api/call_service.h"
 #include "api/flow_service.h"
 #include "api/router.h"
@@ -69,6 +70,8 @@ struct RestDependencies {
   crm::IdentityService* identity = nullptr;  // verify-identity and reveal; routes absent when null
   /** The IVR's flow documents; their routes are absent when null. */
   FlowService* flows = nullptr;
+  /** Screen pops and stored wrap-ups; their routes answer 503 without it. */
+  CallDesk* call_desk = nullptr;
 };
 
 /**

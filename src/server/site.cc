@@ -341,6 +341,7 @@ Result<std::unique_ptr<Site>> Site::start(const Config& config) {
                                  sync_status,           parts->calls.get(),
                                  &store.entryPoints(),  identity};
   api_deps.flows = flows;
+  api_deps.call_desk = parts->calls.get();
   parts->api = std::make_unique<api::RestApi>(std::move(api_deps));
   parts->http = std::make_unique<api::HttpServer>(
       api::HttpServerOptions{config.http.listen.host, config.http.listen.port,

@@ -57,6 +57,9 @@ class DtlsTransport {
   bool popOutgoing(std::vector<uint8_t>& datagram);
   /** Sends close_notify (when connected) and moves to Closed. */
   void close();
+  /** Frees the thread binding: the session moved to another media thread, whose first call
+   *  binds it. Called on the thread it leaves. */
+  void releaseThread() { thread_ = std::thread::id(); }
 
   /** @return where the handshake is. */
   State state() const { return state_; }

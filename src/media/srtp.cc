@@ -121,6 +121,8 @@ struct SrtpSession::Contexts {
   }
 };
 
+void SrtpSession::releaseThread() { contexts_->thread = std::thread::id(); }
+
 Result<std::unique_ptr<SrtpSession>> SrtpSession::create(const SrtpKeyMaterial& outbound,
                                                          const SrtpKeyMaterial& inbound) {
   KEFU_TRY(initLibsrtp());

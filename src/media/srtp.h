@@ -62,6 +62,10 @@ class SrtpSession {
   /** @return the plain RTCP size, or nullopt when the packet fails authentication or replay. */
   std::optional<std::size_t> unprotectRtcp(std::span<uint8_t> buffer, std::size_t size);
 
+  /** Frees the thread binding: the session moved to another media thread, whose first packet
+   *  binds it. Called on the thread it leaves. */
+  void releaseThread();
+
   /** @return how many received packets failed authentication (or were malformed). */
   uint64_t authFailures() const { return auth_failures_; }
   /** @return how many received packets were dropped as replays. */

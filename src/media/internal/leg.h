@@ -96,7 +96,8 @@ class Leg {
   /** Drops the links of recordings to legs of the thread this leg leaves: a recording it owns keeps
    *  going with a silent right channel, and one it was the right channel of no longer hears it. */
   void detachRecordings();
-  /** Counts this leg into `counters` (a new thread's) from now on; the open session moves along. */
+  /** Counts this leg into `counters` (a new thread's) from now on; the open session moves along,
+   *  and its DTLS and SRTP state is bound to the new thread. On the thread it leaves. */
   void moveCounters(ThreadCounters& counters);
   void setTap(std::shared_ptr<AudioTap> tap);
   void play(PromptPtr prompt, bool loop, uint64_t play_id);

@@ -293,6 +293,13 @@ void Leg::moveCounters(ThreadCounters& counters) {
     counters_->sessions_active.fetch_sub(1, std::memory_order_relaxed);
   }
   counters_ = &counters;
+  // Debug builds check that DTLS and SRTP state is used by one thread: the new one from now on.
+  if (dtls_) {
+    dtls_->releaseThread();
+  }
+  if (srtp_) {
+    srtp_->releaseThread();
+  }
 }
 
 void Leg::setConference(Conference* conference) {

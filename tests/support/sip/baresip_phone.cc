@@ -102,9 +102,19 @@ std::string baresipLog(const std::string& dir) {
 }
 
 BaresipPhone::BaresipPhone(std::string dir, BaresipPhoneOptions options)
-    : dir_(std::move(dir)), options_(std::move(options)), sip_port_(freeSipPortPair()) {
-  const uint16_t ctrl_port = freeSipPort();
+    : dir_(std::move(dir)), options_(std::move(options)) {
   std::filesystem::create_directories(dir_ + "/rec");
+  // A free port may be taken by another test between our check and baresip's bind; a phone whose
+  // control port never answers is started once more on new ports.
+  for (int attempt = 0; attempt < 2 && ctrl_fd_ < 0; ++attempt) {
+    stopBaresip(pid_);
+    launch();
+  }
+}
+
+void BaresipPhone::launch() {
+  sip_port_ = freeSipPortPair();
+  const uint16_t ctrl_port = freeSipPort();
   {
     std::ofstream config(dir_ + "/config");
     config << "net_interface 127.0.0.1\n"

@@ -77,6 +77,9 @@ class BaresipPhone {
   std::string log() const;
 
  private:
+  /** Writes the configuration on new ports, starts baresip and waits (bounded) for its control
+   *  port. */
+  void launch();
   std::optional<std::string> nextMessage(std::chrono::milliseconds timeout);
 
   std::string dir_;

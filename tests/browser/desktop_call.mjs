@@ -95,6 +95,12 @@ const deadline = setTimeout(() => {
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
   process.on(signal, () => void cleanup().then(() => process.exit(1)));
 }
+// A pending page read (a tone being awaited) rejects when a failed step closes its browser: it is
+// reported, and must not end node before the cleanup has stopped baresip and kefu.
+process.on('unhandledRejection', (e) => {
+  failed = true;
+  console.error('desktop_call: unhandled rejection:', e instanceof Error ? e.message : e);
+});
 
 /** @return the JSON answer of a REST call to kefu (throws on an error status). */
 async function rest(method, route, token, body) {

@@ -34,4 +34,19 @@ std::string_view toString(CallEventType type) {
   return "unknown";
 }
 
+std::optional<CallEventType> parseCallEventType(std::string_view text) {
+  // The enum counts up from Created with no gaps; past its end toString() says "unknown".
+  for (int i = 0; i < 256; ++i) {
+    const auto type = static_cast<CallEventType>(i);
+    const std::string_view name = toString(type);
+    if (name == "unknown") {
+      break;
+    }
+    if (name == text) {
+      return type;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace kefu::call

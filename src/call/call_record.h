@@ -28,6 +28,8 @@ enum class CallEventType {
 };
 
 std::string_view toString(CallEventType type);
+/** @return the type toString() names `text`, or nullopt. */
+std::optional<CallEventType> parseCallEventType(std::string_view text);
 
 /** Media quality as the engine measured it on the caller's leg. */
 struct CallQuality {

@@ -19,9 +19,8 @@ Result<std::vector<std::vector<call::CallEvent>>> SqlCallRecordRepository::calls
     // snapshot, a call's rows together, newest call first. The token is on every event of the
     // call; the Created event alone picks the call (call_events_caller_token indexes it).
     static const std::string sql =
-        "SELECT e.call_id, e.type, e.at_ms, e.caller, e.caller_token, e.dialed, "
-        "e.entry_point_id, e.queue_id, e.agent_id, e.target, e.cause, e.detail, e.mos, "
-        "e.loss_pct, e.jitter_ms, e.round_trip_ms, e.seq FROM call_events e JOIN (SELECT call_id, "
+        "SELECT " + std::string(EventColumns) +
+        " FROM call_events e JOIN (SELECT call_id, "
         "MAX(at_ms) AS created_ms, MAX(seq) AS created_seq FROM call_events WHERE caller_token = "
         "$1 AND type = $4 AND call_id <> $2 AND at_ms <= $5 GROUP BY call_id ORDER BY created_ms "
         "DESC, "
@@ -34,17 +33,7 @@ Result<std::vector<std::vector<call::CallEvent>>> SqlCallRecordRepository::calls
     if (!rows.ok()) {
       return rows.error();
     }
-    for (const SqlRow& row : *rows) {
-      auto event = toEvent(row);
-      if (!event.ok()) {
-        return event.error();
-      }
-      if (calls.empty() || calls.back().front().call_id != event->call_id) {
-        calls.emplace_back();
-      }
-      calls.back().push_back(std::move(event).value());
-    }
-    return {};
+    return groupByCall(*rows, calls);
   }));
   return calls;
 }

@@ -9,26 +9,6 @@ namespace kefu::store::internal {
 namespace {
 
 // Columns 0–16; the caller's two columns are 3 and 4.
-constexpr std::string_view EventColumns =
-    "e.call_id, e.type, e.at_ms, e.caller, e.caller_token, e.dialed, e.entry_point_id, "
-    "e.queue_id, e.agent_id, e.target, e.cause, e.detail, e.mos, e.loss_pct, e.jitter_ms, "
-    "e.round_trip_ms, e.seq";
-
-/** @return the type whose name is `text`, read back through call::toString (one list of names). */
-std::optional<call::CallEventType> parseType(std::string_view text) {
-  // The enum counts up from Created with no gaps; past its end toString() says "unknown".
-  for (int i = 0; i < 256; ++i) {
-    const auto type = static_cast<call::CallEventType>(i);
-    const std::string_view name = call::toString(type);
-    if (name == "unknown") {
-      break;
-    }
-    if (name == text) {
-      return type;
-    }
-  }
-  return std::nullopt;
-}
 
 SqlValue optionalReal(const std::optional<call::CallQuality>& quality, double value) {
   return quality ? SqlValue{value} : SqlValue{};
@@ -107,7 +87,7 @@ Result<call::CallEvent> SqlCallRecordRepository::toEvent(const SqlRow& row) cons
   call::CallEvent event;
   event.call_id = row.text(0);
   const std::string type = row.text(1);
-  const auto parsed = parseType(type);
+  const auto parsed = call::parseCallEventType(type);
   if (!parsed) {
     return Error::internal("call " + event.call_id + " has an event of unknown stored type '" +
                            type + "'");
@@ -146,6 +126,21 @@ Result<call::CallEvent> SqlCallRecordRepository::toEvent(const SqlRow& row) cons
     event.quality = quality;
   }
   return event;
+}
+
+Result<void> SqlCallRecordRepository::groupByCall(
+    const SqlRows& rows, std::vector<std::vector<call::CallEvent>>& calls) const {
+  for (const SqlRow& row : rows) {
+    auto event = toEvent(row);
+    if (!event.ok()) {
+      return event.error();
+    }
+    if (calls.empty() || calls.back().front().call_id != event->call_id) {
+      calls.emplace_back();
+    }
+    calls.back().push_back(std::move(event).value());
+  }
+  return {};
 }
 
 Result<std::vector<call::CallEvent>> SqlCallRecordRepository::eventsOf(std::string_view call_id) {
@@ -191,17 +186,7 @@ Result<std::vector<std::vector<call::CallEvent>>> SqlCallRecordRepository::calls
     if (!rows.ok()) {
       return rows.error();
     }
-    for (const SqlRow& row : *rows) {
-      auto event = toEvent(row);
-      if (!event.ok()) {
-        return event.error();
-      }
-      if (calls.empty() || calls.back().front().call_id != event->call_id) {
-        calls.emplace_back();
-      }
-      calls.back().push_back(std::move(event).value());
-    }
-    return {};
+    return groupByCall(*rows, calls);
   }));
   return calls;
 }

@@ -51,7 +51,17 @@ class SqlCallRecordRepository final : public call::CallRecordRepository {
   static constexpr std::size_t MaxCalls = 10'000;
 
  private:
+  /** The columns toEvent() reads, in its order, from `call_events e`. */
+  static constexpr std::string_view EventColumns =
+      "e.call_id, e.type, e.at_ms, e.caller, e.caller_token, e.dialed, e.entry_point_id, "
+      "e.queue_id, e.agent_id, e.target, e.cause, e.detail, e.mos, e.loss_pct, e.jitter_ms, "
+      "e.round_trip_ms, e.seq";
+
   Result<call::CallEvent> toEvent(const SqlRow& row) const;
+  /** Appends the rows' events to `calls`, a new call wherever the call id changes (the rows of
+   *  a call come together). */
+  Result<void> groupByCall(const SqlRows& rows,
+                           std::vector<std::vector<call::CallEvent>>& calls) const;
 
   // Not owned, outlives this.
   SqlDatabase& database_;

@@ -161,22 +161,6 @@ std::optional<double> parseReal(std::string_view text) {
   return value;
 }
 
-/** @return the call event type named `text` (call::toString's names), or nullopt. */
-std::optional<call::CallEventType> parseCallEventType(std::string_view text) {
-  // The enum counts up from Created with no gaps; past its end toString() says "unknown".
-  for (int i = 0; i < 256; ++i) {
-    const auto type = static_cast<call::CallEventType>(i);
-    const std::string_view name = call::toString(type);
-    if (name == "unknown") {
-      break;
-    }
-    if (name == text) {
-      return type;
-    }
-  }
-  return std::nullopt;
-}
-
 /** A call event's link form, parsed. */
 struct CallEventLink {
   std::int64_t ordinal = 0;
@@ -220,7 +204,7 @@ Result<CallEventLink> parseCallEventLink(std::string_view payload) {
       link.ordinal = n.value_or(0);
       ordinal = true;
     } else if (key == "type") {
-      auto parsed = parseCallEventType(*value);
+      auto parsed = call::parseCallEventType(*value);
       ok = parsed.has_value();
       link.event.type = parsed.value_or(call::CallEventType::Created);
       type = true;
@@ -282,7 +266,7 @@ constexpr std::string_view CallEventColumns =
 std::pair<call::CallEvent, std::string> callEventOfRow(const SqlRow& row) {
   call::CallEvent event;
   event.call_id = row.text(0);
-  event.type = parseCallEventType(row.text(1)).value_or(call::CallEventType::Created);
+  event.type = call::parseCallEventType(row.text(1)).value_or(call::CallEventType::Created);
   event.at_ms = row.int64(2);
   event.dialed = row.text(4);
   event.entry_point_id = row.text(5);
